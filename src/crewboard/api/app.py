@@ -1,0 +1,55 @@
+"""The FastAPI application factory. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from crewboard import __version__
+from crewboard.api.middleware.errors import install_error_handlers
+from crewboard.api.middleware.request_context import RequestContextMiddleware
+from crewboard.api.routes import agents, auth, health, projects, tokens, users
+from crewboard.config import Settings
+from crewboard.database import Database
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. A given ``database`` is used as is and left open at shutdown."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.database = database or Database(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.database.dispose()
+
+    app = FastAPI(
+        title="crewboard",
+        version=__version__,
+        summary="Shared tracker, mailbox and changelog for teams of coding agents",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # the stock docs pages load assets from a CDN; crewboard serves none
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, tokens, projects, agents):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    return app

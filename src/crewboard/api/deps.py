@@ -1,0 +1,74 @@
+"""FastAPI dependencies: the database session (one unit of work per request) and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.api.middleware.auth import SAFE_METHODS, read_credential, resolve_actor
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.services.actor import Actor
+from crewboard.services.errors import Unauthenticated
+from crewboard.services.uow import unit_of_work
+
+
+def get_database(request: Request) -> Database:
+    """The process's database (created by the app's lifespan)."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_public_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: a write transaction for every method that changes state.
+
+    ``scope="function"`` (below) commits before the response is sent, so a 2xx always
+    means the change is durable, and a failed commit becomes an error response.
+    """
+    write = request.method not in SAFE_METHODS
+    async with unit_of_work(get_database(request), write=write) as session:
+        yield session
+
+
+async def get_optional_actor(request: Request) -> Actor | None:
+    """The authenticated actor, or None for an anonymous request."""
+    credential = read_credential(request)
+    if credential is None:
+        return None
+    return await resolve_actor(request, credential, get_database(request))
+
+
+async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+    """The authenticated actor; anonymous requests get 401."""
+    if actor is None:
+        raise Unauthenticated("authentication required", code="unauthenticated")
+    return actor
+
+
+async def get_session(
+    request: Request, _actor: Annotated[Actor | None, Depends(get_optional_actor)]
+) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, opened only after authentication.
+
+    Authentication may record a credential's last use in a write of its own; on SQLite
+    that write would wait on the request's own ``BEGIN IMMEDIATE`` if the order were reversed.
+    """
+    async for session in get_public_session(request):
+        yield session
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+PublicSessionDep = Annotated[AsyncSession, Depends(get_public_session, scope="function")]
+ActorDep = Annotated[Actor, Depends(get_actor)]
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]

@@ -1,0 +1,1 @@
+"""Request id and access log, authentication, error handling."""

@@ -1,0 +1,62 @@
+"""Authentication at the edge: credential from the Authorization header or the session cookie,
+and CSRF protection for cookie-authenticated changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from crewboard.database import Database
+from crewboard.services.actor import Actor
+from crewboard.services.auth import AuthService
+from crewboard.services.credentials import csrf_token_for, same_secret
+from crewboard.services.errors import Forbidden, Unauthenticated
+from crewboard.services.uow import unit_of_work
+
+SESSION_COOKIE = "crewboard_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_MAX_TOKEN_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A presented secret and where it came from."""
+
+    token: str
+    from_cookie: bool
+
+
+def read_credential(request: Request) -> Credential | None:
+    """The bearer token, else the session cookie, else None. A malformed header is an error."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("use 'Authorization: Bearer <token>'", code="bad-auth-header")
+        if len(token) > _MAX_TOKEN_LENGTH:
+            raise Unauthenticated("invalid credential", code="invalid-token")
+        return Credential(token, from_cookie=False)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        if len(cookie) > _MAX_TOKEN_LENGTH:
+            raise Unauthenticated("invalid credential", code="invalid-token")
+        return Credential(cookie, from_cookie=True)
+    return None
+
+
+async def resolve_actor(request: Request, credential: Credential, database: Database) -> Actor:
+    """Authenticate in a short transaction of its own, recording last use when it is stale."""
+    settings = request.app.state.settings
+    async with unit_of_work(database, write=False) as session:
+        result = await AuthService(session, settings).authenticate(credential.token)
+    if result.needs_touch and result.actor.session_id is not None:
+        async with unit_of_work(database, write=True) as session:
+            await AuthService(session, settings).touch(result.actor.session_id)
+    if credential.from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not same_secret(sent, csrf_token_for(credential.token)):
+            raise Forbidden("missing or wrong CSRF token", code="csrf")
+    return result.actor

@@ -1,0 +1,1 @@
+"""REST route definitions under /api/v1."""

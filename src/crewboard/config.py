@@ -1,0 +1,66 @@
+"""Settings, read from ``CREWBOARD_*`` environment variables; no secrets live in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """One SQLite file in the user's data directory."""
+    path = Path(user_data_dir("crewboard", appauthor=False)) / "crewboard.db"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration. Every field can be set as ``CREWBOARD_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CREWBOARD_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    # SQLite waits this long for a lock before a write reports "busy".
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+    # NORMAL survives a crash of the process (WAL); FULL also survives power loss.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    # Credentials.
+    web_session_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
+    token_default_days: int = Field(default=90, ge=1, le=3650)
+    token_max_days: int = Field(default=365, ge=1, le=3650)
+    setup_secret_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    cookie_secure: bool = False  # set true when served over HTTPS
+    # Recording last use costs a write; do it at most this often per credential.
+    touch_interval_seconds: int = Field(default=300, ge=0, le=86_400)
+
+    # Login throttling: failures within the window before 429, per e-mail and per client.
+    login_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    login_max_failures_per_email: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_client: int = Field(default=30, ge=1, le=100_000)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "CREWBOARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("CREWBOARD_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return upper

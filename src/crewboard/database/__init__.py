@@ -1,0 +1,8 @@
+"""Engine, sessions and migrations."""
+
+from __future__ import annotations
+
+from crewboard.database.engine import Database
+from crewboard.database.migrate import current_revision, head_revision, migrate
+
+__all__ = ["Database", "current_revision", "head_revision", "migrate"]

@@ -1,0 +1,30 @@
+"""Logging setup: one format for every process, with the request id on each line."""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str] = ContextVar("crewboard_request_id", default="-")
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request id on every record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Log to stderr as ``time level logger [request id] message``."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # uvicorn's own access log would repeat ours (and without the request id).
+    logging.getLogger("uvicorn.access").disabled = True

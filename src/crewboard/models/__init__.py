@@ -1,0 +1,21 @@
+"""SQLAlchemy models, one module per table family."""
+
+from __future__ import annotations
+
+from crewboard.models.base import Base, utcnow
+from crewboard.models.events import Event
+from crewboard.models.projects import Agent, Member, Project
+from crewboard.models.users import AuthSession, LoginAttempt, SetupSecret, User
+
+__all__ = [
+    "Agent",
+    "AuthSession",
+    "Base",
+    "Event",
+    "LoginAttempt",
+    "Member",
+    "Project",
+    "SetupSecret",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,140 @@
+"""The roster: the agents of a project (architect, frontend, backend, ...) and their trackers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.models import Agent, Member
+from crewboard.services import events
+from crewboard.services.actor import Actor
+from crewboard.services.errors import Conflict, NotFound
+from crewboard.services.pagination import Page, check_limit, decode_cursor, page_of
+from crewboard.services.projects import ProjectService, Role
+from crewboard.services.rules import (
+    DOMAIN_MAX,
+    TRACKER_PATH_MAX,
+    check_agent_name,
+    check_relative_path,
+    check_text,
+    default_tracker_path,
+)
+
+
+class RosterService:
+    """Add, list, change and remove the agents of a project."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.projects = ProjectService(session)
+
+    async def list(
+        self, actor: Actor, slug: str, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Agent]:
+        """The roster, in the order agents were added."""
+        access = await self.projects.access(actor, slug)
+        after = decode_cursor(cursor)
+        query = (
+            select(Agent)
+            .where(Agent.project_id == access.project.id)
+            .order_by(Agent.id)
+            .limit(check_limit(limit) + 1)
+        )
+        if after is not None:
+            query = query.where(Agent.id > after)
+        rows = (await self.session.scalars(query)).all()
+        return page_of(rows, limit, lambda a: a.id)
+
+    async def get(self, actor: Actor, slug: str, name: str) -> Agent:
+        """One agent of the roster."""
+        access = await self.projects.access(actor, slug)
+        return await self._get(access.project.id, slug, name)
+
+    async def _get(self, project_id: int, slug: str, name: str) -> Agent:
+        agent = await self.session.scalar(
+            select(Agent).where(Agent.project_id == project_id, Agent.name == name)
+        )
+        if agent is None:
+            raise NotFound(f"no agent {name} on the roster of {slug}")
+        return agent
+
+    async def add(
+        self,
+        actor: Actor,
+        slug: str,
+        *,
+        name: str,
+        domain: str = "",
+        tracker_path: str | None = None,
+    ) -> Agent:
+        """Put an agent on the roster (members and owners)."""
+        access = await self.projects.access(actor, slug, need=Role.MEMBER, write=True)
+        name = check_agent_name(name)
+        project_id = access.project.id
+        exists = await self.session.scalar(
+            select(Agent.id).where(Agent.project_id == project_id, Agent.name == name)
+        )
+        if exists is not None:
+            raise Conflict(f"agent {name} is already on the roster of {slug}", code="duplicate")
+        agent = Agent(
+            project_id=project_id,
+            name=name,
+            domain=check_text(domain, "domain", DOMAIN_MAX, required=False),
+            tracker_path=check_relative_path(
+                tracker_path or default_tracker_path(name), "tracker_path", TRACKER_PATH_MAX
+            ),
+        )
+        self.session.add(agent)
+        await self.session.flush()
+        events.record(
+            self.session, actor, "agent.added", f"agent:{name}",
+            {"domain": agent.domain, "tracker_path": agent.tracker_path}, project_id=project_id,
+        )  # fmt: skip
+        return agent
+
+    async def update(
+        self,
+        actor: Actor,
+        slug: str,
+        name: str,
+        *,
+        domain: str | None = None,
+        tracker_path: str | None = None,
+    ) -> Agent:
+        """Change an agent's domain or tracker path (members and owners)."""
+        access = await self.projects.access(actor, slug, need=Role.MEMBER, write=True)
+        agent = await self._get(access.project.id, slug, name)
+        changes: dict[str, object] = {}
+        if domain is not None:
+            agent.domain = check_text(domain, "domain", DOMAIN_MAX, required=False)
+            changes["domain"] = agent.domain
+        if tracker_path is not None:
+            agent.tracker_path = check_relative_path(tracker_path, "tracker_path", TRACKER_PATH_MAX)
+            changes["tracker_path"] = agent.tracker_path
+        if changes:
+            events.record(
+                self.session, actor, "agent.updated", f"agent:{name}", changes,
+                project_id=access.project.id,
+            )  # fmt: skip
+        await self.session.flush()
+        return agent
+
+    async def remove(self, actor: Actor, slug: str, name: str) -> None:
+        """Take an agent off the roster (owners); its tokens stop working with it."""
+        access = await self.projects.access(actor, slug, need=Role.OWNER, write=True)
+        agent = await self._get(access.project.id, slug, name)
+        bound = await self.session.scalar(
+            select(Member.user_id).where(
+                Member.project_id == access.project.id, Member.agent_name == name
+            )
+        )
+        if bound is not None:
+            raise Conflict(
+                f"a member acts as agent {name}; change that membership first", code="agent-in-use"
+            )
+        await self.session.delete(agent)
+        events.record(
+            self.session, actor, "agent.removed", f"agent:{name}", {},
+            project_id=access.project.id,
+        )  # fmt: skip
+        await self.session.flush()
