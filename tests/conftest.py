@@ -1,0 +1,108 @@
+"""Shared fixtures. Every test that uses ``database`` runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from crewboard.api.app import create_app
+from crewboard.config import Settings
+from crewboard.database import Database, migrate
+from crewboard.models import Base
+from tests.backends import fresh_postgres, postgres_required, sqlite_url
+from tests.factory import Factory
+
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("CREWBOARD_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if b.strip()
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A migrated, empty database for this run, on each backend in turn."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path_factory.mktemp("sqlite"))
+        return
+    try:
+        manager = fresh_postgres()
+        url = await manager.__aenter__()
+    except (OSError, ConnectionError) as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required (CREWBOARD_TEST_REQUIRE_POSTGRES) but: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    try:
+        yield url
+    finally:
+        await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url: str) -> Settings:
+    """Settings for the test database; everything else at its default."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+async def migrated_database(base_settings: Settings) -> AsyncIterator[Database]:
+    """One engine per backend, migrated to head once."""
+    database = Database(base_settings)
+    await migrate(database)
+    yield database
+    await database.dispose()
+
+
+async def _empty(database: Database) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    async with database.engine.begin() as conn:
+        if database.is_sqlite:
+            for table in tables:
+                await conn.execute(table.delete())
+        else:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            # Table names come from our own metadata, not from input.
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def database(migrated_database: Database) -> Database:
+    """The backend's database, emptied before the test."""
+    await _empty(migrated_database)
+    return migrated_database
+
+
+@pytest.fixture
+def settings(base_settings: Settings) -> Settings:
+    """Settings of the backend under test (tests may ``model_copy(update=...)`` them)."""
+    return base_settings
+
+
+@pytest.fixture
+def factory(database: Database, settings: Settings) -> Factory:
+    """Makes users, projects, agents and tokens through the services."""
+    return Factory(database, settings)
+
+
+@pytest.fixture
+async def client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the real ASGI app (lifespan run) on the test database."""
+    app = create_app(settings, database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The repository's top folder."""
+    return Path(__file__).resolve().parent.parent
