@@ -48,6 +48,12 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
 
+    # Tasks: a claim holds a task this long unless its owner renews it by working on it.
+    lease_minutes: float = Field(default=30, gt=0, le=7 * 24 * 60)
+    # Background jobs (lease expiry, ...) run in every server process, safely.
+    jobs_enabled: bool = True
+    lease_check_seconds: float = Field(default=15, gt=0, le=3600)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:

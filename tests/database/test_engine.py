@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from crewboard.config import Settings
 from crewboard.database import Database, current_revision, head_revision, migrate
+from crewboard.models import Event, User
+from crewboard.services.actor import Actor
 from crewboard.services.uow import unit_of_work
+from crewboard.services.user import UserService
+from tests.backends import fresh_postgres, sqlite_url
 
 
 async def test_migrated_to_head(database: Database) -> None:
@@ -48,15 +56,93 @@ async def test_sqlite_writers_queue_instead_of_interleaving(
         await impatient.dispose()
 
 
-async def test_concurrent_migrations_are_safe(settings: Settings, database: Database) -> None:
-    """Several processes starting at once all end at head without error."""
-    engines = [Database(settings) for _ in range(3)]
+@asynccontextmanager
+async def _fresh_url(database: Database, directory: Path) -> AsyncIterator[str]:
+    """An empty, never migrated database on the backend under test."""
+    if database.is_sqlite:
+        yield sqlite_url(directory)
+    else:
+        async with fresh_postgres() as url:
+            yield url
+
+
+async def test_concurrent_migrations_of_a_fresh_database_are_safe(
+    settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    """Several servers starting at once on an empty database all end at head without error."""
+    async with _fresh_url(database, tmp_path) as url:
+        fresh = settings.model_copy(update={"database_url": url})
+        engines = [Database(fresh) for _ in range(4)]
+        try:
+            assert await current_revision(engines[0]) is None
+            results = await asyncio.gather(*(migrate(e) for e in engines))
+            assert set(results) == {head_revision()}
+            assert await current_revision(engines[0]) == head_revision()
+            # The schema is usable: a write through the services works.
+            async with unit_of_work(engines[0], write=True) as session:
+                await UserService(session).create(Actor.system(), email="first@example.com")
+            async with unit_of_work(engines[1], write=False) as session:
+                assert await UserService(session).count() == 1
+        finally:
+            for engine in engines:
+                await engine.dispose()
+
+
+_WRITER = """
+import asyncio, sys
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.services.actor import Actor
+from crewboard.services.uow import unit_of_work
+from crewboard.services.user import UserService
+
+async def main(url: str, worker: int, count: int) -> None:
+    database = Database(Settings(database_url=url))
     try:
-        results = await asyncio.gather(*(migrate(e) for e in engines))
+        for i in range(count):
+            async with unit_of_work(database, write=True) as session:
+                await UserService(session).create(
+                    Actor.system(), email=f"w{worker}-{i}@example.com"
+                )
     finally:
-        for engine in engines:
-            await engine.dispose()
-    assert set(results) == {head_revision()}
+        await database.dispose()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
+async def test_sqlite_writers_in_several_processes_lose_nothing(tmp_path: Path) -> None:
+    """Four OS processes insert through the services into one SQLite file at once."""
+    url = sqlite_url(tmp_path)
+    database = Database(Settings(database_url=url))
+    try:
+        await migrate(database)
+        workers, count = 4, 50
+        processes = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                _WRITER,
+                url,
+                str(worker),
+                str(count),
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for worker in range(workers)
+        ]
+        for process in processes:
+            _, stderr = await process.communicate()
+            assert process.returncode == 0, stderr.decode()
+        async with unit_of_work(database, write=False) as session:
+            emails = set((await session.scalars(select(User.email))).all())
+            events = await session.scalar(select(func.count()).select_from(Event))
+            integrity = (await session.execute(text("PRAGMA integrity_check"))).scalar()
+        expected = {f"w{w}-{i}@example.com" for w in range(workers) for i in range(count)}
+        assert emails == expected
+        assert events == workers * count
+        assert integrity == "ok"
+    finally:
+        await database.dispose()
 
 
 def test_in_memory_sqlite_is_refused() -> None:
@@ -67,3 +153,17 @@ def test_in_memory_sqlite_is_refused() -> None:
 def test_unknown_driver_is_refused() -> None:
     with pytest.raises(ValueError, match="CREWBOARD_DATABASE_URL"):
         Settings(database_url="mysql://x")
+
+
+async def test_sqlite_file_gets_its_folder_and_chosen_durability(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "deeper" / "crewboard.db"
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", sqlite_synchronous="FULL")
+    database = Database(settings)
+    try:
+        assert path.parent.is_dir()
+        async with unit_of_work(database, write=False) as session:
+            # 2 is FULL (NORMAL would be 1).
+            assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 2
+        assert path.exists()
+    finally:
+        await database.dispose()

@@ -9,11 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from crewboard import __version__
-from crewboard.api.middleware.errors import install_error_handlers
+from crewboard.api.middleware.errors import install_error_handlers, unexpected_error
 from crewboard.api.middleware.request_context import RequestContextMiddleware
-from crewboard.api.routes import agents, auth, health, projects, tokens, users
+from crewboard.api.routes import (
+    agents,
+    auth,
+    changelog,
+    health,
+    projects,
+    task_actions,
+    tasks,
+    tokens,
+    users,
+)
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.jobs.leases import lease_job
+from crewboard.services.credentials import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +40,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings)
+        await warm_up()
+        jobs = [lease_job(app.state.database, settings.lease_check_seconds)]
+        if settings.jobs_enabled:
+            for job in jobs:
+                job.start()
         try:
             yield
         finally:
+            for job in jobs:
+                await job.stop()
             if owned:
                 await app.state.database.dispose()
 
@@ -45,10 +64,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        on_error=unexpected_error,
+    )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, tokens, projects, agents):
+    # task_actions before tasks: "/tasks/claim" must not be taken for "/tasks/{number}".
+    for module in (auth, users, tokens, projects, agents, task_actions, tasks, changelog):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

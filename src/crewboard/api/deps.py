@@ -28,7 +28,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_public_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: a write transaction for every method that changes state.
 
     ``scope="function"`` (below) commits before the response is sent, so a 2xx always
@@ -39,12 +39,15 @@ async def get_public_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_optional_actor(request: Request) -> Actor | None:
-    """The authenticated actor, or None for an anonymous request."""
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    """The authenticated actor, or None for an anonymous request (same transaction)."""
     credential = read_credential(request)
     if credential is None:
         return None
-    return await resolve_actor(request, credential, get_database(request))
+    return await resolve_actor(request, credential, session, get_database(request))
 
 
 async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
@@ -54,21 +57,9 @@ async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)])
     return actor
 
 
-async def get_session(
-    request: Request, _actor: Annotated[Actor | None, Depends(get_optional_actor)]
-) -> AsyncIterator[AsyncSession]:
-    """The request's transaction, opened only after authentication.
-
-    Authentication may record a credential's last use in a write of its own; on SQLite
-    that write would wait on the request's own ``BEGIN IMMEDIATE`` if the order were reversed.
-    """
-    async for session in get_public_session(request):
-        yield session
-
-
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-PublicSessionDep = Annotated[AsyncSession, Depends(get_public_session, scope="function")]
+# Routes that must work whatever cookie is sent (login, setup) take the session alone.
+PublicSessionDep = SessionDep
 ActorDep = Annotated[Actor, Depends(get_actor)]
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]

@@ -7,7 +7,9 @@ transactions so that two writers queue on the lock instead of failing half-way
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,17 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite's busy handler polls with backoff instead of queueing, so many writers of one
+        # process can starve each other past the busy timeout. Queue them here (FIFO) so only
+        # one connection per process contends for the file lock; other processes still wait
+        # on the busy timeout.
+        self._write_gate: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+
+    def write_gate(self, write: bool) -> AbstractAsyncContextManager[object]:
+        """What a transaction holds around itself: the process's SQLite writer queue, or nothing."""
+        if write and self._write_gate is not None:
+            return self._write_gate
+        return nullcontext()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -15,7 +15,11 @@ class Event(Base):
     """One change: who did what to which subject. Project-less events are instance-level."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_project_id_id", "project_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_project_id_id", "project_id", "id"),
+        # A task's history: its events in order.
+        Index("ix_events_project_id_subject_id", "project_id", "subject", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

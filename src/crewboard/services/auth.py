@@ -68,7 +68,7 @@ class AuthService:
             .outerjoin(Project, Project.id == AuthSession.project_id)
             .where(AuthSession.token_hash == hash_token(token))
         )
-        found = row.tuples().first()
+        found = row.first()
         now = utcnow()
         if found is None:
             raise Unauthenticated("invalid credential", code="invalid-token")
@@ -109,6 +109,8 @@ class AuthService:
         A refused attempt is recorded even though the request fails (``keep_changes``).
         """
         email = email.strip().lower()[:254]
+        if any(ord(ch) < 32 for ch in email):  # PostgreSQL text cannot even hold a NUL
+            raise Invalid("not an e-mail address", field="email")
         client = client[:64]
         now = utcnow()
         await self._check_throttle(email, client, now)
@@ -176,7 +178,11 @@ class AuthService:
         user = await self.session.get(User, target_id)
         if user is None or user.disabled_at is not None:
             raise NotFound("user not found")
-        lifetime = expires_in or timedelta(days=self.settings.token_default_days)
+        lifetime = (
+            expires_in
+            if expires_in is not None
+            else timedelta(days=self.settings.token_default_days)
+        )
         if not timedelta(minutes=1) <= lifetime <= timedelta(days=self.settings.token_max_days):
             raise Invalid(
                 f"a token lives from 1 minute to {self.settings.token_max_days} days",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,8 +16,21 @@ SETUP_PREFIX = "cbsetup_"
 _TOKEN_BYTES = 32
 
 _hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 parameters
-# Verified against when the e-mail is unknown, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both paths cost the same time.
+
+    Made on first use (not at import: every CLI start would pay for it); the server warms it
+    at startup with ``warm_up``.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+async def warm_up() -> None:
+    """Compute the dummy hash now, off the event loop."""
+    await anyio.to_thread.run_sync(_dummy_hash)
 
 
 def new_token(prefix: str = TOKEN_PREFIX) -> str:
@@ -54,7 +68,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
     def _verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

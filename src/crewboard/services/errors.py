@@ -64,3 +64,10 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class PreconditionRequired(Invalid):
+    """A write must say which version it is based on, and did not."""
+
+    code = "version-required"
+    title = "Precondition required"

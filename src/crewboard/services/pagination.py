@@ -14,6 +14,8 @@ T = TypeVar("T")
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+# Ids are 32-bit on PostgreSQL (``integer``): a larger cursor would fail in the driver.
+MAX_CURSOR_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         last_id = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise Invalid("malformed cursor", code="invalid-cursor") from exc
-    if last_id < 0:
+    if not 0 <= last_id <= MAX_CURSOR_ID:
         raise Invalid("malformed cursor", code="invalid-cursor")
     return last_id
 
@@ -58,3 +60,22 @@ def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}")
     return limit
+
+
+def encode_key(*parts: int) -> str:
+    """A cursor for a composite sort key (e.g. priority, id)."""
+    raw = "k:" + ",".join(str(p) for p in parts)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_key(cursor: str, size: int) -> tuple[int, ...]:
+    """The sort key a cursor continues after; it must have ``size`` parts."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, body = raw.partition(":")
+        parts = tuple(int(p) for p in body.split(","))
+        if prefix != "k" or len(parts) != size or any(not 0 <= p < 2**63 for p in parts):
+            raise ValueError(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise Invalid("malformed cursor", code="invalid-cursor") from exc
+    return parts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,45 +65,58 @@ class ProjectService:
     async def access(
         self, actor: Actor, slug: str, *, need: Role = Role.VIEWER, write: bool = False
     ) -> ProjectAccess:
-        """Resolve the actor's rights in a project; outsiders get NotFound, never a hint."""
+        """Resolve the actor's rights in a project; outsiders get NotFound, never a hint.
+
+        One query whatever the actor: the project, the actor's membership and, for an agent
+        token, whether its agent is still on the roster and its person still entitled.
+        """
         if write:
             actor.require_write()
-        project = await self.session.scalar(select(Project).where(Project.slug == slug))
-        if project is None:
-            raise NotFound(f"project {slug} not found")
-        access = await self._resolve(actor, project)
+        user_id = actor.user_id if actor.user_id is not None else -1
+        query = (
+            select(Project, Member)
+            .outerjoin(Member, (Member.project_id == Project.id) & (Member.user_id == user_id))
+            .where(Project.slug == slug)
+        )
+        if actor.is_agent:
+            query = (
+                query.add_columns(Agent.id, User.is_admin, User.disabled_at)
+                .outerjoin(
+                    Agent, (Agent.project_id == Project.id) & (Agent.name == actor.agent_name)
+                )
+                .outerjoin(User, User.id == user_id)
+            )
+        row = (await self.session.execute(query)).first()
+        access = self._resolve(actor, tuple(row)) if row is not None else None
         if access is None:
             raise NotFound(f"project {slug} not found")
         access.require(need)
         return access
 
-    async def _resolve(self, actor: Actor, project: Project) -> ProjectAccess | None:
+    @staticmethod
+    def _resolve(actor: Actor, row: tuple[Any, ...]) -> ProjectAccess | None:
+        project: Project = row[0]
+        member: Member | None = row[1]
         if actor.is_agent:
-            if actor.project_id != project.id or not await self._agent_token_valid(actor, project):
-                return None
-            return ProjectAccess(project, Role.AGENT, actor.agent_name)
+            # An agent token lives only as long as its agent is on the roster and its person
+            # may still act for that agent.
+            agent_id, user_is_admin, user_disabled_at = row[2], row[3], row[4]
+            entitled = user_is_admin or (
+                member is not None and may_act_as_agent(member, actor.agent_name)
+            )
+            valid = (
+                actor.project_id == project.id
+                and agent_id is not None
+                and user_is_admin is not None
+                and user_disabled_at is None
+                and entitled
+            )
+            return ProjectAccess(project, Role.AGENT, actor.agent_name) if valid else None
         if actor.is_admin:
             return ProjectAccess(project, Role.OWNER, None)
-        member = await self._member(project.id, actor.user_id)
         if member is None:
             return None
         return ProjectAccess(project, Role(member.role), member.agent_name)
-
-    async def _agent_token_valid(self, actor: Actor, project: Project) -> bool:
-        # An agent token lives only as long as its person may still act for that agent,
-        # and the agent is still on the roster.
-        agent = await self.session.scalar(
-            select(Agent.id).where(Agent.project_id == project.id, Agent.name == actor.agent_name)
-        )
-        if agent is None:
-            return False
-        user = await self.session.get(User, actor.user_id) if actor.user_id else None
-        if user is None or user.disabled_at is not None:
-            return False
-        if user.is_admin:
-            return True
-        member = await self._member(project.id, user.id)
-        return member is not None and may_act_as_agent(member, actor.agent_name)
 
     async def _member(self, project_id: int, user_id: int | None) -> Member | None:
         if user_id is None:
@@ -200,7 +214,7 @@ class ProjectService:
         )
         if after is not None:
             query = query.where(Member.user_id > after)
-        rows = [MemberView(m, u) for m, u in (await self.session.execute(query)).tuples()]
+        rows = [MemberView(m, u) for m, u in (await self.session.execute(query)).all()]
         return page_of(rows, limit, lambda v: v.user.id)
 
     async def set_member(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.models import Agent, Member
+from crewboard.models import Agent, AuthSession, Member, utcnow
 from crewboard.services import events
 from crewboard.services.actor import Actor
 from crewboard.services.errors import Conflict, NotFound
@@ -133,6 +133,16 @@ class RosterService:
                 f"a member acts as agent {name}; change that membership first", code="agent-in-use"
             )
         await self.session.delete(agent)
+        # Its tokens die with it, so an agent re-added later under the same name starts clean.
+        await self.session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.project_id == access.project.id,
+                AuthSession.agent_name == name,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
         events.record(
             self.session, actor, "agent.removed", f"agent:{name}", {},
             project_id=access.project.id,

@@ -18,7 +18,7 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
     A domain error flagged ``keep_changes`` (a refused login that must still be counted)
     commits what was done before it and is then raised as usual.
     """
-    async with database.sessionmaker() as session:
+    async with database.write_gate(write), database.sessionmaker() as session:
         await session.connection(execution_options={WRITE_OPTION: write})
         try:
             yield session

@@ -111,6 +111,18 @@ class UserService:
         await self.session.flush()
         return user
 
+    async def set_password(self, actor: Actor, user_id: int, password: str) -> User:
+        """Set a user's password without the current one (admins only: a locked-out person)."""
+        actor.require_admin()
+        actor.require_write()
+        user = await self.get(actor, user_id)
+        user.password_hash = await hash_password(check_password(password))
+        events.record(
+            self.session, actor, "user.updated", f"user:{user.id}", {"fields": ["password"]}
+        )
+        await self.session.flush()
+        return user
+
     async def _keep_an_admin(self, user: User) -> None:
         # Lock the admin rows (PostgreSQL) so two admins cannot demote each other at once;
         # SQLite write transactions are already serialised by BEGIN IMMEDIATE.

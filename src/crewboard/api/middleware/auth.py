@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.database import Database
 from crewboard.services.actor import Actor
@@ -47,13 +48,21 @@ def read_credential(request: Request) -> Credential | None:
     return None
 
 
-async def resolve_actor(request: Request, credential: Credential, database: Database) -> Actor:
-    """Authenticate in a short transaction of its own, recording last use when it is stale."""
+async def resolve_actor(
+    request: Request, credential: Credential, session: AsyncSession, database: Database
+) -> Actor:
+    """Authenticate within the request's transaction, recording last use when it is stale.
+
+    A write request records it in its own transaction; a read records it in a tiny write of
+    its own (WAL lets it commit while the read is open, and the read holds no writer slot).
+    """
     settings = request.app.state.settings
-    async with unit_of_work(database, write=False) as session:
-        result = await AuthService(session, settings).authenticate(credential.token)
+    result = await AuthService(session, settings).authenticate(credential.token)
     if result.needs_touch and result.actor.session_id is not None:
-        async with unit_of_work(database, write=True) as session:
+        if request.method in SAFE_METHODS:
+            async with unit_of_work(database, write=True) as touch_session:
+                await AuthService(touch_session, settings).touch(result.actor.session_id)
+        else:
             await AuthService(session, settings).touch(result.actor.session_id)
     if credential.from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

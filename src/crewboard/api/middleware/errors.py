@@ -20,6 +20,7 @@ from crewboard.services.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    PreconditionRequired,
     RateLimited,
     Unauthenticated,
 )
@@ -27,7 +28,13 @@ from crewboard.services.errors import (
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE_PREFIX = "urn:crewboard:problem:"
+# A domain error's details become members of its problem, except these: the standard members,
+# and the names of problem()'s own parameters (a clash would fail the handler itself).
+_NOT_DETAILS = frozenset(
+    {"type", "title", "status", "detail", "instance", "request_id", "request", "code", "headers"}
+)
 _STATUS: dict[type[DomainError], int] = {
+    PreconditionRequired: 428,
     Invalid: 422,
     Unauthenticated: 401,
     Forbidden: 403,
@@ -87,10 +94,14 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
+    extra = {k: v for k, v in exc.details.items() if k not in _NOT_DETAILS}
+    field = extra.get("field")
+    if isinstance(exc, Invalid) and isinstance(field, str) and "errors" not in extra:
+        # The same shape as a schema violation, so clients read every 422 one way.
+        extra["errors"] = [{"loc": [field], "msg": exc.message, "type": exc.detail_code}]
     return problem(
-        request, status, exc.detail_code, exc.message, title=exc.title, headers=headers,
-        **exc.details,
-    )  # fmt: skip
+        request, status, exc.detail_code, exc.message, title=exc.title, headers=headers, **extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -109,6 +120,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, BodyTooLarge):
+        # FastAPI reports any failure while reading the body as 400; ours is a 413.
+        return await _body_too_large(request, exc.__cause__)
     code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
     headers = dict(exc.headers) if exc.headers else None
     return problem(request, exc.status_code, code, str(exc.detail), headers=headers)
@@ -127,10 +141,11 @@ async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
             request, 503, "busy", "the database is busy; retry shortly",
             headers={"Retry-After": "1"},
         )  # fmt: skip
-    return await _unexpected(request, exc)
+    return await unexpected_error(request, exc)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that says nothing of the cause; the traceback goes to the log."""
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "internal", "internal error; see the server log")
 
@@ -142,4 +157,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(OperationalError, _operational_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, unexpected_error)

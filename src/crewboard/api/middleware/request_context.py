@@ -7,7 +7,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewboard.log import request_id_var
@@ -33,9 +36,18 @@ class BodyTooLarge(Exception):
 class RequestContextMiddleware:
     """Tag each request with an id, log it once when done, and bound its body."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        on_error: Callable[[Request, Exception], Awaitable[Response]] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Builds the 500 response here, inside the request's context: Starlette's own
+        # last-resort handler runs outside every middleware, without the request id or headers.
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,6 +58,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
         limit = self.max_body_bytes
 
         declared = dict(scope["headers"]).get(b"content-length")
@@ -63,8 +76,9 @@ class RequestContextMiddleware:
             return message
 
         async def tagged_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -73,7 +87,13 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tagged_send)
+            try:
+                await self.app(scope, limited_receive, tagged_send)
+            except Exception as exc:
+                if response_started or self.on_error is None:
+                    raise
+                response = await self.on_error(Request(scope, limited_receive), exc)
+                await response(scope, limited_receive, tagged_send)
         finally:
             # The path only: query strings are not logged, so nothing secret can leak there.
             access_log.info(

@@ -15,7 +15,7 @@ class TokenCreate(RequestModel):
     """A new token: a person's, or an agent's in one project."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=TOKEN_NAME_MAX)] | None = None
-    user_id: int | None = Field(default=None, ge=1)
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)  # ids are int32 in SQL
     project: Slug | None = None
     agent_name: AgentName | None = None
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)

@@ -1,0 +1,149 @@
+"""Task benchmarks over HTTP against a real ``crewboard serve`` process (SQLite).
+
+    .venv/bin/python -m bench.tasks [--sizes 10000 100000] [--clients 64] [--claims 3000]
+
+Prints, per size: ready-queue latency (p50/p99), create and update latency, claims per
+second with N concurrent clients (and double claims, which must be 0), and the ceiling:
+raw SQLite transactions per second for the same claim UPDATE, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import http, server, summary_ms, timed, tmp_sqlite
+from bench.seed import SLUG, seed
+
+logger = logging.getLogger("bench.tasks")
+API = f"/api/v1/projects/{SLUG}/tasks"
+CLAIM_SQL = (
+    "UPDATE tasks SET owner = ?, status = 'in_progress', lease_expires_at = ?, "
+    "version = version + 1, updated_at = ? WHERE id = (SELECT t.id FROM tasks t "
+    "WHERE t.project_id = 1 AND t.status = 'pending' AND t.owner IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id "
+    "WHERE d.task_id = t.id AND b.status NOT IN ('completed', 'cancelled')) "
+    "ORDER BY t.priority, t.id LIMIT 1) AND status = 'pending' AND owner IS NULL "
+    "RETURNING number"
+)
+
+
+def raw_sqlite_claims(path: Path, count: int) -> float:
+    """Transactions per second of the bare claim UPDATE through the sqlite3 module."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    for i in range(count):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(CLAIM_SQL, (f"raw-{i % 64}", "2099-01-01 00:00:00", "2026-01-01 00:00:00"))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return count / elapsed
+
+
+async def claim_storm(base: str, tokens: list[str], total: int) -> tuple[float, int, int]:
+    """N clients claim until ``total`` claims are made; (claims/s, claims, double claims)."""
+    claimed: list[int] = []
+    refused = 0
+
+    async def worker(token: str) -> None:
+        nonlocal refused
+        async with http(base, token, connections=2) as client:
+            while len(claimed) < total:
+                response = await client.post(f"{API}/claim", json={"anywhere": True})
+                if response.status_code == 200:
+                    claimed.append(response.json()["number"])
+                elif response.status_code == 404:
+                    return
+                else:
+                    refused += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(t) for t in tokens))
+    elapsed = time.perf_counter() - started
+    if refused:
+        logger.warning("%d claim requests were refused (busy)", refused)
+    return len(claimed) / elapsed, len(claimed), len(claimed) - len(set(claimed))
+
+
+async def measure(
+    base: str, lead: str, tokens: list[str], claims: int, samples: int
+) -> dict[str, str]:
+    """Every figure for one database size."""
+    figures: dict[str, str] = {}
+    async with http(base, lead) as client:
+
+        async def ready(_: int) -> None:
+            r = await client.get(API, params={"ready": "true", "limit": 50})
+            r.raise_for_status()
+
+        figures["ready queue p50/p99 ms"] = summary_ms(await timed(ready, samples))
+        created: list[int] = []
+
+        async def create(i: int) -> None:
+            r = await client.post(API, json={"title": f"bench create {i}", "priority": 1})
+            r.raise_for_status()
+            created.append(r.json()["number"])
+
+        figures["create p50/p99 ms"] = summary_ms(await timed(create, samples))
+
+        async def update(i: int) -> None:
+            number = created[i]
+            r = await client.patch(f"{API}/{number}", json={"title": f"renamed {i}", "version": 1})
+            r.raise_for_status()
+
+        figures["update p50/p99 ms"] = summary_ms(await timed(update, samples))
+    rate, made, doubles = await claim_storm(base, tokens, claims)
+    figures[f"claims/s over HTTP ({len(tokens)} clients)"] = f"{rate:.0f} ({made} claims)"
+    figures["double claims"] = str(doubles)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--claims", type=int, default=3000)
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    folder = Path(tempfile.mkdtemp(prefix="crewboard-bench-"))
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for size in args.sizes:
+            url = tmp_sqlite(folder, f"tasks-{size}")
+            logger.info("seeding %d tasks ...", size)
+            seeded = asyncio.run(seed(url, size, args.clients))
+            db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+            ceiling_copy = folder / f"ceiling-{size}.db"
+            shutil.copy(db_path, ceiling_copy)
+            with server(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as base:
+                tokens = list(seeded.agent_tokens.values())
+                figures = asyncio.run(
+                    measure(base, seeded.lead_token, tokens, args.claims, args.samples)
+                )
+            ceiling = raw_sqlite_claims(ceiling_copy, args.claims)
+            figures["ceiling: raw SQLite claim tx/s"] = f"{ceiling:.0f}"
+            rows.append((size, figures))
+            logger.info("%d tasks: %s", size, figures)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    keys = list(rows[0][1])
+    lines = ["| figure | " + " | ".join(f"{size:,} tasks" for size, _ in rows) + " |",
+             "|---|" + "---|" * len(rows)]  # fmt: skip
+    lines += [f"| {k} | " + " | ".join(f[k] for _, f in rows) + " |" for k in keys]
+    logger.info("\n%s", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The protocol's task verbs: claim, start, block, unblock, complete, release, renew;
+dependencies, follow-ups and history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.api.presenters import change_read, completion_read, tasks_read
+from crewboard.api.validators.common import Cursor, Limit, Page, Slug
+from crewboard.api.validators.tasks import (
+    ActAs,
+    BlockRequest,
+    ClaimNext,
+    CompleteRequest,
+    CompletionRead,
+    DependenciesIn,
+    EventRead,
+    FollowUpIn,
+    TaskChangeRead,
+    TaskRead,
+)
+from crewboard.services.changelog import ChangelogDraft
+from crewboard.services.task_actions import Tasks
+from crewboard.services.task_claims import ClaimScope
+
+router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
+SlugPath = Annotated[Slug, Path()]
+NumberPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/claim")
+async def claim_next(
+    slug: SlugPath, body: ClaimNext, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> TaskRead:
+    """Claim the most urgent, oldest ready task (on a tracker, among shared ones, or anywhere).
+
+    404 ``nothing-ready`` when there is none.
+    """
+    service = Tasks(session, settings)
+    scope = ClaimScope(tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere)
+    task = await service.claim_next(actor, slug, scope, as_agent=body.as_agent)
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.post("/{number}/claim")
+async def claim(
+    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead:  # fmt: skip
+    """Claim this task; 409 ``already-claimed``, ``blocked`` or ``not-claimable`` if not."""
+    service = Tasks(session, settings)
+    task = await service.claim(actor, slug, number, as_agent=body.as_agent)
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.post("/{number}/start")
+async def start(
+    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> TaskChangeRead:  # fmt: skip
+    """In progress: claims it if unowned, or resumes one's own task."""
+    service = Tasks(session, settings)
+    result = await service.start(actor, slug, number, as_agent=body.as_agent, version=body.version)
+    return await change_read(service, result)
+
+
+@router.post("/{number}/block")
+async def block(
+    slug: SlugPath, number: NumberPath, body: BlockRequest, actor: ActorDep,
+    session: SessionDep, settings: SettingsDep,
+) -> TaskChangeRead:  # fmt: skip
+    """Blocked, with the reason and the agent whose help is needed."""
+    service = Tasks(session, settings)
+    result = await service.block(
+        actor, slug, number, reason=body.reason, needs_agent=body.needs_agent,
+        as_agent=body.as_agent, version=body.version,
+    )  # fmt: skip
+    return await change_read(service, result)
+
+
+@router.post("/{number}/unblock")
+async def unblock(
+    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> TaskChangeRead:  # fmt: skip
+    """Back in progress if someone holds it, else back to pending."""
+    service = Tasks(session, settings)
+    result = await service.unblock(
+        actor, slug, number, as_agent=body.as_agent, version=body.version
+    )
+    return await change_read(service, result)
+
+
+@router.post("/{number}/complete")
+async def complete(
+    slug: SlugPath, number: NumberPath, body: CompleteRequest, actor: ActorDep,
+    session: SessionDep, settings: SettingsDep,
+) -> CompletionRead:  # fmt: skip
+    """Completed with outcome, files and verification; optionally appends the changelog entry."""
+    service = Tasks(session, settings)
+    draft = None
+    if body.changelog is not None:
+        log = body.changelog
+        draft = ChangelogDraft(title=log.title, problem=log.problem, fix=log.fix,
+                               verification=log.verification, files=log.files)  # fmt: skip
+    done = await service.complete(
+        actor, slug, number, outcome=body.outcome, files=body.files, verified=body.verified,
+        changelog=draft, as_agent=body.as_agent, version=body.version,
+    )  # fmt: skip
+    return await completion_read(service, done)
+
+
+@router.post("/{number}/release")
+async def release(
+    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> TaskChangeRead:  # fmt: skip
+    """Back to the queue: pending and unowned."""
+    service = Tasks(session, settings)
+    result = await service.release(
+        actor, slug, number, as_agent=body.as_agent, version=body.version
+    )
+    return await change_read(service, result)
+
+
+@router.post("/{number}/renew")
+async def renew(
+    slug: SlugPath, number: NumberPath, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead:  # fmt: skip
+    """Extend the lease on a task you hold (any other write by you on it does too)."""
+    service = Tasks(session, settings)
+    task = await service.renew(actor, slug, number)
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.post("/{number}/dependencies")
+async def add_dependencies(
+    slug: SlugPath, number: NumberPath, body: DependenciesIn, actor: ActorDep,
+    session: SessionDep, settings: SettingsDep,
+) -> TaskRead:  # fmt: skip
+    """Make this task wait on others; a cycle is refused (409 ``dependency-cycle``)."""
+    service = Tasks(session, settings)
+    task = await service.add_blockers(actor, slug, number, body.blocked_by)
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.delete("/{number}/dependencies/{blocker}")
+async def remove_dependency(
+    slug: SlugPath, number: NumberPath, blocker: NumberPath, actor: ActorDep,
+    session: SessionDep, settings: SettingsDep,
+) -> TaskRead:  # fmt: skip
+    """Stop this task waiting on ``blocker``."""
+    service = Tasks(session, settings)
+    task = await service.remove_blocker(actor, slug, number, blocker)
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.get("/{number}/follow-ups")
+async def list_follow_ups(
+    slug: SlugPath, number: NumberPath, actor: ActorDep, session: SessionDep,
+    settings: SettingsDep,
+) -> list[TaskRead]:  # fmt: skip
+    """Tasks created as follow-ups of this one."""
+    service = Tasks(session, settings)
+    return await tasks_read(service, await service.follow_ups(actor, slug, number))
+
+
+@router.post("/{number}/follow-ups", status_code=status.HTTP_201_CREATED)
+async def add_follow_up(
+    slug: SlugPath, number: NumberPath, body: FollowUpIn, actor: ActorDep,
+    session: SessionDep, settings: SettingsDep,
+) -> TaskRead:  # fmt: skip
+    """A task on another agent's tracker, linked to this one."""
+    service = Tasks(session, settings)
+    task = await service.follow_up(
+        actor, slug, number, tracker=body.tracker, title=body.title,
+        description=body.description, priority=body.priority, as_agent=body.as_agent,
+    )  # fmt: skip
+    return (await tasks_read(service, [task]))[0]
+
+
+@router.get("/{number}/history")
+async def history(
+    slug: SlugPath,
+    number: NumberPath,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cursor: Annotated[Cursor | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 50,
+) -> Page[EventRead]:
+    """Every change of the task, oldest first."""
+    page = await Tasks(session, settings).history(actor, slug, number, cursor=cursor, limit=limit)
+    return Page[EventRead](
+        items=[EventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
+    )

@@ -1,0 +1,157 @@
+"""Tasks: list (filters, cursor, ETag), get, create, versioned update."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+
+from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.api.presenters import change_read, task_read, tasks_read
+from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.api.validators.tasks import (
+    StatusName,
+    TaskChangeRead,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+)
+from crewboard.services.errors import Invalid, PreconditionRequired
+from crewboard.services.task_actions import Tasks
+from crewboard.services.task_flow import TaskChange
+from crewboard.services.task_rules import parse_status
+from crewboard.services.tasks import TaskFilter
+
+router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
+SlugPath = Annotated[Slug, Path()]
+NumberPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Text = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the client already has this representation."""
+    sent = request.headers.get("if-none-match", "")
+    if etag in [tag.strip() for tag in sent.split(",")]:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return None
+
+
+@router.get("", response_model=Page[TaskRead])
+async def list_tasks(
+    slug: SlugPath,
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    tracker: Annotated[AgentName | None, Query()] = None,
+    owner: Annotated[AgentName | None, Query()] = None,
+    status_: Annotated[list[StatusName] | None, Query(alias="status", max_length=6)] = None,
+    priority: Annotated[int | None, Query(ge=0, le=3)] = None,
+    ready: Annotated[bool, Query()] = False,
+    text: Text | None = None,
+    cursor: Annotated[Cursor | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 50,
+) -> Page[TaskRead] | Response:
+    """Tasks by number, or with ``ready=true`` the ready queue (priority, then age).
+
+    Polling agents send ``If-None-Match`` and get 304 until something in the project changes.
+    """
+    service = Tasks(session, settings)
+    marker = await service.change_marker(actor, slug)
+    query = hashlib.sha256(str(sorted(request.query_params.multi_items())).encode()).hexdigest()
+    etag = f'W/"{marker}-{query[:16]}"'
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    filters = TaskFilter(
+        tracker=tracker,
+        owner=owner,
+        statuses=tuple(parse_status(s) for s in status_ or []),
+        priority=priority,
+        ready=ready,
+        text=text,
+    )
+    page = await service.list(actor, slug, filters, cursor=cursor, limit=limit)
+    response.headers["ETag"] = etag
+    return Page[TaskRead](items=await tasks_read(service, page.items), next_cursor=page.next_cursor)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_task(
+    slug: SlugPath, body: TaskCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> TaskRead:
+    """A new pending task."""
+    service = Tasks(session, settings)
+    task = await service.create(
+        actor, slug, title=body.title, description=body.description,
+        active_form=body.active_form, tracker=body.tracker, priority=body.priority,
+        metadata=body.metadata, blocked_by=body.blocked_by, as_agent=body.as_agent,
+    )  # fmt: skip
+    (read,) = await tasks_read(service, [task])
+    return read
+
+
+@router.get("/{number}", response_model=TaskRead)
+async def get_task(
+    slug: SlugPath,
+    number: NumberPath,
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead | Response:
+    """One task; its ``ETag`` is its version, for ``If-Match`` on update."""
+    task, links = await Tasks(session, settings).get(actor, slug, number)
+    etag = f'"{task.version}"'
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    response.headers["ETag"] = etag
+    return task_read(task, links)
+
+
+def _version(body_version: int | None, if_match: str | None) -> int:
+    if if_match is not None:
+        raw = if_match.strip().removeprefix("W/").strip('"')
+        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+            raise Invalid('If-Match must be the task\'s ETag, e.g. "3"', code="bad-if-match")
+        if body_version is not None and body_version != int(raw):
+            raise Invalid("If-Match and version disagree", code="bad-if-match")
+        return int(raw)
+    if body_version is None:
+        raise PreconditionRequired(
+            "an update names the version it is based on (If-Match header or version field)",
+            field="version",
+        )
+    return body_version
+
+
+@router.patch("/{number}")
+async def update_task(
+    slug: SlugPath,
+    number: NumberPath,
+    body: TaskUpdate,
+    response: Response,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, Header(max_length=100)] = None,
+) -> TaskChangeRead:
+    """Change fields and/or status as one versioned write; a stale version gets 409."""
+    version = _version(body.version, if_match)
+    change = TaskChange(
+        title=body.title, description=body.description, active_form=body.active_form,
+        priority=body.priority, tracker=body.tracker, owner=body.owner,
+        clear_owner="owner" in body.model_fields_set and body.owner is None,
+        status=parse_status(body.status) if body.status else None,
+        blocked_reason=body.blocked_reason, needs_agent=body.needs_agent, outcome=body.outcome,
+        files=body.files, verified=body.verified, metadata=body.metadata,
+        add_blocked_by=body.add_blocked_by, add_blocks=body.add_blocks,
+    )  # fmt: skip
+    service = Tasks(session, settings)
+    result = await service.update(
+        actor, slug, number, change, version=version, as_agent=body.as_agent
+    )
+    response.headers["ETag"] = f'"{result.task.version}"'
+    return await change_read(service, result)

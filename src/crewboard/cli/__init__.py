@@ -1,0 +1,1 @@
+"""The ``crewboard`` command line: admin commands on the database, and the server."""

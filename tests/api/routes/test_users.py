@@ -1,0 +1,154 @@
+"""/users: admin management and one's own profile."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.routes.helpers import API, PASSWORD, bearer, login, problem_code
+from tests.factory import Factory
+
+USER_FIELDS = {"id", "email", "name", "is_admin", "created_at", "disabled_at"}
+
+
+async def _admin(factory: Factory) -> dict[str, str]:
+    return bearer(await factory.token(await factory.user("root@example.com", admin=True)))
+
+
+async def test_an_admin_creates_and_lists_users(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin = await _admin(factory)
+    created = await client.post(
+        f"{API}/users",
+        json={"email": "Ann@Example.com", "name": "Ann", "password": PASSWORD},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert set(user) == USER_FIELDS  # never the password hash
+    assert (user["email"], user["name"], user["is_admin"]) == ("ann@example.com", "Ann", False)
+    assert user["disabled_at"] is None
+    # The password works.
+    await login(client, "ann@example.com")
+
+    duplicate = await client.post(f"{API}/users", json={"email": "ANN@example.com"}, headers=admin)
+    assert duplicate.status_code == 409
+    assert problem_code(duplicate) == "duplicate"
+
+    listed = await client.get(f"{API}/users", headers=admin)
+    assert listed.status_code == 200
+    page = listed.json()
+    assert [u["email"] for u in page["items"]] == ["root@example.com", "ann@example.com"]
+    assert page["next_cursor"] is None
+
+
+async def test_the_user_list_pages_with_cursors(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin = await _admin(factory)
+    for i in range(4):
+        await factory.user(f"user{i}@example.com")
+    first = (await client.get(f"{API}/users", params={"limit": 3}, headers=admin)).json()
+    assert len(first["items"]) == 3
+    assert first["next_cursor"]
+    second = (
+        await client.get(
+            f"{API}/users", params={"limit": 3, "cursor": first["next_cursor"]}, headers=admin
+        )
+    ).json()
+    assert [u["email"] for u in second["items"]] == ["user2@example.com", "user3@example.com"]
+    assert second["next_cursor"] is None
+    bad = await client.get(f"{API}/users", params={"cursor": "garbage!"}, headers=admin)
+    assert bad.status_code == 422
+    assert problem_code(bad) == "invalid-cursor"
+
+
+async def test_an_admin_reads_and_changes_a_user(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin = await _admin(factory)
+    ann = await factory.user("ann@example.com")
+    got = await client.get(f"{API}/users/{ann}", headers=admin)
+    assert got.status_code == 200
+    assert got.json()["email"] == "ann@example.com"
+
+    changed = await client.patch(
+        f"{API}/users/{ann}", json={"name": "Ann Lee", "is_admin": True}, headers=admin
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["is_admin"]) == ("Ann Lee", True)
+
+    disabled = await client.patch(f"{API}/users/{ann}", json={"disabled": True}, headers=admin)
+    assert disabled.status_code == 200
+    assert disabled.json()["disabled_at"] is not None
+    enabled = await client.patch(f"{API}/users/{ann}", json={"disabled": False}, headers=admin)
+    assert enabled.json()["disabled_at"] is None
+
+    missing = await client.get(f"{API}/users/{ann + 100}", headers=admin)
+    assert missing.status_code == 404
+    assert problem_code(missing) == "not-found"
+
+
+async def test_the_last_admin_cannot_demote_themselves(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    root = await factory.user("root@example.com", admin=True)
+    admin = bearer(await factory.token(root))
+    for change in ({"is_admin": False}, {"disabled": True}):
+        response = await client.patch(f"{API}/users/{root}", json=change, headers=admin)
+        assert response.status_code == 409
+        assert problem_code(response) == "last-admin"
+    assert (await client.get(f"{API}/users/me", headers=admin)).json()["is_admin"] is True
+
+
+async def test_people_see_only_themselves(client: httpx.AsyncClient, factory: Factory) -> None:
+    ann = await factory.user("ann@example.com")
+    bob = await factory.user("bob@example.com")
+    headers = bearer(await factory.token(ann))
+    me = await client.get(f"{API}/users/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["id"] == ann
+    assert (await client.get(f"{API}/users/{ann}", headers=headers)).status_code == 200
+    assert (await client.get(f"{API}/users/{bob}", headers=headers)).status_code == 404
+    for response in (
+        await client.get(f"{API}/users", headers=headers),
+        await client.post(f"{API}/users", json={"email": "x@example.com"}, headers=headers),
+        await client.patch(f"{API}/users/{ann}", json={"is_admin": True}, headers=headers),
+    ):
+        assert response.status_code == 403
+        assert problem_code(response) == "forbidden"
+
+
+async def test_profile_changes(client: httpx.AsyncClient, factory: Factory) -> None:
+    await factory.user("ann@example.com", password=PASSWORD)
+    csrf = {"X-CSRF-Token": await login(client, "ann@example.com")}
+    renamed = await client.patch(f"{API}/users/me", json={"name": "Ann Lee"}, headers=csrf)
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Ann Lee"
+
+    wrong = await client.patch(
+        f"{API}/users/me",
+        json={"current_password": "not the password", "new_password": "a new password"},
+        headers=csrf,
+    )
+    assert wrong.status_code == 422
+    assert problem_code(wrong) == "invalid"
+    assert wrong.json()["field"] == "current_password"
+
+    changed = await client.patch(
+        f"{API}/users/me",
+        json={"current_password": PASSWORD, "new_password": "a new password"},
+        headers=csrf,
+    )
+    assert changed.status_code == 200
+    await login(client, "ann@example.com", "a new password")
+
+
+async def test_a_read_only_token_cannot_change_the_profile(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ann = await factory.user("ann@example.com")
+    headers = bearer(await factory.token(ann, read_only=True))
+    assert (await client.get(f"{API}/users/me", headers=headers)).status_code == 200
+    response = await client.patch(f"{API}/users/me", json={"name": "X"}, headers=headers)
+    assert response.status_code == 403
