@@ -77,6 +77,12 @@ async def issue_token(
         return issued.record.id, issued.token
 
 
+def quiet_settings(settings: Settings) -> Settings:
+    """Settings under which a credential used once records no further use during a run
+    (so a table snapshot taken around a request sees only what that request did)."""
+    return settings.model_copy(update={"touch_interval_seconds": 86_400})
+
+
 def bearer(token: str | None) -> dict[str, str]:
     """The Authorization header for a token (none for None)."""
     return {} if token is None else {"Authorization": f"Bearer {token}"}

@@ -30,6 +30,7 @@ from tests.api.harness import (
     cursor,
     empty_database,
     issue_token,
+    quiet_settings,
     send_bad,
     snapshot,
 )
@@ -52,11 +53,6 @@ class World:
     factory: Factory
     users: dict[str, int]
     tokens: dict[str, str]
-
-
-def quiet_settings(settings: Settings) -> Settings:
-    """Settings under which a credential used once records no further use during the run."""
-    return settings.model_copy(update={"touch_interval_seconds": 86_400})
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
 from tests.cli.live import closed_port_url
 from tests.task_world import SLUG
 
@@ -130,3 +130,22 @@ async def test_a_damaged_credentials_file_is_one_line(crew: Crew) -> None:
     crew.config_dir.mkdir()
     crew.credentials_file.write_text("{not json")
     assert_one_line_error(await crew.run("task", "list"), 2, "cannot read", "credentials.json")
+
+
+async def test_the_real_command_keeps_stderr_clean_and_the_token_secret(crew: Crew) -> None:
+    """``python -m crewboard`` (logging configured as in real use): JSON only, no token."""
+    await crew.world.task("Seen from a subprocess")
+    token = crew.token("reviewer")
+    env = cli_env(
+        crew.world.settings.database_url,
+        CREWBOARD_URL=crew.url,
+        CREWBOARD_TOKEN=token,
+        CREWBOARD_CONFIG_DIR=str(crew.config_dir),
+    )
+    result = await run_subprocess(env, "task", "list", "--json")
+    assert (result.code, result.stderr) == (0, ""), result
+    assert [t["title"] for t in json.loads(result.stdout)] == ["Seen from a subprocess"]
+    verbose = await run_subprocess({**env, "CREWBOARD_LOG_LEVEL": "DEBUG"}, "task", "show", "1")
+    assert verbose.code == 0, verbose
+    assert "HTTP Request: GET" in verbose.stderr  # the request is logged ...
+    assert token not in verbose.stdout + verbose.stderr  # ... its credential never

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 import typer
@@ -20,11 +22,30 @@ async def test_version() -> None:
 async def test_help_lists_the_commands() -> None:
     result = await run_in_process("--help")
     assert result.code == 0
-    for command in ("serve", "migrate", "user", "project", "member", "agent", "token"):
+    commands = ("login", "logout", "task", "changelog", "serve", "migrate", "user", "project")
+    for command in (*commands, "member", "agent", "token"):
         assert command in result.stdout
     sub = await run_in_process("token", "create", "-h")
     assert sub.code == 0
     assert "--expires-in" in sub.stdout
+
+
+def test_client_commands_do_not_load_the_database_layer() -> None:
+    """Agents run the client commands in loops: start-up must not import SQLAlchemy & co.
+
+    (A fresh interpreter: this test process has long imported everything.)
+    """
+    code = (
+        "import sys, crewboard.cli.main as m; "
+        "m.app(args=['task', 'list', '--help'], standalone_mode=False); "
+        "heavy = [n for n in ('sqlalchemy', 'alembic', 'fastapi', 'crewboard.services.projects') "
+        "if n in sys.modules]; "
+        "sys.exit(f'loaded: {heavy}' if heavy else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
 
 
 async def test_no_arguments_shows_help_as_a_usage_error() -> None:

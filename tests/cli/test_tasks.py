@@ -171,7 +171,7 @@ async def test_done_without_a_changelog_prints_one_line(crew: Crew) -> None:
     await crew.world.task("Small fix", tracker="qa")
     result = await crew.run("task", "done", "1", "--outcome", "fixed", who="qa")
     assert result.code == 0, result
-    assert result.stdout.startswith('completed #1 P2 completed "Small fix"'), result.stdout
+    assert result.stdout.startswith('done #1 P2 completed "Small fix"'), result.stdout
     assert "changelog" not in result.stdout
     assert (await crew.api("/changelog"))["items"] == []
 
@@ -183,6 +183,21 @@ async def test_release_hands_the_task_back(crew: Crew) -> None:
     assert released["task"] == await crew.api("/tasks/1")
     task = await crew.world.get(1)
     assert (task.status, task.owner, task.lease_expires_at) == ("pending", None, None)
+
+
+async def test_renew_extends_the_lease_of_ones_own_task(crew: Crew) -> None:
+    await crew.world.task("Long work")
+    assert (await crew.run("task", "claim", "1", who="backend")).code == 0
+    before = (await crew.world.get(1)).lease_expires_at
+    renewed = await crew.json("task", "renew", "1", who="backend")
+    assert renewed == await crew.api("/tasks/1")
+    after = (await crew.world.get(1)).lease_expires_at
+    assert before is not None
+    assert after is not None
+    assert after >= before
+    refused = await crew.run("task", "renew", "1", who="qa")
+    assert refused.code == 1
+    assert "not-yours" in refused.stderr
 
 
 async def test_follow_up_goes_on_another_tracker(crew: Crew) -> None:

@@ -183,3 +183,6 @@ async def test_claim_next_prefers_priority_then_age_and_own_tracker(
         await next_for("backend", ClaimScope())
     assert nothing.value.detail_code == "nothing-ready"
     assert await next_for("backend", ClaimScope(anywhere=True)) == "p1 on qa"
+    with pytest.raises(NotFound) as unknown:
+        await next_for("backend", ClaimScope(tracker="ghost"))
+    assert (unknown.value.detail_code, unknown.value.details["field"]) == ("not-found", "tracker")

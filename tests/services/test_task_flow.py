@@ -205,3 +205,18 @@ async def test_viewers_change_nothing(
             await ChangelogService(session, settings).append(
                 viewer, SLUG, ChangelogDraft("t", "p", "f", "v"), as_agent="backend"
             )
+
+
+async def test_fields_of_one_status_are_refused_with_another(world: World) -> None:
+    await world.task("x", tracker="backend")
+    backend = world.actors["backend"]
+    await _update(world, backend, 1, status=Status.IN_PROGRESS)
+    wrong = await _fails(world, backend, 1, needs_agent="qa")
+    assert (type(wrong), wrong.details["field"]) == (Invalid, "needs_agent")
+    wrong = await _fails(world, backend, 1, status=Status.BLOCKED, blocked_reason="r",
+                         outcome="half done")  # fmt: skip
+    assert wrong.details["field"] == "outcome"
+    wrong = await _fails(world, backend, 1, status=Status.COMPLETED, outcome="ok",
+                         blocked_reason="why")  # fmt: skip
+    assert wrong.details["field"] == "blocked_reason"
+    assert (await world.get(1)).status == "in_progress"

@@ -114,6 +114,9 @@ class ApiClient:
             raise CliError(f"cannot reach the crewboard server at {self.url}: {reason}") from exc
         if response.is_error:
             raise CliError(problem_message(response), exit_code_for_status(response.status_code))
+        if response.is_redirect:  # not followed: the token must not travel somewhere else
+            where = response.headers.get("location", "elsewhere")
+            raise CliError(f"the server at {self.url} redirects to {where}; use that URL instead")
         if response.status_code == 204 or not response.content:
             return None
         try:

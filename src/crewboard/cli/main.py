@@ -29,7 +29,7 @@ from typing import Annotated
 import typer
 
 from crewboard import __version__
-from crewboard.cli import agents, changelog, login, projects, serve, tasks, tokens, users
+from crewboard.cli import changelog, login, tasks
 from crewboard.cli.app import new_app
 from crewboard.cli.errors import (
     EXIT_INTERNAL,
@@ -40,7 +40,8 @@ from crewboard.cli.errors import (
     exit_code_for,
     fail_line,
 )
-from crewboard.cli.runner import load_settings
+from crewboard.cli.lazy import LazyRoot
+from crewboard.cli.settings import load_settings
 from crewboard.log import configure_logging
 from crewboard.services.errors import DomainError
 
@@ -50,7 +51,8 @@ app = new_app(
     "crewboard: the shared tracker, mailbox and changelog for teams of coding agents.\n\n"
     "Client commands (login, logout, task, changelog) talk to a crewboard server with a "
     "token. Admin commands (serve, migrate, user, project, member, agent, token) act "
-    "directly on the database named by CREWBOARD_DATABASE_URL. See docs/cli.md."
+    "directly on the database named by CREWBOARD_DATABASE_URL. See docs/cli.md.",
+    cls=LazyRoot,
 )
 
 
@@ -76,13 +78,7 @@ app.command("login")(login.login)
 app.command("logout")(login.logout)
 app.add_typer(tasks.app, name="task")
 app.add_typer(changelog.app, name="changelog")
-app.command("serve")(serve.serve_command)
-app.command("migrate")(serve.migrate_command)
-app.add_typer(users.app, name="user")
-app.add_typer(projects.project_app, name="project")
-app.add_typer(projects.member_app, name="member")
-app.add_typer(agents.app, name="agent")
-app.add_typer(tokens.app, name="token")
+# serve, migrate, user, project, member, agent, token: imported on use (crewboard.cli.lazy).
 
 
 def run(argv: Sequence[str] | None = None, *, application: typer.Typer = app) -> int:

@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.cli.errors import EXIT_FAILURE, EXIT_USAGE, CliError, one_line
+from crewboard.cli.errors import EXIT_FAILURE, CliError, one_line
+from crewboard.cli.settings import load_settings
 from crewboard.config import Settings
 from crewboard.database import Database, current_revision, head_revision
 from crewboard.services.actor import Actor
@@ -37,19 +37,6 @@ class Unit:
     session: AsyncSession
     settings: Settings
     actor: Actor = SYSTEM
-
-
-def load_settings() -> Settings:
-    """Settings from ``CREWBOARD_*``; a bad value is a one-line configuration error."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = "CREWBOARD_" + "_".join(str(part) for part in error["loc"]).upper()
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(message if name in message else f"{name}: {message}")
-        raise CliError("invalid configuration: " + "; ".join(problems), EXIT_USAGE) from exc
 
 
 @asynccontextmanager

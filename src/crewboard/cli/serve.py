@@ -11,7 +11,8 @@ import typer
 
 from crewboard.cli.errors import CliError
 from crewboard.cli.output import emit_line, note
-from crewboard.cli.runner import load_settings, open_database
+from crewboard.cli.runner import open_database
+from crewboard.cli.settings import load_settings
 from crewboard.config import Settings
 from crewboard.database import migrate
 from crewboard.log import configure_logging

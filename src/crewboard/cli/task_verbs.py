@@ -1,4 +1,4 @@
-"""The protocol's task verbs: claim, start, block, unblock, done, follow-up, release.
+"""The protocol's task verbs: claim, start, block, unblock, done, follow-up, release, renew.
 
 Each is one API call; the server checks the transition, the permission and the values.
 """
@@ -47,7 +47,7 @@ def _show_change(data: Any, verb: str, as_json: bool) -> None:
 
 def claim(
     number: Annotated[
-        int | None, typer.Argument(metavar="[N]", help="The task; none: the best ready one.")
+        int | None, typer.Argument(metavar="N", help="The task; none: the best ready one.")
     ] = None,
     tracker: Annotated[
         str | None,
@@ -135,6 +135,17 @@ def release(
     _show_change(data, "released", as_json)
 
 
+def renew(
+    number: NumberArg,
+    project: ProjectOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Extend the lease on task N, which you hold (a heartbeat during long work)."""
+    with connect(project) as remote:
+        data = remote.post("tasks", number, "renew", body=None)
+    _show_task(data, "renewed", as_json)
+
+
 def done(
     number: NumberArg,
     outcome: Annotated[
@@ -186,7 +197,7 @@ def done(
         emit_api_json(data)
         return
     completion = parse(CompletionRead, data)
-    emit_line("completed " + task_line(completion.task))
+    emit_line("done " + task_line(completion.task))
     if completion.changelog is not None:
         entry = completion.changelog
         emit_line(f"changelog entry {entry.id} appended: {entry.title}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -58,21 +59,22 @@ def task_line(task: TaskRead) -> str:
 
 
 def task_table(tasks: Sequence[TaskRead]) -> None:
-    """The tasks as a table (``no tasks`` when there are none)."""
-    rows = [
-        (
-            str(t.number),
-            f"P{t.priority}",
-            t.status,
-            t.title,
-            t.tracker or "",
-            t.owner or "",
-            blocked(t),
-            lease_left(t),
-        )
-        for t in tasks
-    ]
-    emit_table("Tasks", COLUMNS, rows)
+    """The tasks as a table (``no tasks`` when there are none); titles get the room."""
+    console = Console(highlight=False, soft_wrap=False)
+    if not tasks:
+        console.print("no tasks", markup=False)
+        return
+    table = Table(title=Text("Tasks"), title_justify="left", header_style="bold")
+    for column in COLUMNS:
+        wide = column in ("title", "blocked")
+        table.add_column(column, overflow="fold", no_wrap=not wide, ratio=2 if wide else None)
+    for t in tasks:
+        cells = (
+            str(t.number), f"P{t.priority}", t.status, t.title, t.tracker or "", t.owner or "",
+            blocked(t), lease_left(t),
+        )  # fmt: skip
+        table.add_row(*(Text(cell) for cell in cells))
+    console.print(table)
 
 
 def _numbers(numbers: Sequence[int]) -> str:
@@ -124,9 +126,25 @@ def task_panel(task: TaskRead, events: Sequence[EventRead] | None = None) -> Non
     if events is not None:
         emit_table(
             "History",
-            ("when", "who", "what", "data"),
-            [
-                (when(e.at), e.actor, e.kind, one_line(json.dumps(e.data, ensure_ascii=False)))
-                for e in events
-            ],
+            ("when", "who", "what", "details"),
+            [(when(e.at), e.actor, e.kind, event_details(e.data)) for e in events],
         )
+
+
+def _value(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def event_details(data: dict[str, Any]) -> str:
+    """``status: pending → in_progress; owner: - → backend; as=backend`` from an event's data."""
+    parts = []
+    changes = data.get("changes")
+    if isinstance(changes, dict):
+        for field, change in changes.items():
+            if isinstance(change, list) and len(change) == 2:
+                before, after = ("-" if v is None else _value(v) for v in change)
+                parts.append(f"{field}: {before} → {after}")
+    for key, value in data.items():
+        if key != "changes" and value not in (None, [], {}, ""):
+            parts.append(f"{key}={_value(value)}")
+    return one_line("; ".join(parts))

@@ -32,7 +32,7 @@ from crewboard.cli.task_views import task_line, task_panel, task_table
 
 app = new_app(
     "Tasks of a project, over the API: add, list, ready, show, claim, start, block, "
-    "unblock, done, follow-up, release. Log in first (crewboard login) or set "
+    "unblock, done, follow-up, release, renew. Log in first (crewboard login) or set "
     "CREWBOARD_URL and CREWBOARD_TOKEN."
 )
 
@@ -163,3 +163,4 @@ app.command("unblock")(task_verbs.unblock)
 app.command("done")(task_verbs.done)
 app.command("follow-up")(task_verbs.follow_up)
 app.command("release")(task_verbs.release)
+app.command("renew")(task_verbs.renew)

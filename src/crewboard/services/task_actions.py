@@ -85,8 +85,9 @@ class Tasks(TaskFlow, TaskClaims, TaskLinksService):
         if task.status == Status.COMPLETED:
             # A repeated completion would overwrite the record (files, outcome) it reports on.
             raise Conflict(f"task #{number} is already completed", code="already-completed")
+        # Files not named here keep what earlier updates recorded.
         change = TaskChange(
-            status=Status.COMPLETED, outcome=outcome, files=list(files), verified=verified
+            status=Status.COMPLETED, outcome=outcome, files=list(files) or None, verified=verified
         )
         result = await self.apply(actor, access, me, task, change)
         entry = None

@@ -83,6 +83,7 @@ class TaskClaims(TaskService):
             .limit(1)
         )
         if scope.tracker is not None:
+            await self.require_roster(access, scope.tracker, "tracker")
             base = base.where(Task.tracker == scope.tracker)
         elif scope.shared_only:
             base = base.where(Task.tracker.is_(None))

@@ -8,7 +8,7 @@ from typing import Any
 from crewboard.models import utcnow
 from crewboard.models.tasks import Task
 from crewboard.services.actor import Actor
-from crewboard.services.errors import Conflict, Forbidden
+from crewboard.services.errors import Conflict, Forbidden, Invalid
 from crewboard.services.projects import ProjectAccess, Role
 from crewboard.services.rules import check_text
 from crewboard.services.task_graph import add_dependencies, add_dependents
@@ -223,6 +223,11 @@ class TaskFlow(TaskService):
         return (current.value, target.value)
 
     def _status_fields(self, task: Task, target: Status, change: TaskChange) -> None:
+        if target != Status.BLOCKED and (change.blocked_reason or change.needs_agent is not None):
+            field = "blocked_reason" if change.blocked_reason else "needs_agent"
+            raise Invalid(f"{field} goes with the blocked status", field=field)
+        if target != Status.COMPLETED and change.outcome:
+            raise Invalid("an outcome goes with the completed status", field="outcome")
         if target == Status.BLOCKED:
             reason = change.blocked_reason or (task.blocked_reason if task.status == "blocked"
                                                else None)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -174,12 +175,18 @@ class TaskService:
                 select(Task.id, Task.number).where(Task.id.in_(sources))
             )
             source_numbers = {row[0]: row[1] for row in source_rows}
+        waits: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for task_id, _, number, status in rows:
+            waits[task_id].append((number, status))
+        dependants: dict[int, list[int]] = defaultdict(list)
+        for blocker_id, number in blocks:
+            dependants[blocker_id].append(number)
         for task in tasks:
-            mine = [r for r in rows if r[0] == task.id]
+            mine = waits.get(task.id, [])
             result[task.id] = TaskLinks(
-                blocked_by=[r[2] for r in mine],
-                open_blockers=[r[2] for r in mine if r[3] not in RESOLVED],
-                blocks=[b[1] for b in blocks if b[0] == task.id],
+                blocked_by=[n for n, _ in mine],
+                open_blockers=[n for n, status in mine if status not in RESOLVED],
+                blocks=dependants.get(task.id, []),
                 source=source_numbers.get(task.source_task_id or 0),
             )
         return result

@@ -13,11 +13,31 @@ TASKS = f"{API}/projects/{SLUG}/tasks"
 CHANGELOG = f"{API}/projects/{SLUG}/changelog"
 
 TASK_FIELDS = {
-    "number", "title", "description", "active_form", "tracker", "owner", "status", "priority",
-    "blocked_reason", "needs_agent", "source", "outcome", "files", "verified",
-    "lease_expires_at", "metadata", "version", "blocked_by", "open_blockers", "blocks",
-    "created_by", "created_at", "updated_at", "completed_at",
-}  # fmt: skip
+    "number",
+    "title",
+    "description",
+    "active_form",
+    "tracker",
+    "owner",
+    "status",
+    "priority",
+    "blocked_reason",
+    "needs_agent",
+    "source",
+    "outcome",
+    "files",
+    "verified",
+    "lease_expires_at",
+    "metadata",
+    "version",
+    "blocked_by",
+    "open_blockers",
+    "blocks",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "completed_at",
+}
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:

@@ -13,14 +13,27 @@ from tests.factory import Factory
 from tests.task_world import World
 
 ENTRY_FIELDS = {
-    "id", "agent", "title", "problem", "fix", "files", "verification", "task_ids",
-    "created_by", "created_at",
-}  # fmt: skip
+    "id",
+    "agent",
+    "title",
+    "problem",
+    "fix",
+    "files",
+    "verification",
+    "task_ids",
+    "created_by",
+    "created_at",
+}
 
 
 def _entry(title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": title, "problem": "it broke", "fix": "mended it",
-            "verification": "pytest: 9 passed", **extra}  # fmt: skip
+    return {
+        "title": title,
+        "problem": "it broke",
+        "fix": "mended it",
+        "verification": "pytest: 9 passed",
+        **extra,
+    }
 
 
 async def _tasks(client: httpx.AsyncClient, world: World, count: int) -> None:
@@ -44,8 +57,11 @@ async def test_an_agent_appends_as_itself(client: httpx.AsyncClient, world: Worl
     assert set(entry) == ENTRY_FIELDS
     assert (entry["agent"], entry["created_by"]) == ("backend", "backend (lead@example.com)")
     assert (entry["title"], entry["problem"], entry["fix"], entry["verification"]) == (
-        "Login", "it broke", "mended it", "pytest: 9 passed",
-    )  # fmt: skip
+        "Login",
+        "it broke",
+        "mended it",
+        "pytest: 9 passed",
+    )
     assert (entry["files"], entry["task_ids"]) == (["src/login.py"], [1, 3])
     impersonating = await client.post(
         CHANGELOG, json=_entry("Forged", as_agent="qa"), headers=world.headers("backend")
@@ -81,8 +97,12 @@ async def test_list_oldest_first_and_filtered(client: httpx.AsyncClient, world: 
         ("three", "backend", [1, 2]),
         ("four", "frontend", [2]),
     ):
-        ok(await client.post(CHANGELOG, json=_entry(title, task_ids=tasks),
-                             headers=world.headers(agent)), 201)  # fmt: skip
+        ok(
+            await client.post(
+                CHANGELOG, json=_entry(title, task_ids=tasks), headers=world.headers(agent)
+            ),
+            201,
+        )
     assert await _listed(client, world) == ["one", "two", "three", "four"]
     assert await _listed(client, world, agent="backend") == ["one", "three"]
     assert await _listed(client, world, agent="reviewer") == []

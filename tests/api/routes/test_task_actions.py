@@ -127,13 +127,15 @@ async def test_block_names_the_reason_and_the_agent_needed(
     )
     assert task["lease_expires_at"] is None
     # Blocking a blocked task again updates the record instead of dropping the new reason.
-    again = ok(await _verb(client, world, "backend", "1/block", reason="now waits on qa",
-                           needs_agent="qa"))  # fmt: skip
+    again = ok(
+        await _verb(client, world, "backend", "1/block", reason="now waits on qa", needs_agent="qa")
+    )
     assert again["status_change"] is None
     assert sorted(again["updated_fields"]) == ["blocked_reason", "needs_agent"]
     assert (again["task"]["blocked_reason"], again["task"]["needs_agent"]) == (
-        "now waits on qa", "qa",
-    )  # fmt: skip
+        "now waits on qa",
+        "qa",
+    )
 
 
 async def test_unblock_resumes_an_owned_task_and_requeues_an_unowned_one(
@@ -194,10 +196,15 @@ async def test_complete_with_and_without_a_changelog_entry(
     assert ok(await client.get(CHANGELOG, headers=world.headers()))["items"] == []
     done = ok(
         await _verb(
-            client, world, "backend", "2/complete", outcome="Logged it", files=["c.py"],
+            client,
+            world,
+            "backend",
+            "2/complete",
+            outcome="Logged it",
+            files=["c.py"],
             changelog=entry,
         )
-    )  # fmt: skip
+    )
     log = done["changelog"]
     assert (log["task_ids"], log["agent"], log["files"], log["title"]) == (
         [2],
@@ -249,8 +256,11 @@ async def test_dependencies_are_added_and_removed(client: httpx.AsyncClient, wor
     url = f"{TASKS}/3/dependencies"
     added = ok(await client.post(url, json={"blocked_by": [2, 1]}, headers=world.headers()))
     assert (added["blocked_by"], added["open_blockers"]) == ([1, 2], [1, 2])
-    ok(await client.post(f"{TASKS}/2/dependencies", json={"blocked_by": [1]},
-                         headers=world.headers()))  # fmt: skip
+    ok(
+        await client.post(
+            f"{TASKS}/2/dependencies", json={"blocked_by": [1]}, headers=world.headers()
+        )
+    )
     cycle = await client.post(
         f"{TASKS}/1/dependencies", json={"blocked_by": [3]}, headers=world.headers()
     )
@@ -288,8 +298,12 @@ async def test_follow_ups_show_their_source(client: httpx.AsyncClient, world: Wo
         "backend",
     )
     assert (follow["priority"], follow["status"], follow["owner"]) == (1, "pending", None)
-    ok(await client.post(url, json={"tracker": "qa", "title": "Test it"},
-                         headers=world.headers("backend")), 201)  # fmt: skip
+    ok(
+        await client.post(
+            url, json={"tracker": "qa", "title": "Test it"}, headers=world.headers("backend")
+        ),
+        201,
+    )
     listed = ok(await client.get(url, headers=world.headers("qa")))
     assert isinstance(listed, list)
     assert [(t["number"], t["source"]) for t in listed] == [(2, 1), (3, 1)]

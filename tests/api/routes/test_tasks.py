@@ -15,12 +15,13 @@ from tests.api.routes.task_http import CHANGELOG, TASK_FIELDS, TASKS, numbers, o
 from tests.factory import Factory
 from tests.task_world import World
 
-Params = list[tuple[str, str]]
+Params = list[tuple[str, str | int | float | bool | None]]
 
 
 async def _add(client: httpx.AsyncClient, world: World, title: str, **fields: Any) -> int:
-    created = ok(await client.post(TASKS, json={"title": title, **fields},
-                                   headers=world.headers()), 201)  # fmt: skip
+    created = ok(
+        await client.post(TASKS, json={"title": title, **fields}, headers=world.headers()), 201
+    )
     number: int = created["number"]
     return number
 
@@ -34,31 +35,46 @@ async def test_create_shows_every_field(client: httpx.AsyncClient, world: World)
     created = ok(
         await client.post(
             TASKS,
-            json={"title": "Add login", "description": "POST /login", "active_form": "Adding login",
-                  "tracker": "backend", "priority": 1, "metadata": {"area": "auth"},
-                  "blocked_by": [1]},
+            json={
+                "title": "Add login",
+                "description": "POST /login",
+                "active_form": "Adding login",
+                "tracker": "backend",
+                "priority": 1,
+                "metadata": {"area": "auth"},
+                "blocked_by": [1],
+            },
             headers=world.headers("architect"),
         ),
         201,
-    )  # fmt: skip
+    )
     assert set(created) == TASK_FIELDS
     assert created["number"] == 2
     assert (created["title"], created["description"], created["active_form"]) == (
-        "Add login", "POST /login", "Adding login",
-    )  # fmt: skip
+        "Add login",
+        "POST /login",
+        "Adding login",
+    )
     assert (created["tracker"], created["owner"], created["status"], created["priority"]) == (
-        "backend", None, "pending", 1,
-    )  # fmt: skip
+        "backend",
+        None,
+        "pending",
+        1,
+    )
     assert (created["blocked_by"], created["open_blockers"], created["blocks"]) == ([1], [1], [])
     assert (created["metadata"], created["version"], created["created_by"]) == (
-        {"area": "auth"}, 1, "architect",
-    )  # fmt: skip
+        {"area": "auth"},
+        1,
+        "architect",
+    )
     assert ok(await client.get(f"{TASKS}/1", headers=world.headers()))["blocks"] == [2]
     # A shared task: no tracker, default priority 2.
     shared = ok(await client.post(TASKS, json={"title": "chore"}, headers=world.headers()), 201)
     assert (shared["tracker"], shared["priority"], shared["created_by"]) == (
-        None, 2, "lead@example.com",
-    )  # fmt: skip
+        None,
+        2,
+        "lead@example.com",
+    )
 
 
 async def test_each_filter_narrows_the_list(client: httpx.AsyncClient, world: World) -> None:
@@ -72,12 +88,21 @@ async def test_each_filter_narrows_the_list(client: httpx.AsyncClient, world: Wo
     await _add(client, world, "later p3", priority=3)
     ok(await client.post(f"{TASKS}/1/claim", json={}, headers=world.headers("architect")))
     ok(await client.post(f"{TASKS}/3/start", json={}, headers=world.headers("frontend")))
-    ok(await client.post(f"{TASKS}/3/block", json={"reason": "no design"},
-                         headers=world.headers("frontend")))  # fmt: skip
-    ok(await client.post(f"{TASKS}/4/complete", json={"outcome": "looked"},
-                         headers=world.headers("reviewer")))  # fmt: skip
-    ok(await client.patch(f"{TASKS}/5", json={"status": "cancelled", "version": 1},
-                          headers=world.headers()))  # fmt: skip
+    ok(
+        await client.post(
+            f"{TASKS}/3/block", json={"reason": "no design"}, headers=world.headers("frontend")
+        )
+    )
+    ok(
+        await client.post(
+            f"{TASKS}/4/complete", json={"outcome": "looked"}, headers=world.headers("reviewer")
+        )
+    )
+    ok(
+        await client.patch(
+            f"{TASKS}/5", json={"status": "cancelled", "version": 1}, headers=world.headers()
+        )
+    )
 
     assert await _listed(client, world, []) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert await _listed(client, world, [("tracker", "backend")]) == [2]
@@ -85,8 +110,9 @@ async def test_each_filter_narrows_the_list(client: httpx.AsyncClient, world: Wo
     assert await _listed(client, world, [("owner", "qa")]) == []
     assert await _listed(client, world, [("status", "pending")]) == [2, 6, 7, 8]
     assert await _listed(client, world, [("status", "in_progress"), ("status", "blocked")]) == [
-        1, 3,
-    ]  # fmt: skip
+        1,
+        3,
+    ]
     assert await _listed(client, world, [("status", "deleted")]) == [5]
     assert await _listed(client, world, [("status", "completed")]) == [4]
     assert await _listed(client, world, [("priority", "0")]) == [1, 7]
@@ -95,8 +121,11 @@ async def test_each_filter_narrows_the_list(client: httpx.AsyncClient, world: Wo
     # Ready: pending, unowned, no open blocker (#2 waits on #1); priority, then age.
     assert await _listed(client, world, [("ready", "true")]) == [7, 6, 8]
     assert await _listed(client, world, [("ready", "true"), ("priority", "3")]) == [6, 8]
-    ok(await client.post(f"{TASKS}/1/complete", json={"outcome": "done"},
-                         headers=world.headers("architect")))  # fmt: skip
+    ok(
+        await client.post(
+            f"{TASKS}/1/complete", json={"outcome": "done"}, headers=world.headers("architect")
+        )
+    )
     assert await _listed(client, world, [("ready", "true")]) == [7, 2, 6, 8]
     assert await _listed(client, world, [("ready", "true"), ("tracker", "backend")]) == [2]
     unknown = await client.get(TASKS, params={"status": "done"}, headers=world.headers())
@@ -187,8 +216,9 @@ async def test_the_list_etag_changes_with_the_project_only(
     await factory.project("elsewhere", world.lead.user_id)
     async with unit_of_work(world.database, write=True) as session:
         await Tasks(session, world.settings).create(world.lead, "elsewhere", title="far away")
-    stale = await client.patch(f"{TASKS}/1", json={"title": "x", "version": 9},
-                               headers=world.headers())  # fmt: skip
+    stale = await client.patch(
+        f"{TASKS}/1", json={"title": "x", "version": 9}, headers=world.headers()
+    )
     assert refused(stale, 409) == "version-conflict"
     assert (await poll()).status_code == 304
 
@@ -230,13 +260,36 @@ async def test_get_one_task_with_its_version_as_etag(
     await _add(client, world, "t", tracker="backend")
     got = await client.get(f"{TASKS}/1", headers=world.headers("qa"))
     assert ok(got)["version"] == 1
-    assert got.headers["etag"] == '"1"'
-    same = await client.get(f"{TASKS}/1", headers={**world.headers("qa"), "if-none-match": '"1"'})
-    assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", '"1"')
-    ok(await client.patch(f"{TASKS}/1", json={"priority": 0},
-                          headers={**world.headers(), "if-match": '"1"'}))  # fmt: skip
-    newer = await client.get(f"{TASKS}/1", headers={**world.headers("qa"), "if-none-match": '"1"'})
-    assert (newer.status_code, newer.headers["etag"], newer.json()["priority"]) == (200, '"2"', 0)
+    etag = got.headers["etag"]
+    assert etag.startswith('"1-')
+    same = await client.get(f"{TASKS}/1", headers={**world.headers("qa"), "if-none-match": etag})
+    assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", etag)
+    ok(
+        await client.patch(
+            f"{TASKS}/1", json={"priority": 0}, headers={**world.headers(), "if-match": etag}
+        )
+    )
+    newer = await client.get(f"{TASKS}/1", headers={**world.headers("qa"), "if-none-match": etag})
+    assert newer.status_code == 200
+    assert newer.headers["etag"].startswith('"2-')
+    assert newer.json()["priority"] == 0
+
+
+async def test_a_finished_blocker_changes_the_etag_of_its_dependant(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await _add(client, world, "blocker", tracker="backend")
+    await _add(client, world, "waiting", tracker="qa", blocked_by=[1])
+    first = await client.get(f"{TASKS}/2", headers=world.headers("qa"))
+    assert first.json()["open_blockers"] == [1]
+    ok(await client.post(f"{TASKS}/1/complete", json={"outcome": "done"},
+                         headers=world.headers("backend")))  # fmt: skip
+    again = await client.get(
+        f"{TASKS}/2", headers={**world.headers("qa"), "if-none-match": first.headers["etag"]}
+    )
+    assert again.status_code == 200
+    assert again.json()["open_blockers"] == []
+    assert again.json()["version"] == first.json()["version"]
     assert refused(await client.get(f"{TASKS}/99", headers=world.headers()), 404) == "not-found"
 
 
@@ -277,21 +330,28 @@ async def test_an_update_names_its_version(client: httpx.AsyncClient, world: Wor
     assert set(body) == {"task", "updated_fields", "status_change"}
     assert (body["updated_fields"], body["status_change"]) == (["title"], None)
     assert (body["task"]["title"], body["task"]["version"]) == ("new", 2)
-    assert changed.headers["etag"] == '"2"'
+    assert changed.headers["etag"].startswith('"2-')
+    # The ETag of the answer is the next If-Match.
+    chained = await client.patch(url, json={"title": "newer"},
+                                 headers={**lead, "if-match": changed.headers["etag"]})  # fmt: skip
+    assert ok(chained)["task"]["version"] == 3
     # A weak tag and the body version are accepted too, and may agree with each other.
-    weak = await client.patch(url, json={"priority": 0}, headers={**lead, "if-match": 'W/"2"'})
-    assert ok(weak)["task"]["version"] == 3
+    weak = await client.patch(url, json={"priority": 0}, headers={**lead, "if-match": 'W/"3"'})
+    assert ok(weak)["task"]["version"] == 4
     both = await client.patch(
-        url, json={"priority": 1, "version": 3}, headers={**lead, "if-match": '"3"'}
+        url, json={"priority": 1, "version": 4}, headers={**lead, "if-match": '"4"'}
     )
-    assert ok(both)["task"]["version"] == 4
-    assert ok(await client.patch(url, json={"priority": 2, "version": 4}, headers=lead))
+    assert ok(both)["task"]["version"] == 5
+    assert ok(await client.patch(url, json={"priority": 2, "version": 5}, headers=lead))
 
 
 async def test_a_stale_version_changes_nothing(client: httpx.AsyncClient, world: World) -> None:
     await _add(client, world, "t", tracker="backend")
-    ok(await client.patch(f"{TASKS}/1", json={"title": "first", "version": 1},
-                          headers=world.headers("backend")))  # fmt: skip
+    ok(
+        await client.patch(
+            f"{TASKS}/1", json={"title": "first", "version": 1}, headers=world.headers("backend")
+        )
+    )
     kinds = await _history_kinds(client, world, 1)
     stale = await client.patch(
         f"{TASKS}/1",
@@ -307,15 +367,24 @@ async def test_a_stale_version_changes_nothing(client: httpx.AsyncClient, world:
 
 async def test_a_status_change_is_reported(client: httpx.AsyncClient, world: World) -> None:
     await _add(client, world, "t", tracker="backend")
-    started = ok(await client.patch(f"{TASKS}/1", json={"status": "in_progress", "version": 1},
-                                    headers=world.headers("backend")))  # fmt: skip
+    started = ok(
+        await client.patch(
+            f"{TASKS}/1",
+            json={"status": "in_progress", "version": 1},
+            headers=world.headers("backend"),
+        )
+    )
     assert started["status_change"] == ["pending", "in_progress"]
     assert sorted(started["updated_fields"]) == ["owner", "status"]
     assert (started["task"]["owner"], started["task"]["lease_expires_at"] is not None) == (
-        "backend", True,
-    )  # fmt: skip
-    deleted = ok(await client.patch(f"{TASKS}/1", json={"status": "deleted", "version": 2},
-                                    headers=world.headers("backend")))  # fmt: skip
+        "backend",
+        True,
+    )
+    deleted = ok(
+        await client.patch(
+            f"{TASKS}/1", json={"status": "deleted", "version": 2}, headers=world.headers("backend")
+        )
+    )
     assert deleted["status_change"] == ["in_progress", "cancelled"]
     assert deleted["task"]["status"] == "cancelled"
     assert (await world.get(1)).status == "cancelled"
@@ -324,9 +393,15 @@ async def test_a_status_change_is_reported(client: httpx.AsyncClient, world: Wor
 async def test_owner_null_releases_the_task(client: httpx.AsyncClient, world: World) -> None:
     await _add(client, world, "t", tracker="backend")
     claimed = ok(await client.post(f"{TASKS}/1/claim", json={}, headers=world.headers("qa")))
-    released = ok(await client.patch(f"{TASKS}/1", json={"owner": None, "version":
-                                     claimed["version"]}, headers=world.headers("qa")))  # fmt: skip
-    assert "owner" in released["updated_fields"]
+    released = ok(
+        await client.patch(
+            f"{TASKS}/1",
+            json={"owner": None, "version": claimed["version"]},
+            headers=world.headers("qa"),
+        )
+    )
+    assert sorted(released["updated_fields"]) == ["owner", "status"]
+    assert released["status_change"] == ["in_progress", "pending"]
     task = released["task"]
     assert (task["owner"], task["status"], task["lease_expires_at"]) == (None, "pending", None)
     # Back in the ready queue, for anyone.
@@ -334,8 +409,9 @@ async def test_owner_null_releases_the_task(client: httpx.AsyncClient, world: Wo
     again = ok(await client.post(f"{TASKS}/1/claim", json={}, headers=world.headers("backend")))
     assert again["owner"] == "backend"
     # Not someone else's to release.
-    theirs = await client.patch(f"{TASKS}/1", json={"owner": None, "version": again["version"]},
-                                headers=world.headers("qa"))  # fmt: skip
+    theirs = await client.patch(
+        f"{TASKS}/1", json={"owner": None, "version": again["version"]}, headers=world.headers("qa")
+    )
     assert refused(theirs, 403) == "forbidden"
     assert (await world.get(1)).owner == "backend"
 
@@ -344,10 +420,13 @@ async def test_metadata_merges_and_null_deletes_a_key(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await _add(client, world, "t", tracker="backend", metadata={"a": 1, "b": {"x": 2}})
-    result = ok(await client.patch(
-        f"{TASKS}/1", json={"metadata": {"b": None, "c": [3], "missing": None}, "version": 1},
-        headers=world.headers("backend"),
-    ))  # fmt: skip
+    result = ok(
+        await client.patch(
+            f"{TASKS}/1",
+            json={"metadata": {"b": None, "c": [3], "missing": None}, "version": 1},
+            headers=world.headers("backend"),
+        )
+    )
     assert result["updated_fields"] == ["metadata"]
     assert result["task"]["metadata"] == {"a": 1, "c": [3]}
     assert (await world.get(1)).meta == {"a": 1, "c": [3]}
@@ -356,19 +435,23 @@ async def test_metadata_merges_and_null_deletes_a_key(
 async def test_dependencies_are_added_both_ways(client: httpx.AsyncClient, world: World) -> None:
     for title in ("first", "middle", "last"):
         await _add(client, world, title)
-    result = ok(await client.patch(
-        f"{TASKS}/2", json={"add_blocked_by": [1], "add_blocks": [3], "version": 1},
-        headers=world.headers(),
-    ))  # fmt: skip
+    result = ok(
+        await client.patch(
+            f"{TASKS}/2",
+            json={"add_blocked_by": [1], "add_blocks": [3], "version": 1},
+            headers=world.headers(),
+        )
+    )
     assert sorted(result["updated_fields"]) == ["blockedBy", "blocks"]
     assert (result["task"]["blocked_by"], result["task"]["blocks"]) == ([1], [3])
     first = ok(await client.get(f"{TASKS}/1", headers=world.headers()))
     last = ok(await client.get(f"{TASKS}/3", headers=world.headers()))
     assert (first["blocks"], last["blocked_by"], last["open_blockers"]) == ([2], [2], [2])
     cycle = await client.patch(
-        f"{TASKS}/1", json={"add_blocked_by": [3], "version": first["version"]},
+        f"{TASKS}/1",
+        json={"add_blocked_by": [3], "version": first["version"]},
         headers=world.headers(),
-    )  # fmt: skip
+    )
     assert refused(cycle, 409) == "dependency-cycle"
     assert (await world.get(1)).version == first["version"]
     assert ok(await client.get(f"{TASKS}/1", headers=world.headers()))["blocked_by"] == []

@@ -21,7 +21,7 @@ from crewboard.services.errors import Invalid, PreconditionRequired
 from crewboard.services.task_actions import Tasks
 from crewboard.services.task_flow import TaskChange
 from crewboard.services.task_rules import parse_status
-from crewboard.services.tasks import TaskFilter
+from crewboard.services.tasks import TaskFilter, TaskLinks
 
 router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
 SlugPath = Annotated[Slug, Path()]
@@ -102,20 +102,29 @@ async def get_task(
     session: SessionDep,
     settings: SettingsDep,
 ) -> TaskRead | Response:
-    """One task; its ``ETag`` is its version, for ``If-Match`` on update."""
+    """One task. Its ``ETag`` (``"<version>-<links>"``) goes back as ``If-Match`` on update."""
     task, links = await Tasks(session, settings).get(actor, slug, number)
-    etag = f'"{task.version}"'
+    etag = task_etag(task.version, links)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     response.headers["ETag"] = etag
     return task_read(task, links)
 
 
+def task_etag(version: int, links: TaskLinks) -> str:
+    """The version, and a digest of the dependency view, which changes without a new version
+    (a blocker finishing changes ``open_blockers``)."""
+    view = f"{links.blocked_by}{links.open_blockers}{links.blocks}{links.source}"
+    return f'"{version}-{hashlib.sha256(view.encode()).hexdigest()[:8]}"'
+
+
 def _version(body_version: int | None, if_match: str | None) -> int:
     if if_match is not None:
-        raw = if_match.strip().removeprefix("W/").strip('"')
+        raw = if_match.strip().removeprefix("W/").strip('"').split("-", 1)[0]
         if not raw.isdigit() or not 0 < int(raw) < 2**31:
-            raise Invalid('If-Match must be the task\'s ETag, e.g. "3"', code="bad-if-match")
+            raise Invalid(
+                'If-Match must be the task\'s ETag, e.g. "3-…" or "3"', code="bad-if-match"
+            )
         if body_version is not None and body_version != int(raw):
             raise Invalid("If-Match and version disagree", code="bad-if-match")
         return int(raw)
@@ -153,5 +162,8 @@ async def update_task(
     result = await service.update(
         actor, slug, number, change, version=version, as_agent=body.as_agent
     )
-    response.headers["ETag"] = f'"{result.task.version}"'
-    return await change_read(service, result)
+    read = await change_read(service, result)
+    links = TaskLinks(read.task.blocked_by, read.task.open_blockers, read.task.blocks,
+                      read.task.source)  # fmt: skip
+    response.headers["ETag"] = task_etag(result.task.version, links)
+    return read
