@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
@@ -72,6 +72,10 @@ async def seed(url: str, tasks: int, agents: int, *, blocked_share: float = 0.05
         if edges:
             async with unit_of_work(database, write=True) as session:
                 await session.execute(insert(TaskDependency), edges)
+        # After a bulk load the planner needs statistics, as autovacuum would gather them.
+        async with database.engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
         return seeded
     finally:
         await database.dispose()

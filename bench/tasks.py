@@ -1,6 +1,7 @@
-"""Task benchmarks over HTTP against a real ``crewboard serve`` process (SQLite).
+"""Task benchmarks over HTTP against a real ``crewboard serve`` process.
 
     .venv/bin/python -m bench.tasks [--sizes 10000 100000] [--clients 64] [--claims 3000]
+                                    [--database sqlite|postgresql]
 
 Prints, per size: ready-queue latency (p50/p99), create and update latency, claims per
 second with N concurrent clients (and double claims, which must be 0), and the ceiling:
@@ -18,7 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import http, server, summary_ms, timed, tmp_sqlite
+from bench.common import (
+    POSTGRES_ADMIN_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    http,
+    server,
+    summary_ms,
+    timed,
+    tmp_sqlite,
+)
 from bench.seed import SLUG, seed
 
 logger = logging.getLogger("bench.tasks")
@@ -115,25 +125,36 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--claims", type=int, default=3000)
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     folder = Path(tempfile.mkdtemp(prefix="crewboard-bench-"))
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for size in args.sizes:
-            url = tmp_sqlite(folder, f"tasks-{size}")
+            pg_name = f"crewboard_bench_{size}"
+            if args.database == "sqlite":
+                url = tmp_sqlite(folder, f"tasks-{size}")
+            else:
+                url = asyncio.run(create_postgres_database(args.postgres_admin_url, pg_name))
             logger.info("seeding %d tasks ...", size)
             seeded = asyncio.run(seed(url, size, args.clients))
-            db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
             ceiling_copy = folder / f"ceiling-{size}.db"
-            shutil.copy(db_path, ceiling_copy)
-            with server(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as base:
-                tokens = list(seeded.agent_tokens.values())
-                figures = asyncio.run(
-                    measure(base, seeded.lead_token, tokens, args.claims, args.samples)
-                )
-            ceiling = raw_sqlite_claims(ceiling_copy, args.claims)
-            figures["ceiling: raw SQLite claim tx/s"] = f"{ceiling:.0f}"
+            if args.database == "sqlite":
+                shutil.copy(Path(url.removeprefix("sqlite+aiosqlite:///")), ceiling_copy)
+            try:
+                with server(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as base:
+                    tokens = list(seeded.agent_tokens.values())
+                    figures = asyncio.run(
+                        measure(base, seeded.lead_token, tokens, args.claims, args.samples)
+                    )
+            finally:
+                if args.database == "postgresql":
+                    asyncio.run(drop_postgres_database(args.postgres_admin_url, pg_name))
+            if args.database == "sqlite":
+                ceiling = raw_sqlite_claims(ceiling_copy, args.claims)
+                figures["ceiling: raw SQLite claim tx/s"] = f"{ceiling:.0f}"
             rows.append((size, figures))
             logger.info("%d tasks: %s", size, figures)
     finally:
