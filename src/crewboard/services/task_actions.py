@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from crewboard.services.actor import Actor
 from crewboard.services.changelog import ChangelogDraft, ChangelogService, EntryView
 from crewboard.services.errors import Conflict, Invalid
-from crewboard.services.projects import Role
 from crewboard.services.task_claims import TaskClaims
 from crewboard.services.task_flow import ChangeResult, TaskChange, TaskFlow
 from crewboard.services.task_links import TaskLinksService
@@ -35,10 +34,7 @@ class Tasks(TaskFlow, TaskClaims, TaskLinksService):
         version: int | None = None,
     ) -> ChangeResult:  # fmt: skip
         """Begin work: claim a ready unowned task, or resume one's own pending/blocked task."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
-        task = await self.load(access, number)
-        self.check_version(task, version)
+        access, me, task = await self.prepare(actor, slug, number, as_agent, version)
         if task.owner is None and me is None:
             raise Invalid("starting an unowned task needs an agent: use an agent token or "
                           "name one (as_agent)", field="as_agent")  # fmt: skip
@@ -60,10 +56,7 @@ class Tasks(TaskFlow, TaskClaims, TaskLinksService):
         version: int | None = None,
     ) -> ChangeResult:  # fmt: skip
         """Back to work if someone holds it, else back to the queue."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
-        task = await self.load(access, number)
-        self.check_version(task, version)
+        access, me, task = await self.prepare(actor, slug, number, as_agent, version)
         if task.status != Status.BLOCKED:
             raise Conflict(f"task #{number} is {task.status}, not blocked", code="not-blocked")
         target = Status.IN_PROGRESS if task.owner else Status.PENDING
@@ -78,10 +71,7 @@ class Tasks(TaskFlow, TaskClaims, TaskLinksService):
         version: int | None = None,
     ) -> Completion:  # fmt: skip
         """Completed with its one-line outcome; optionally appends the changelog entry too."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
-        task = await self.load(access, number)
-        self.check_version(task, version)
+        access, me, task = await self.prepare(actor, slug, number, as_agent, version)
         if task.status == Status.COMPLETED:
             # A repeated completion would overwrite the record (files, outcome) it reports on.
             raise Conflict(f"task #{number} is already completed", code="already-completed")

@@ -63,6 +63,17 @@ class ChangeResult:
 class TaskFlow(TaskService):
     """Updates and status transitions."""
 
+    async def prepare(
+        self, actor: Actor, slug: str, number: int, as_agent: str | None, version: int | None
+    ) -> tuple[ProjectAccess, str | None, Task]:
+        """What every change starts with: the right to write, who acts, the task at the
+        version the caller saw."""
+        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
+        me = await self.acting_agent(access, as_agent)
+        task = await self.load(access, number)
+        self.check_version(task, version)
+        return access, me, task
+
     async def update(
         self,
         actor: Actor,
@@ -74,10 +85,7 @@ class TaskFlow(TaskService):
         as_agent: str | None = None,
     ) -> ChangeResult:
         """Apply a change as one versioned write (stale ``version`` → 409, nothing changed)."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
-        task = await self.load(access, number)
-        self.check_version(task, version)
+        access, me, task = await self.prepare(actor, slug, number, as_agent, version)
         return await self.apply(actor, access, me, task, change)
 
     async def apply(
