@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.api.middleware.auth import SAFE_METHODS, read_credential, resolve_actor
+from crewboard.api.middleware.auth import (
+    SAFE_METHODS,
+    read_credential,
+    record_last_use,
+    resolve_actor,
+)
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.actor import Actor
@@ -35,8 +40,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     means the change is durable, and a failed commit becomes an error response.
     """
     write = request.method not in SAFE_METHODS
-    async with unit_of_work(get_database(request), write=write) as session:
+    database = get_database(request)
+    async with unit_of_work(database, write=write) as session:
         yield session
+    await record_last_use(request, database, session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -47,7 +54,7 @@ async def get_optional_actor(request: Request, session: SessionDep) -> Actor | N
     credential = read_credential(request)
     if credential is None:
         return None
-    return await resolve_actor(request, credential, session, get_database(request))
+    return await resolve_actor(request, credential, session)
 
 
 async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:

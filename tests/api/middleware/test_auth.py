@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -168,3 +169,30 @@ async def test_an_agent_token_is_confined_to_its_project(
     assert (await client.get(f"{API}/projects/web/agents", headers=agent)).status_code == 200
     other = await client.get(f"{API}/projects/api/agents", headers=agent)
     assert other.status_code == 404
+
+
+async def test_recording_last_use_never_waits_on_the_requests_own_connection(
+    database: Database, settings: Settings, factory: Factory
+) -> None:
+    """More concurrent first reads than pooled connections: each read records its token's
+    last use without holding its own connection (which would exhaust the pool and hang)."""
+    tight = settings.model_copy(update={"db_pool_size": 2, "touch_interval_seconds": 0})
+    small = Database(tight)
+    user = await factory.user("poller@example.com")
+    tokens = [await factory.token(user) for _ in range(12)]
+    try:
+        async with client_for(settings=tight, database=small) as client:
+            answers = await asyncio.wait_for(
+                asyncio.gather(*(client.get(f"{API}/auth/me", headers=bearer(t)) for t in tokens)),
+                timeout=20,
+            )
+    finally:
+        await small.dispose()
+    assert [a.status_code for a in answers] == [200] * 12
+    async with unit_of_work(database, write=False) as session:
+        used = await session.scalars(
+            select(AuthSession.last_used_at).where(
+                AuthSession.token_hash.in_([hash_token(t) for t in tokens])
+            )
+        )
+        assert all(at is not None for at in used)
