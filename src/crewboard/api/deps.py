@@ -66,7 +66,4 @@ async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)])
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-# Routes that must work whatever cookie is sent (login, setup) take the session alone.
-PublicSessionDep = SessionDep
 ActorDep = Annotated[Actor, Depends(get_actor)]
-OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]

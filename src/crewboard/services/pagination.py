@@ -13,7 +13,6 @@ from crewboard.services.errors import Invalid
 T = TypeVar("T")
 
 MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
 # Ids are 32-bit on PostgreSQL (``integer``): a larger cursor would fail in the driver.
 MAX_CURSOR_ID = 2**31 - 1
 

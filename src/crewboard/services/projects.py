@@ -226,13 +226,7 @@ class ProjectService:
         if (role is Role.AGENT) != (agent_name is not None):
             raise Invalid("the agent role, and only it, names an agent", field="agent_name")
         if agent_name is not None:
-            known = await self.session.scalar(
-                select(Agent.id).where(
-                    Agent.project_id == project.id, Agent.name == check_agent_name(agent_name)
-                )
-            )
-            if known is None:
-                raise NotFound(f"no agent {agent_name} on the roster of {slug}")
+            await require_on_roster(self.session, project, agent_name)
         user = await self.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound(f"no user with e-mail {email.strip().lower()}")
@@ -282,6 +276,27 @@ class ProjectService:
         )
         if not others.first():
             raise Conflict("a project keeps at least one owner", code="last-owner")
+
+
+async def on_roster(session: AsyncSession, project: Project, name: str) -> bool:
+    """Is an agent of this name on the project's roster?"""
+    found = await session.scalar(
+        select(Agent.id).where(Agent.project_id == project.id, Agent.name == name)
+    )
+    return found is not None
+
+
+async def require_on_roster(
+    session: AsyncSession, project: Project, name: str, field: str = "agent_name"
+) -> str:
+    """Refuse an agent name (checked for shape first) that is not on the roster."""
+    try:
+        check_agent_name(name)
+    except Invalid as exc:
+        raise Invalid(exc.message, field=field) from None
+    if not await on_roster(session, project, name):
+        raise NotFound(f"no agent {name} on the roster of {project.slug}", field=field)
+    return name
 
 
 def may_act_as_agent(member: Member, agent_name: str | None) -> bool:

@@ -10,7 +10,7 @@ from crewboard.services import events
 from crewboard.services.actor import Actor
 from crewboard.services.errors import Conflict, NotFound
 from crewboard.services.pagination import Page, check_limit, decode_cursor, page_of
-from crewboard.services.projects import ProjectService, Role
+from crewboard.services.projects import ProjectService, Role, on_roster
 from crewboard.services.rules import (
     DOMAIN_MAX,
     TRACKER_PATH_MAX,
@@ -71,10 +71,7 @@ class RosterService:
         access = await self.projects.access(actor, slug, need=Role.MEMBER, write=True)
         name = check_agent_name(name)
         project_id = access.project.id
-        exists = await self.session.scalar(
-            select(Agent.id).where(Agent.project_id == project_id, Agent.name == name)
-        )
-        if exists is not None:
+        if await on_roster(self.session, access.project, name):
             raise Conflict(f"agent {name} is already on the roster of {slug}", code="duplicate")
         agent = Agent(
             project_id=project_id,

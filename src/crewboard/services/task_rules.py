@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 
 from crewboard.services.errors import Invalid
-from crewboard.services.rules import check_agent_name, check_text
+from crewboard.services.rules import check_text
 
 TITLE_MAX = 500
 DESCRIPTION_MAX = 20_000
@@ -99,16 +99,6 @@ def check_one_line(value: str, field: str, max_len: int) -> str:
     if "\n" in value:
         raise Invalid(f"{field} is one line", field=field)
     return value
-
-
-def check_optional_agent(name: str | None, field: str) -> str | None:
-    """An agent name or None."""
-    if name is None:
-        return None
-    try:
-        return check_agent_name(name)
-    except Invalid as exc:
-        raise Invalid(exc.message, field=field) from None
 
 
 def merge_metadata(current: dict[str, object], patch: dict[str, object]) -> dict[str, object]:

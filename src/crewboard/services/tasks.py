@@ -15,13 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
 from crewboard.config import Settings
-from crewboard.models import Agent, Event, Project, utcnow
+from crewboard.models import Event, Project, utcnow
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services import events
 from crewboard.services.actor import Actor
 from crewboard.services.errors import Conflict, Forbidden, Invalid, NotFound
 from crewboard.services.pagination import Page, check_limit, decode_key, encode_key
-from crewboard.services.projects import ProjectAccess, ProjectService, Role
+from crewboard.services.projects import ProjectAccess, ProjectService, Role, require_on_roster
 from crewboard.services.rules import check_text
 from crewboard.services.task_graph import add_dependencies
 from crewboard.services.task_rules import (
@@ -29,7 +29,6 @@ from crewboard.services.task_rules import (
     DESCRIPTION_MAX,
     RESOLVED,
     Status,
-    check_optional_agent,
     check_priority,
     check_title,
     merge_metadata,
@@ -103,13 +102,7 @@ class TaskService:
 
     async def require_roster(self, access: ProjectAccess, name: str, field: str) -> str:
         """Refuse an agent name that is not on the project's roster."""
-        check_optional_agent(name, field)
-        known = await self.session.scalar(
-            select(Agent.id).where(Agent.project_id == access.project.id, Agent.name == name)
-        )
-        if known is None:
-            raise NotFound(f"no agent {name} on the roster of {access.project.slug}", field=field)
-        return name
+        return await require_on_roster(self.session, access.project, name, field)
 
     @staticmethod
     def may_modify(access: ProjectAccess, task: Task) -> bool:
@@ -129,11 +122,9 @@ class TaskService:
 
     # -- reading --------------------------------------------------------------------------
 
-    async def load(self, access: ProjectAccess, number: int, *, lock: bool = False) -> Task:
+    async def load(self, access: ProjectAccess, number: int) -> Task:
         """A task by its project number."""
         query = select(Task).where(Task.project_id == access.project.id, Task.number == number)
-        if lock:
-            query = query.with_for_update()
         task = await self.session.scalar(query.execution_options(populate_existing=True))
         if task is None:
             raise NotFound(f"task #{number} not found in {access.project.slug}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from crewboard.api.deps import ActorDep, PublicSessionDep, SessionDep, SettingsDep
+from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.api.middleware.auth import SESSION_COOKIE, read_credential
 from crewboard.api.validators.users import (
     LoginRequest,
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/setup", status_code=status.HTTP_201_CREATED)
-async def setup(body: SetupRequest, session: PublicSessionDep, settings: SettingsDep) -> UserRead:
+async def setup(body: SetupRequest, session: SessionDep, settings: SettingsDep) -> UserRead:
     """Create the first admin with the one-time secret ``crewboard serve`` printed."""
     user = await AuthService(session, settings).complete_setup(
         body.setup_secret, email=body.email, name=body.name, password=body.password
@@ -34,7 +34,7 @@ async def login(
     body: LoginRequest,
     request: Request,
     response: Response,
-    session: PublicSessionDep,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> LoginResult:
     """Open a web session: sets an HttpOnly cookie and returns the CSRF token for changes."""
