@@ -233,3 +233,24 @@ async def test_profiles_belong_to_people_with_write_access(
             async with unit_of_work(database, write=True) as session:
                 await UserService(session).update_profile(actor, name="Renamed")
     assert (await _load(database, ann)).name == "ann"
+
+
+async def _sole_admin(database: Database) -> str | None:
+    async with unit_of_work(database, write=False) as session:
+        admin = await UserService(session).sole_admin(SYSTEM)
+        return admin.email if admin else None
+
+
+async def test_the_sole_active_admin(database: Database, factory: Factory) -> None:
+    assert await _sole_admin(database) is None
+    first = await factory.user("first@example.com", admin=True)
+    await factory.user("plain@example.com")
+    assert await _sole_admin(database) == "first@example.com"
+    second = await factory.user("second@example.com", admin=True)
+    assert await _sole_admin(database) is None
+    async with unit_of_work(database, write=True) as session:
+        await UserService(session).update(SYSTEM, first, disabled=True)
+    assert await _sole_admin(database) == "second@example.com"
+    with pytest.raises(Forbidden):
+        async with unit_of_work(database, write=False) as session:
+            await UserService(session).sole_admin(person(second, "second@example.com"))

@@ -65,17 +65,14 @@ async def _owner(unit: Unit, email: str | None) -> User:
     users = UserService(unit.session)
     if email is not None:
         return await users.by_email(unit.actor, email)
-    everyone = await collect(
-        lambda cursor, limit: users.list(unit.actor, cursor=cursor, limit=limit)
-    )
-    admins = [u for u in everyone if u.is_admin and u.disabled_at is None]
-    if len(admins) != 1:
+    admin = await users.sole_admin(unit.actor)
+    if admin is None:
         raise CliError(
-            f"name the project's owner with --owner EMAIL (there are {len(admins)} active "
-            "admins, so none is picked by default)",
+            "name the project's owner with --owner EMAIL (there is no single active admin "
+            "to pick by default)",
             EXIT_USAGE,
         )
-    return admins[0]
+    return admin
 
 
 @project_app.command("list")

@@ -166,6 +166,20 @@ class UserService:
         await self.session.flush()
         return user
 
+    async def sole_admin(self, actor: Actor) -> User | None:
+        """The instance's only active admin, or None when there are none or several
+        (admins only)."""
+        actor.require_admin()
+        admins = (
+            await self.session.scalars(
+                select(User)
+                .where(User.is_admin.is_(True), User.disabled_at.is_(None))
+                .order_by(User.id)
+                .limit(2)
+            )
+        ).all()
+        return admins[0] if len(admins) == 1 else None
+
     async def count(self) -> int:
         """How many users exist (0 means the instance still needs its first admin)."""
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
