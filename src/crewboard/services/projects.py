@@ -61,6 +61,8 @@ class ProjectService:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # A service lives for one unit of work: resolve each (actor, project) once in it.
+        self._resolved: dict[tuple[Actor, str], ProjectAccess] = {}
 
     async def access(
         self, actor: Actor, slug: str, *, need: Role = Role.VIEWER, write: bool = False
@@ -72,6 +74,10 @@ class ProjectService:
         """
         if write:
             actor.require_write()
+        known = self._resolved.get((actor, slug))
+        if known is not None:
+            known.require(need)
+            return known
         user_id = actor.user_id if actor.user_id is not None else -1
         query = (
             select(Project, Member)
@@ -90,6 +96,7 @@ class ProjectService:
         access = self._resolve(actor, tuple(row)) if row is not None else None
         if access is None:
             raise NotFound(f"project {slug} not found")
+        self._resolved[(actor, slug)] = access
         access.require(need)
         return access
 
