@@ -1,8 +1,9 @@
 """Who may call which route: every route of the app against every kind of caller.
 
 The machinery (actors, rows, the check) is in ``tests.api.matrix``; this file has the rows
-of the foundation routes (auth, users, tokens, projects, members, agents), and
-``test_authz_matrix_tasks`` those of tasks and the changelog. Every call that changes
+of the foundation routes (auth, users, tokens, projects, members, agents),
+``test_authz_matrix_tasks`` those of tasks and the changelog, ``test_authz_matrix_teams``
+those of teams. Every call that changes
 something targets an object made for that one case, or repeats an idempotent change, so
 cases do not depend on each other's order.
 """
@@ -39,6 +40,7 @@ from tests.api.matrix import (
     with_body,
 )
 from tests.api.test_authz_matrix_tasks import MATRIX as TASK_MATRIX
+from tests.api.test_authz_matrix_teams import MATRIX as TEAM_MATRIX
 
 # Public by design (no credential needed); each is tested below, outside the matrix.
 PUBLIC = {
@@ -159,7 +161,7 @@ def app_routes() -> set[tuple[str, str]]:
 
 def test_matrix_covers_every_route() -> None:
     """A new route fails here until it gets a row in a matrix (or is declared public)."""
-    rows = MATRIX + TASK_MATRIX
+    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX
     in_matrix = {(row.method, API + row.route) for row in rows}
     served = app_routes()
     assert not in_matrix & PUBLIC
@@ -175,7 +177,7 @@ def test_matrix_covers_every_route() -> None:
 
 def test_matrix_has_every_outcome() -> None:
     """Every column and every outcome is exercised (the table cannot silently degenerate)."""
-    rows = MATRIX + TASK_MATRIX
+    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX
     marks = {row.mark(actor) for row in rows for actor in ACTORS}
     assert marks == {"+", *MARKS}
     for actor in ACTORS[2:]:

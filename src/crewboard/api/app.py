@@ -19,6 +19,7 @@ from crewboard.api.routes import (
     projects,
     task_actions,
     tasks,
+    teams,
     tokens,
     users,
 )
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     api = APIRouter(prefix=API_PREFIX)
     # task_actions before tasks: "/tasks/claim" must not be taken for "/tasks/{number}".
-    for module in (auth, users, tokens, projects, agents, task_actions, tasks, changelog):
+    # The task routes come first because agents call them most, and routes match in order.
+    for module in (task_actions, tasks, auth, users, tokens, projects, agents, teams, changelog):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

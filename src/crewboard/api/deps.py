@@ -21,13 +21,20 @@ from crewboard.services.errors import Unauthenticated
 from crewboard.services.uow import unit_of_work
 
 
-def get_database(request: Request) -> Database:
+def database_of(request: Request) -> Database:
     """The process's database (created by the app's lifespan)."""
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and that hop would sit inside a write transaction (SQLite's critical section).
+async def get_database(request: Request) -> Database:
+    """The process's database, as a dependency."""
+    return database_of(request)
+
+
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
@@ -40,7 +47,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     means the change is durable, and a failed commit becomes an error response.
     """
     write = request.method not in SAFE_METHODS
-    database = get_database(request)
+    database = database_of(request)
     async with unit_of_work(database, write=write) as session:
         yield session
     await record_last_use(request, database, session)

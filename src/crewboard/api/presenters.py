@@ -28,6 +28,7 @@ def task_read(task: Task, links: TaskLinks) -> TaskRead:
         priority=task.priority,
         blocked_reason=task.blocked_reason,
         needs_agent=task.needs_agent,
+        team=links.team,
         source=links.source,
         outcome=task.outcome,
         files=list(task.files),

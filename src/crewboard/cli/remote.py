@@ -89,6 +89,12 @@ class Remote:
     def post(self, *parts: str | int, body: dict[str, object] | None = None) -> Any:
         return self.client.post(self.path(*parts), body)
 
+    def patch(self, *parts: str | int, body: dict[str, object]) -> Any:
+        return self.client.request("PATCH", self.path(*parts), json=body)
+
+    def delete(self, *parts: str | int, params: Params | None = None) -> Any:
+        return self.client.request("DELETE", self.path(*parts), params=params)
+
     def listing(
         self, *parts: str | int, params: Params, limit: int, every: bool, noun: str
     ) -> list[Any]:

@@ -59,24 +59,29 @@ def claim(
     anywhere: Annotated[
         bool, typer.Option("--anywhere", help="Without N: any tracker of the project.")
     ] = False,
+    team: Annotated[
+        str | None,
+        typer.Option(metavar="TEAM", help="Without N: the best ready task of this team's list."),
+    ] = None,
     as_agent: AsOption = None,
     project: ProjectOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Claim task N, or the best ready task (default: your tracker and shared tasks).
+    """Claim task N, or the best ready task (default: your tracker and shared tasks; --team:
+    the team's list, whatever the tracker).
 
     The claim is atomic: exactly one claimer gets a task. It becomes in progress, yours,
     with a lease that any of your work on it renews.
     """
-    if number is not None and (tracker is not None or shared or anywhere):
-        raise CliError("claim N takes no --tracker, --shared or --anywhere", EXIT_USAGE)
+    if number is not None and (tracker is not None or shared or anywhere or team is not None):
+        raise CliError("claim N takes no --tracker, --shared, --anywhere or --team", EXIT_USAGE)
     with connect(project) as remote:
         if number is not None:
             data = remote.post("tasks", number, "claim", body=drop_none(as_agent=as_agent))
         else:
             body = drop_none(
                 tracker=tracker, shared_only=shared or None, anywhere=anywhere or None,
-                as_agent=as_agent,
+                team=team, as_agent=as_agent,
             )  # fmt: skip
             data = remote.post("tasks", "claim", body=body)
     _show_task(data, "claimed", as_json)

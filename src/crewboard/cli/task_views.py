@@ -16,7 +16,7 @@ from crewboard.api.validators.tasks import EventRead, TaskRead
 from crewboard.cli.errors import one_line
 from crewboard.cli.output import emit_table, when
 
-COLUMNS = ("#", "pri", "status", "title", "tracker", "owner", "blocked", "lease")
+COLUMNS = ("#", "pri", "status", "title", "tracker", "team", "owner", "blocked", "lease")
 
 
 def lease_left(task: TaskRead, now: datetime | None = None) -> str:
@@ -49,6 +49,8 @@ def task_line(task: TaskRead) -> str:
     parts = [f"#{task.number} P{task.priority} {task.status} {json.dumps(task.title)}"]
     if task.tracker:
         parts.append(f"tracker {task.tracker}")
+    if task.team:
+        parts.append(f"team {task.team}")
     if task.owner:
         parts.append(f"owner {task.owner}")
     if reason := blocked(task):
@@ -70,7 +72,8 @@ def task_table(tasks: Sequence[TaskRead]) -> None:
         table.add_column(column, overflow="fold", no_wrap=not wide, ratio=2 if wide else None)
     for t in tasks:
         cells = (
-            str(t.number), f"P{t.priority}", t.status, t.title, t.tracker or "", t.owner or "",
+            str(t.number), f"P{t.priority}", t.status, t.title, t.tracker or "", t.team or "",
+            t.owner or "",
             blocked(t), lease_left(t),
         )  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))
@@ -92,6 +95,7 @@ def _fields(task: TaskRead) -> list[tuple[str, str]]:
         ("status", task.status),
         ("priority", f"P{task.priority}"),
         ("tracker", task.tracker or "(shared)"),
+        ("team", task.team or ""),
         ("owner", task.owner or ""),
         ("active form", task.active_form or ""),
         ("blocked", blocked(task) if task.status == "blocked" else ""),

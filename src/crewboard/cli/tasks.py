@@ -40,6 +40,9 @@ NumberArg = Annotated[int, typer.Argument(metavar="N", help="The task's number (
 TrackerFilter = Annotated[
     str | None, typer.Option("--tracker", metavar="AGENT", help="Only this agent's tracker.")
 ]
+TeamFilter = Annotated[
+    str | None, typer.Option("--team", metavar="TEAM", help="Only this team's task list.")
+]
 
 
 @app.command("add")
@@ -58,6 +61,9 @@ def add(
     active_form: Annotated[
         str | None, typer.Option(metavar="TEXT", help='What shows while it runs: "Fixing …".')
     ] = None,
+    team: Annotated[
+        str | None, typer.Option(metavar="TEAM", help="Put it on this team's task list.")
+    ] = None,
     as_agent: AsOption = None,
     project: ProjectOption = None,
     as_json: JsonFlag = False,
@@ -66,7 +72,7 @@ def add(
     body = drop_none(
         title=title, description=description, tracker=tracker,
         priority=priority_number(priority), blocked_by=blocked_by or None,
-        active_form=active_form, as_agent=as_agent,
+        active_form=active_form, team=team, as_agent=as_agent,
     )  # fmt: skip
     with connect(project) as remote:
         data = remote.post("tasks", body=body)
@@ -100,6 +106,7 @@ def list_tasks(
         bool, typer.Option("--ready", help="The ready queue: by priority, then age.")
     ] = False,
     text: Annotated[str | None, typer.Option(metavar="T", help="Title or text contains T.")] = None,
+    team: TeamFilter = None,
     limit: LimitOption = 50,
     every: AllFlag = False,
     project: ProjectOption = None,
@@ -108,7 +115,7 @@ def list_tasks(
     """List tasks by number (or, with --ready, the ready queue)."""
     params: Params = {
         "tracker": tracker, "owner": owner, "status": status or None,
-        "priority": priority_number(priority), "ready": ready, "text": text,
+        "priority": priority_number(priority), "ready": ready, "text": text, "team": team,
     }  # fmt: skip
     with connect(project) as remote:
         _list(remote, params, limit, every, as_json)
@@ -117,6 +124,7 @@ def list_tasks(
 @app.command("ready")
 def ready_tasks(
     tracker: TrackerFilter = None,
+    team: TeamFilter = None,
     limit: LimitOption = 50,
     every: AllFlag = False,
     project: ProjectOption = None,
@@ -124,7 +132,7 @@ def ready_tasks(
 ) -> None:
     """The ready queue: pending, unowned, nothing open to wait on; by priority, then age."""
     with connect(project) as remote:
-        _list(remote, {"tracker": tracker, "ready": True}, limit, every, as_json)
+        _list(remote, {"tracker": tracker, "team": team, "ready": True}, limit, every, as_json)
 
 
 @app.command("show")

@@ -7,6 +7,7 @@ from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.events import Event
 from crewboard.models.projects import Agent, Member, Project
 from crewboard.models.tasks import Task, TaskDependency
+from crewboard.models.teams import Team, TeamMember
 from crewboard.models.users import AuthSession, LoginAttempt, SetupSecret, User
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "SetupSecret",
     "Task",
     "TaskDependency",
+    "Team",
+    "TeamMember",
     "User",
     "utcnow",
 ]

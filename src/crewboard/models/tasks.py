@@ -27,6 +27,8 @@ class Task(Base):
         # The ready queue, project-wide and per tracker: pending, by priority then age.
         Index("ix_tasks_queue", "project_id", "status", "priority", "id"),
         Index("ix_tasks_tracker_queue", "project_id", "tracker", "status", "priority", "id"),
+        # A team's task list and its ready queue.
+        Index("ix_tasks_team_queue", "project_id", "team_id", "status", "priority", "id"),
         Index("ix_tasks_owner", "project_id", "owner", "status"),
         Index("ix_tasks_lease", "status", "lease_expires_at"),
     )
@@ -43,6 +45,7 @@ class Task(Base):
     priority: Mapped[int] = mapped_column(SmallInteger, default=2)
     blocked_reason: Mapped[str | None] = mapped_column(String(2000))
     needs_agent: Mapped[str | None] = mapped_column(String(64))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     source_task_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("tasks.id", ondelete="SET NULL"), index=True
     )

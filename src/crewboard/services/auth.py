@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
@@ -51,6 +51,21 @@ class Authenticated:
     needs_touch: bool
 
 
+# Built once: every request authenticates, and building the query cost more than running it.
+# Columns, not entities: an actor needs a handful of values, not two tracked ORM objects.
+_CREDENTIAL = (
+    select(
+        AuthSession.id, AuthSession.kind, AuthSession.scopes, AuthSession.project_id,
+        AuthSession.agent_name, AuthSession.expires_at, AuthSession.revoked_at,
+        AuthSession.last_used_at, AuthSession.user_id, User.email, User.is_admin,
+        User.disabled_at, Project.slug,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Project, Project.id == AuthSession.project_id)
+    .where(AuthSession.token_hash == bindparam("p_hash"))
+)  # fmt: skip
+
+
 class AuthService:
     """Credentials: login/logout, tokens, authentication, setup."""
 
@@ -62,38 +77,31 @@ class AuthService:
 
     async def authenticate(self, token: str) -> Authenticated:
         """The actor behind a bearer token or session cookie; any failure is Unauthenticated."""
-        row = await self.session.execute(
-            select(AuthSession, User, Project.slug)
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(Project, Project.id == AuthSession.project_id)
-            .where(AuthSession.token_hash == hash_token(token))
-        )
-        found = row.first()
+        found = (await self.session.execute(_CREDENTIAL, {"p_hash": hash_token(token)})).first()
         now = utcnow()
         if found is None:
             raise Unauthenticated("invalid credential", code="invalid-token")
-        cred, user, project_slug = found
-        if cred.revoked_at is not None:
+        if found.revoked_at is not None:
             raise Unauthenticated("this credential was revoked", code="revoked-token")
-        if cred.expires_at <= now:
+        if found.expires_at <= now:
             raise Unauthenticated("this credential has expired", code="expired-token")
-        if user.disabled_at is not None:
+        if found.disabled_at is not None:
             raise Unauthenticated("this user is disabled", code="disabled-user")
-        stale = cred.last_used_at is None or (now - cred.last_used_at) >= timedelta(
+        stale = found.last_used_at is None or (now - found.last_used_at) >= timedelta(
             seconds=self.settings.touch_interval_seconds
         )
-        label = user.email if cred.agent_name is None else f"{cred.agent_name} ({user.email})"
+        email, agent = found.email, found.agent_name
         actor = Actor(
-            user_id=user.id,
-            label=label,
-            is_admin=user.is_admin,
-            project_id=cred.project_id,
-            project_slug=project_slug,
-            agent_name=cred.agent_name,
-            scopes=frozenset(cred.scopes) & ALL_SCOPES,
-            session_id=cred.id,
+            user_id=found.user_id,
+            label=email if agent is None else f"{agent} ({email})",
+            is_admin=found.is_admin,
+            project_id=found.project_id,
+            project_slug=found.slug,
+            agent_name=agent,
+            scopes=frozenset(found.scopes) & ALL_SCOPES,
+            session_id=found.id,
         )
-        return Authenticated(actor=actor, kind=cred.kind, needs_touch=stale)
+        return Authenticated(actor=actor, kind=found.kind, needs_touch=stale)
 
     async def touch(self, session_id: int) -> None:
         """Record that a credential was used now."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.models import Agent, Member, Project, User
@@ -56,6 +56,20 @@ class MemberView:
     user: User
 
 
+# Built once (every request resolves access): the project and the caller's membership; for
+# an agent token, also its roster entry and its person.
+_ACCESS = (
+    select(Project, Member)
+    .outerjoin(Member, (Member.project_id == Project.id) & (Member.user_id == bindparam("p_user")))
+    .where(Project.slug == bindparam("p_slug"))
+)
+_AGENT_ACCESS = (
+    _ACCESS.add_columns(Agent.id, User.is_admin, User.disabled_at)
+    .outerjoin(Agent, (Agent.project_id == Project.id) & (Agent.name == bindparam("p_agent")))
+    .outerjoin(User, User.id == bindparam("p_user"))
+)
+
+
 class ProjectService:
     """Projects and their memberships."""
 
@@ -79,20 +93,9 @@ class ProjectService:
             known.require(need)
             return known
         user_id = actor.user_id if actor.user_id is not None else -1
-        query = (
-            select(Project, Member)
-            .outerjoin(Member, (Member.project_id == Project.id) & (Member.user_id == user_id))
-            .where(Project.slug == slug)
-        )
-        if actor.is_agent:
-            query = (
-                query.add_columns(Agent.id, User.is_admin, User.disabled_at)
-                .outerjoin(
-                    Agent, (Agent.project_id == Project.id) & (Agent.name == actor.agent_name)
-                )
-                .outerjoin(User, User.id == user_id)
-            )
-        row = (await self.session.execute(query)).first()
+        params = {"p_user": user_id, "p_slug": slug, "p_agent": actor.agent_name}
+        query = _AGENT_ACCESS if actor.is_agent else _ACCESS
+        row = (await self.session.execute(query, params)).first()
         access = self._resolve(actor, tuple(row)) if row is not None else None
         if access is None:
             raise NotFound(f"project {slug} not found")

@@ -19,6 +19,7 @@ from crewboard.services.rules import (
     check_text,
     default_tracker_path,
 )
+from crewboard.services.team_store import leave_teams
 
 
 class RosterService:
@@ -117,7 +118,7 @@ class RosterService:
         return agent
 
     async def remove(self, actor: Actor, slug: str, name: str) -> None:
-        """Take an agent off the roster (owners); its tokens stop working with it."""
+        """Take an agent off the roster (owners); its tokens and team places go with it."""
         access = await self.projects.access(actor, slug, need=Role.OWNER, write=True)
         agent = await self._get(access.project.id, slug, name)
         bound = await self.session.scalar(
@@ -129,6 +130,8 @@ class RosterService:
             raise Conflict(
                 f"a member acts as agent {name}; change that membership first", code="agent-in-use"
             )
+        # It leaves its teams with it (a team it led has no lead then).
+        await leave_teams(self.session, actor, access.project, name)
         await self.session.delete(agent)
         # Its tokens die with it, so an agent re-added later under the same name starts clean.
         await self.session.execute(

@@ -10,6 +10,10 @@ from crewboard.services.errors import Invalid
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 AGENT_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
+TEAM_NAME_PATTERN = AGENT_NAME_PATTERN  # team names look like agent names
+TEAM_NAME_MAX = 64
+TEAM_DESCRIPTION_MAX = 2000
+TEAM_MEMBERS_PER_CALL = 50
 EMAIL_MAX = 254
 NAME_MAX = 200
 DOMAIN_MAX = 500
@@ -21,6 +25,7 @@ PASSWORD_MAX = 256
 
 _SLUG = re.compile(SLUG_PATTERN)
 _AGENT = re.compile(AGENT_NAME_PATTERN)
+_TEAM = re.compile(TEAM_NAME_PATTERN)
 _DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -40,6 +45,15 @@ def check_agent_name(name: str) -> str:
         raise Invalid(
             "an agent name is 1-64 lowercase letters, digits or inner '.', '_', '-'",
             field="agent_name",
+        )
+    return name
+
+
+def check_team_name(name: str, field: str = "name") -> str:
+    """Team names: lowercase letters, digits, inner ``.``, ``_`` or ``-`` (``checkout-v2``)."""
+    if not _TEAM.match(name):
+        raise Invalid(
+            "a team name is 1-64 lowercase letters, digits or inner '.', '_', '-'", field=field
         )
     return name
 

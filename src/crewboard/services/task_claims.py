@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from crewboard.models import utcnow
 from crewboard.models.tasks import Task
@@ -18,17 +22,83 @@ from crewboard.services.tasks import TaskService, ready_clause
 _CLAIM_ATTEMPTS = 8
 
 
+class _Where(enum.Enum):
+    """The scopes of claim-next, each with its own prebuilt statement."""
+
+    MINE = "mine"
+    TRACKER = "tracker"
+    SHARED = "shared"
+    ANYWHERE = "anywhere"
+    TEAM = "team"
+
+
+def _claim_update(where: ColumnElement[bool]) -> ExecutableReturnsRows:
+    """UPDATE ... SET owner, in progress, lease WHERE <where> RETURNING the task.
+
+    A Core UPDATE loaded as ORM rows: the ORM's own bulk-UPDATE path costs several times the
+    statement, and the claim is the hottest write there is.
+    """
+    tasks = cast(Table, Task.__table__)
+    statement = (
+        update(tasks)
+        .where(where)
+        .values(owner=bindparam("p_me"), status=Status.IN_PROGRESS.value,
+                lease_expires_at=bindparam("p_lease"), version=tasks.c.version + 1,
+                updated_at=bindparam("p_now"))
+        .returning(*tasks.c)
+    )  # fmt: skip
+    return select(Task).from_statement(statement).execution_options(populate_existing=True)
+
+
+@cache
+def _candidate(where: _Where, *, lock: bool) -> Select[int]:
+    """The best ready task in a scope (priority, then age); parameters are bound per call."""
+    query = (
+        select(Task.id)
+        .where(Task.project_id == bindparam("p_project"), ready_clause())
+        .order_by(Task.priority, Task.id)
+        .limit(1)
+    )
+    if where is _Where.TEAM:
+        query = query.where(Task.team_id == bindparam("p_team"))
+    elif where is _Where.TRACKER:
+        query = query.where(Task.tracker == bindparam("p_tracker"))
+    elif where is _Where.SHARED:
+        query = query.where(Task.tracker.is_(None))
+    elif where is _Where.MINE:
+        query = query.where((Task.tracker == bindparam("p_me")) | Task.tracker.is_(None))
+    return query.with_for_update(skip_locked=True, of=Task) if lock else query
+
+
+@cache
+def _next_statements(where: _Where, skip_locked: bool) -> ExecutableReturnsRows:
+    """Claim-next's compare-and-set, built once per scope: a claim is the hottest write, and
+    building the statement cost more than running it."""
+    candidate = _candidate(where, lock=skip_locked).scalar_subquery()
+    return _claim_update(
+        (Task.id == candidate) & (Task.status == Status.PENDING.value) & Task.owner.is_(None)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimScope:
     """Where "the best ready task" is looked for.
 
     By default: the claimer's own tracker and the shared (trackerless) tasks. ``tracker``
     names one tracker, ``shared_only`` keeps to shared tasks, ``anywhere`` takes any.
+    ``team`` takes any task of that team's list, whatever its tracker (it goes alone).
     """
 
     tracker: str | None = None
     shared_only: bool = False
     anywhere: bool = False
+    team: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.team is not None and (self.tracker is not None or self.shared_only
+                                      or self.anywhere):  # fmt: skip
+            raise Invalid("team goes alone: no tracker, shared_only or anywhere with it",
+                          field="team")  # fmt: skip
 
 
 class TaskClaims(TaskService):
@@ -76,51 +146,43 @@ class TaskClaims(TaskService):
     ) -> Task:
         """Claim the most urgent, oldest ready task in scope (priority, then age)."""
         access, me = await self._claimer(actor, slug, as_agent)
-        base = (
-            select(Task.id)
-            .where(Task.project_id == access.project.id, ready_clause())
-            .order_by(Task.priority, Task.id)
-            .limit(1)
-        )
-        if scope.tracker is not None:
+        params: dict[str, Any] = {"p_project": access.project.id, "p_me": me}
+        if scope.team is not None:
+            where = _Where.TEAM
+            params["p_team"] = await self.require_team(access, scope.team)
+        elif scope.tracker is not None:
             await self.require_roster(access, scope.tracker, "tracker")
-            base = base.where(Task.tracker == scope.tracker)
+            where, params["p_tracker"] = _Where.TRACKER, scope.tracker
         elif scope.shared_only:
-            base = base.where(Task.tracker.is_(None))
-        elif not scope.anywhere:
-            base = base.where((Task.tracker == me) | Task.tracker.is_(None))
-        candidate = base
-        if self.session.get_bind().dialect.name != "sqlite":
-            # PostgreSQL: concurrent claimers skip rows another is taking instead of queueing.
-            # (SQLite write transactions are serialised, so there is nothing to skip.)
-            candidate = base.with_for_update(skip_locked=True, of=Task)
+            where = _Where.SHARED
+        elif scope.anywhere:
+            where = _Where.ANYWHERE
+        else:
+            where = _Where.MINE
+        # PostgreSQL: concurrent claimers skip rows another is taking instead of queueing.
+        # (SQLite write transactions are serialised, so there is nothing to skip.)
+        skip_locked = self.session.get_bind().dialect.name != "sqlite"
+        take, probe = _next_statements(where, skip_locked), _candidate(where, lock=False)
         for _ in range(_CLAIM_ATTEMPTS):
-            where = (
-                (Task.id == candidate.scalar_subquery())
-                & (Task.status == Status.PENDING.value)
-                & Task.owner.is_(None)
-            )
-            task = await self._take(where, me)
+            task = await self._run_take(take, params, me)
             if task is not None:
                 self.record(actor, access, task, "task.claimed", {"owner": me, "next": True})
                 return task
-            if await self.session.scalar(base) is None:
+            if await self.session.scalar(probe, params) is None:
                 break
         raise NotFound("no ready task to claim", code="nothing-ready")
 
     async def _take(self, where: ColumnElement[bool], me: str) -> Task | None:
+        """The compare-and-set for one given task (see ``_run_take``)."""
+        return await self._run_take(_claim_update(where), {"p_me": me}, me)
+
+    async def _run_take(
+        self, statement: ExecutableReturnsRows, params: dict[str, Any], me: str
+    ) -> Task | None:
         """The compare-and-set itself: one UPDATE ... RETURNING; None if the row did not match."""
         now = utcnow()
-        statement = (
-            update(Task)
-            .where(where)
-            .values(owner=me, status=Status.IN_PROGRESS.value,
-                    lease_expires_at=self.lease_until(now), version=Task.version + 1,
-                    updated_at=now)
-            .returning(Task)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )  # fmt: skip
-        return (await self.session.scalars(statement)).first()
+        values = {**params, "p_now": now, "p_lease": self.lease_until(now), "p_me": me}
+        return (await self.session.scalars(statement, values)).first()
 
     async def renew(self, actor: Actor, slug: str, number: int) -> Task:
         """Extend the lease of a task one holds (a heartbeat while working)."""

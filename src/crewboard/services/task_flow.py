@@ -27,6 +27,7 @@ from crewboard.services.task_rules import (
     merge_metadata,
 )
 from crewboard.services.tasks import TaskService
+from crewboard.services.team_store import team_names
 
 
 @dataclass
@@ -49,6 +50,9 @@ class TaskChange:
     metadata: dict[str, Any] | None = None
     add_blocked_by: list[int] = field(default_factory=list)
     add_blocks: list[int] = field(default_factory=list)
+    team: str | None = None
+    clear_team: bool = False
+    reason: str | None = None  # why, for the history (e.g. the team was deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,10 @@ class TaskFlow(TaskService):
                 task.owner = None
             if change.needs_agent is not None:
                 await self.require_roster(access, change.needs_agent, "needs_agent")
+            if change.team is not None:
+                task.team_id = await self.require_team(access, change.team, lock=True)
+            elif change.clear_team:
+                task.team_id = None
             status_change = await self._status(access, me, task, change)
         # Any write by the owner on its running task renews the lease.
         if task.status == Status.IN_PROGRESS and me is not None and task.owner == me:
@@ -134,10 +142,14 @@ class TaskFlow(TaskService):
             await add_dependencies(self.session, access, task, change.add_blocked_by)
             await add_dependents(self.session, access, task, change.add_blocks)
         if changed:
+            changes = {k: [before[k], after[k]] for k in changed if k in after}
+            if "team" in changes:
+                names = await team_names(self.session, (i for i in changes["team"] if i))
+                changes["team"] = [names.get(i) if i else None for i in changes["team"]]
             self.record(actor, access, task, "task.updated", {
-                "changes": {k: [before[k], after[k]] for k in changed if k in after},
-                "added_blocked_by": change.add_blocked_by, "added_blocks": change.add_blocks,
-                "as": me,
+                "changes": changes, "added_blocked_by": change.add_blocked_by,
+                "added_blocks": change.add_blocks, "as": me,
+                **({"reason": change.reason} if change.reason else {}),
             })  # fmt: skip
         elif after != before:
             self.record(actor, access, task, "task.lease_renewed",
@@ -258,6 +270,7 @@ def _snapshot(task: Task) -> dict[str, Any]:
         "activeForm": task.active_form,
         "priority": task.priority,
         "tracker": task.tracker,
+        "team": task.team_id,  # an id here; the event shows names
         "owner": task.owner,
         "status": task.status,
         "blocked_reason": task.blocked_reason,

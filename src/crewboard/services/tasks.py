@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,10 +43,21 @@ from crewboard.services.task_rules import (
     check_title,
     merge_metadata,
 )
+from crewboard.services.team_store import require_team, team_names
 
 Blocker = aliased(Task, name="blocker")
 # The task at the other end of a dependency (built once: an alias is costly to construct).
 Other = aliased(Task, name="other_task")
+# Both directions of the dependency view in one statement, built once: (task, blocker number,
+# blocker status) for what a task waits on, (task, dependant number, NULL) for what waits on it.
+_LINKS: CompoundSelect[*tuple[Any, ...]] = union_all(
+    select(TaskDependency.task_id, Other.number, Other.status)
+    .join(Other, Other.id == TaskDependency.blocked_by_id)
+    .where(TaskDependency.task_id.in_(bindparam("p_ids", expanding=True))),
+    select(TaskDependency.blocked_by_id, Other.number, null())
+    .join(Other, Other.id == TaskDependency.task_id)
+    .where(TaskDependency.blocked_by_id.in_(bindparam("p_ids", expanding=True))),
+).order_by(column("number"))
 
 
 def open_blocker_exists() -> ColumnElement[bool]:
@@ -63,6 +84,7 @@ class TaskFilter:
     priority: int | None = None
     ready: bool = False
     text: str | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +95,7 @@ class TaskLinks:
     open_blockers: list[int]
     blocks: list[int]
     source: int | None
+    team: str | None = None
 
 
 class TaskService:
@@ -103,6 +126,12 @@ class TaskService:
     async def require_roster(self, access: ProjectAccess, name: str, field: str) -> str:
         """Refuse an agent name that is not on the project's roster."""
         return await require_on_roster(self.session, access.project, name, field)
+
+    async def require_team(
+        self, access: ProjectAccess, name: str, field: str = "team", *, lock: bool = False
+    ) -> int:
+        """The id of a live team of the project (422 naming ``field`` otherwise)."""
+        return (await require_team(self.session, access.project, name, field, lock=lock)).id
 
     @staticmethod
     def may_modify(access: ProjectAccess, task: Task) -> bool:
@@ -137,28 +166,13 @@ class TaskService:
         return task, (await self.links([task]))[task.id]
 
     async def links(self, tasks: Sequence[Task]) -> dict[int, TaskLinks]:
-        """Dependencies of several tasks, in two queries whatever their number."""
+        """Dependencies (and team names) of several tasks, in a few queries whatever their
+        number."""
         ids = [t.id for t in tasks]
         result: dict[int, TaskLinks] = {}
         if not ids:
             return result
-        rows = (
-            await self.session.execute(
-                select(TaskDependency.task_id, TaskDependency.blocked_by_id, Other.number,
-                       Other.status)
-                .join(Other, Other.id == TaskDependency.blocked_by_id)
-                .where(TaskDependency.task_id.in_(ids))
-                .order_by(Other.number)
-            )
-        ).all()  # fmt: skip
-        blocks = (
-            await self.session.execute(
-                select(TaskDependency.blocked_by_id, Other.number)
-                .join(Other, Other.id == TaskDependency.task_id)
-                .where(TaskDependency.blocked_by_id.in_(ids))
-                .order_by(Other.number)
-            )
-        ).all()
+        rows = (await self.session.execute(_LINKS, {"p_ids": ids})).all()
         sources = {t.source_task_id for t in tasks if t.source_task_id is not None}
         source_numbers: dict[int, int] = {}
         if sources:
@@ -166,12 +180,14 @@ class TaskService:
                 select(Task.id, Task.number).where(Task.id.in_(sources))
             )
             source_numbers = {row[0]: row[1] for row in source_rows}
+        teams = await team_names(self.session, (t.team_id for t in tasks if t.team_id))
         waits: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for task_id, _, number, status in rows:
-            waits[task_id].append((number, status))
         dependants: dict[int, list[int]] = defaultdict(list)
-        for blocker_id, number in blocks:
-            dependants[blocker_id].append(number)
+        for task_id, number, status in rows:
+            if status is None:
+                dependants[task_id].append(number)
+            else:
+                waits[task_id].append((number, status))
         for task in tasks:
             mine = waits.get(task.id, [])
             result[task.id] = TaskLinks(
@@ -179,6 +195,7 @@ class TaskService:
                 open_blockers=[n for n, status in mine if status not in RESOLVED],
                 blocks=dependants.get(task.id, []),
                 source=source_numbers.get(task.source_task_id or 0),
+                team=teams.get(task.team_id or 0),
             )
         return result
 
@@ -198,6 +215,8 @@ class TaskService:
             query = query.where(Task.tracker == filters.tracker)
         if filters.owner is not None:
             query = query.where(Task.owner == filters.owner)
+        if filters.team is not None:
+            query = query.where(Task.team_id == await self.require_team(access, filters.team))
         if filters.statuses:
             query = query.where(Task.status.in_([s.value for s in filters.statuses]))
         if filters.priority is not None:
@@ -256,12 +275,14 @@ class TaskService:
         blocked_by: Sequence[int] = (),
         source: Task | None = None,
         as_agent: str | None = None,
+        team: str | None = None,
     ) -> Task:
-        """A new pending task, on an agent's tracker or on none (shared)."""
+        """A new pending task, on an agent's tracker or on none (shared), in a team or not."""
         access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
         creator = await self.acting_agent(access, as_agent)
         if tracker is not None:
             await self.require_roster(access, tracker, "tracker")
+        team_id = await self.require_team(access, team, lock=True) if team is not None else None
         # Numbers are per project: lock the project row so two creators never pick one number.
         await self.session.execute(
             select(Project.id).where(Project.id == access.project.id).with_for_update()
@@ -278,6 +299,7 @@ class TaskService:
             active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX) if active_form
             else None,
             tracker=tracker,
+            team_id=team_id,
             priority=check_priority(priority),
             meta=merge_metadata({}, metadata or {}),
             files=[],
@@ -291,7 +313,7 @@ class TaskService:
         if blocked_by:
             await add_dependencies(self.session, access, task, list(blocked_by))
         self.record(actor, access, task, "task.created", {
-            "title": task.title, "tracker": tracker, "priority": task.priority,
+            "title": task.title, "tracker": tracker, "team": team, "priority": task.priority,
             "source": source.number if source else None, "blocked_by": sorted(blocked_by),
         })  # fmt: skip
         return task

@@ -18,13 +18,14 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
     A domain error flagged ``keep_changes`` (a refused login that must still be counted)
     commits what was done before it and is then raised as usual.
     """
-    async with database.write_gate(write), database.sessionmaker() as session:
+    async with database.write_gate(write), database.session(write) as session:
         await session.connection(execution_options={WRITE_OPTION: write})
         try:
             yield session
         except DomainError as exc:
             if exc.keep_changes:
                 await session.commit()
+                database.committed(write)
             else:
                 await session.rollback()
             raise
@@ -32,3 +33,4 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
             await session.rollback()
             raise
         await session.commit()
+        database.committed(write)

@@ -23,6 +23,7 @@ TASK_FIELDS = {
     "priority",
     "blocked_reason",
     "needs_agent",
+    "team",
     "source",
     "outcome",
     "files",

@@ -35,12 +35,14 @@ NumberPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 async def claim_next(
     slug: SlugPath, body: ClaimNext, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> TaskRead:
-    """Claim the most urgent, oldest ready task (on a tracker, among shared ones, or anywhere).
+    """Claim the most urgent, oldest ready task (on a tracker, among shared ones, anywhere, or
+    on a team's list).
 
     404 ``nothing-ready`` when there is none.
     """
     service = Tasks(session, settings)
-    scope = ClaimScope(tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere)
+    scope = ClaimScope(tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere,
+                       team=body.team)  # fmt: skip
     task = await service.claim_next(actor, slug, scope, as_agent=body.as_agent)
     return (await tasks_read(service, [task]))[0]
 

@@ -16,6 +16,7 @@ from crewboard.api.validators.tasks import (
     TaskCreate,
     TaskRead,
     TaskUpdate,
+    TeamName,
 )
 from crewboard.services.errors import Invalid, PreconditionRequired
 from crewboard.services.task_actions import Tasks
@@ -51,6 +52,7 @@ async def list_tasks(
     priority: Annotated[int | None, Query(ge=0, le=3)] = None,
     ready: Annotated[bool, Query()] = False,
     text: Text | None = None,
+    team: Annotated[TeamName | None, Query()] = None,
     cursor: Annotated[Cursor | None, Query()] = None,
     limit: Annotated[Limit, Query()] = 50,
 ) -> Page[TaskRead] | Response:
@@ -71,6 +73,7 @@ async def list_tasks(
         priority=priority,
         ready=ready,
         text=text,
+        team=team,
     )
     page = await service.list(actor, slug, filters, cursor=cursor, limit=limit)
     response.headers["ETag"] = etag
@@ -87,6 +90,7 @@ async def create_task(
         actor, slug, title=body.title, description=body.description,
         active_form=body.active_form, tracker=body.tracker, priority=body.priority,
         metadata=body.metadata, blocked_by=body.blocked_by, as_agent=body.as_agent,
+        team=body.team,
     )  # fmt: skip
     (read,) = await tasks_read(service, [task])
     return read
@@ -156,7 +160,8 @@ async def update_task(
         status=parse_status(body.status) if body.status else None,
         blocked_reason=body.blocked_reason, needs_agent=body.needs_agent, outcome=body.outcome,
         files=body.files, verified=body.verified, metadata=body.metadata,
-        add_blocked_by=body.add_blocked_by, add_blocks=body.add_blocks,
+        add_blocked_by=body.add_blocked_by, add_blocks=body.add_blocks, team=body.team,
+        clear_team="team" in body.model_fields_set and body.team is None,
     )  # fmt: skip
     service = Tasks(session, settings)
     result = await service.update(
@@ -164,6 +169,6 @@ async def update_task(
     )
     read = await change_read(service, result)
     links = TaskLinks(read.task.blocked_by, read.task.open_blockers, read.task.blocks,
-                      read.task.source)  # fmt: skip
+                      read.task.source, read.task.team)  # fmt: skip
     response.headers["ETag"] = task_etag(result.task.version, links)
     return read

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from crewboard.api.validators.common import AgentName, RequestModel, ResponseModel
+from crewboard.services.rules import TEAM_NAME_MAX, TEAM_NAME_PATTERN
 from crewboard.services.task_rules import (
     ACTIVE_FORM_MAX,
     DESCRIPTION_MAX,
@@ -32,6 +33,7 @@ TaskNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Numbers = Annotated[list[TaskNumber], Field(max_length=50)]
 StatusName = Literal["pending", "in_progress", "blocked", "completed", "cancelled", "deleted"]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=TEAM_NAME_MAX)]
 
 
 class TaskCreate(RequestModel):
@@ -45,10 +47,12 @@ class TaskCreate(RequestModel):
     metadata: dict[str, Any] | None = None
     blocked_by: Numbers = Field(default_factory=list)
     as_agent: AgentName | None = None
+    team: TeamName | None = None
 
 
 class TaskUpdate(RequestModel):
-    """Fields to change; absent fields stay. ``owner: null`` releases the owner.
+    """Fields to change; absent fields stay. ``owner: null`` releases the owner, ``team: null``
+    takes the task off its team.
 
     ``version`` (or an ``If-Match`` header) is required: a stale one gets 409.
     """
@@ -70,6 +74,7 @@ class TaskUpdate(RequestModel):
     add_blocked_by: Numbers = Field(default_factory=list)
     add_blocks: Numbers = Field(default_factory=list)
     as_agent: AgentName | None = None
+    team: TeamName | None = None
 
 
 class ActAs(RequestModel):
@@ -81,11 +86,13 @@ class ActAs(RequestModel):
 
 class ClaimNext(RequestModel):
     """Claim the best ready task: by default on your own tracker or among shared tasks;
-    ``tracker`` picks one tracker, ``shared_only`` only shared tasks, ``anywhere`` any."""
+    ``tracker`` picks one tracker, ``shared_only`` only shared tasks, ``anywhere`` any;
+    ``team`` any task of that team (alone: not with the other three)."""
 
     tracker: AgentName | None = None
     shared_only: bool = False
     anywhere: bool = False
+    team: TeamName | None = None
     as_agent: AgentName | None = None
 
 
@@ -156,6 +163,7 @@ class TaskRead(ResponseModel):
     priority: int
     blocked_reason: str | None
     needs_agent: str | None
+    team: str | None
     source: int | None
     outcome: str | None
     files: list[str]

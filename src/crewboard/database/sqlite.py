@@ -1,0 +1,184 @@
+"""SQLite connections for the async engine: the connection pragmas, ``BEGIN IMMEDIATE``,
+and the inline writer connection.
+
+Why an inline writer: SQLite has one writer at a time, so a write transaction is a critical
+section for the whole process (see ``Database.write_gate``). aiosqlite runs every statement
+on a worker thread, and the hand-off there and back costs 0.2 to 0.7 ms on this kind of
+machine, several times the statement itself; a claim's transaction was mostly hand-offs.
+The writer therefore runs its statements on the event loop's own thread: they are short
+indexed statements, and only one writer of the process runs at a time anyway. Readers keep
+aiosqlite's threads, so a long read never stalls the loop.
+
+What must not happen is the loop sleeping in SQLite's busy handler while *another process*
+holds the write lock, so the inline connection has a short busy timeout and ``BEGIN
+IMMEDIATE`` is retried with an asyncio sleep between attempts, up to the configured timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any, cast
+
+import aiosqlite
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import await_
+
+from crewboard.config import Settings
+
+logger = logging.getLogger(__name__)
+
+WRITE_OPTION = "crewboard_write"
+_SYNCHRONOUS = {"NORMAL": "PRAGMA synchronous=NORMAL", "FULL": "PRAGMA synchronous=FULL"}
+# How long the inline connection lets SQLite itself wait on a lock (blocking the loop).
+INLINE_BUSY_MS = 5
+# SQLite's own automatic checkpoint runs every 1000 WAL pages; a claim writes about 3.
+WAL_CHECKPOINT_COMMITS = 300
+# Pauses between BEGIN IMMEDIATE attempts while another process writes (seconds).
+_BACKOFF = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's interface, with every call run on the caller's thread (no worker)."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def _connect(self) -> InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    def __await__(self) -> Generator[Any, None, InlineConnection]:
+        return self._connect().__await__()
+
+    def stop(self) -> None:
+        """Close the sqlite3 connection (there is no thread to stop)."""
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self.stop()
+
+
+def connect_args(settings: Settings) -> dict[str, Any]:
+    """sqlite3.connect arguments for the threaded (reader) engine."""
+    # isolation_level=None takes BEGIN/COMMIT away from the sqlite3 module: we choose the lock.
+    return {"timeout": settings.sqlite_busy_timeout_ms / 1000, "isolation_level": None}
+
+
+def inline_creator(database: str) -> Callable[[], Any]:
+    """An ``async_creator`` for the writer engine."""
+    connector = partial(
+        sqlite3.connect,
+        database,
+        timeout=INLINE_BUSY_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+
+    async def create() -> InlineConnection:
+        return await InlineConnection(connector, iter_chunk_size=64)
+
+    return create
+
+
+def configure(engine: AsyncEngine, settings: Settings, *, inline: bool) -> None:
+    """Per-connection pragmas, and the BEGIN that picks the lock mode."""
+    sync_engine = engine.sync_engine
+    patience = settings.sqlite_busy_timeout_ms / 1000
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(_SYNCHRONOUS[settings.sqlite_synchronous])
+            if inline:
+                # A checkpoint writes back and fsyncs the database file: not on the event
+                # loop. ``Checkpointer`` runs it on a reader's thread instead.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, True)
+        if not write:
+            conn.exec_driver_sql("BEGIN")
+        elif inline:
+            _begin_immediate_politely(conn, patience)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Checkpointer:
+    """Moves the WAL back into the database file every ``every`` write commits, on a
+    reader engine's worker thread (the inline writer has automatic checkpoints off)."""
+
+    def __init__(self, engine: AsyncEngine, every: int = WAL_CHECKPOINT_COMMITS) -> None:
+        self._engine = engine
+        self._every = every
+        self._commits = 0
+        self._running: asyncio.Task[None] | None = None
+
+    def committed(self) -> None:
+        """Count a write commit; start a checkpoint when enough have piled up."""
+        self._commits += 1
+        if self._commits >= self._every and (self._running is None or self._running.done()):
+            self._commits = 0
+            self._running = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self._engine.connect() as conn:
+                # Straight on the driver: a checkpoint cannot run inside a transaction, and
+                # SQLAlchemy would begin one. PASSIVE never waits on readers or writers.
+                raw = await conn.get_raw_connection()
+                driver = cast(aiosqlite.Connection, raw.driver_connection)
+                async with driver.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
+                    busy, pages, moved = await cursor.fetchone() or (0, 0, 0)
+                logger.debug("WAL checkpoint: busy=%s, %s pages, %s moved", busy, pages, moved)
+        except Exception:
+            # The next commit count tries again; the WAL only grows meanwhile.
+            logger.exception("WAL checkpoint failed")
+
+    async def close(self) -> None:
+        """Wait for a running checkpoint."""
+        if self._running is not None:
+            await self._running
+
+
+def _begin_immediate_politely(conn: Connection, patience: float) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock with asyncio sleeps."""
+    deadline = time.monotonic() + patience
+    attempt = 0
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except Exception as exc:
+            if not _is_locked(exc) or time.monotonic() >= deadline:
+                raise
+        pause = _BACKOFF[min(attempt, len(_BACKOFF) - 1)]
+        attempt += 1
+        # Runs inside SQLAlchemy's greenlet: await_ hands the pause to the event loop.
+        await_(asyncio.sleep(pause))
+
+
+def _is_locked(exc: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" (SQLITE_BUSY)."""
+    original = getattr(exc, "orig", exc)
+    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
