@@ -53,6 +53,29 @@ class Settings(BaseSettings):
     # Background jobs (lease expiry, ...) run in every server process, safely.
     jobs_enabled: bool = True
     lease_check_seconds: float = Field(default=15, gt=0, le=3600)
+    # Messages: read ones older than this many days are deleted (0 keeps every message);
+    # an unread message is never deleted.
+    message_retention_days: int = Field(default=30, ge=0, le=36_500)
+    message_prune_seconds: float = Field(default=3600, gt=0, le=86_400)
+
+    # Live events (SSE): how often each server process looks for new events (PostgreSQL is
+    # also woken at once by NOTIFY; on SQLite this bounds the delay of another process's
+    # writes), the keep-alive comment interval, and how many events a slow client may lag.
+    live_poll_ms: int = Field(default=200, ge=10, le=60_000)
+    live_keepalive_seconds: float = Field(default=15, gt=0, le=600)
+    live_queue_size: int = Field(default=1000, ge=10, le=1_000_000)
+    # PostgreSQL: the longest the stream waits for an event id that was taken but is not yet
+    # committed (normally milliseconds) before skipping it as lost.
+    live_gap_max_seconds: float = Field(default=30, gt=0, le=3600)
+
+    # Webhooks (see docs/webhooks.md): how often the job queues and sends, how long one POST
+    # may take, how many attempts before a delivery fails, and the retry backoff (doubling
+    # from the base, capped, with jitter).
+    webhook_check_seconds: float = Field(default=2, gt=0, le=3600)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=10, gt=0, le=86_400)
+    webhook_retry_max_seconds: float = Field(default=3600, gt=0, le=7 * 86_400)
 
     @field_validator("database_url")
     @classmethod

@@ -3,8 +3,9 @@
 The machinery (actors, rows, the check) is in ``tests.api.matrix``; this file has the rows
 of the foundation routes (auth, users, tokens, projects, members, agents),
 ``test_authz_matrix_tasks`` those of tasks and the changelog, ``test_authz_matrix_teams``
-those of teams. Every call that changes
-something targets an object made for that one case, or repeats an idempotent change, so
+those of teams, ``test_authz_matrix_messages`` those of messages and inboxes,
+``test_authz_matrix_webhooks`` those of webhooks. Every call that
+changes something targets an object made for that one case, or repeats an idempotent change, so
 cases do not depend on each other's order.
 """
 
@@ -39,8 +40,11 @@ from tests.api.matrix import (
     run_case,
     with_body,
 )
+from tests.api.test_authz_matrix_live import MATRIX as LIVE_MATRIX
+from tests.api.test_authz_matrix_messages import MATRIX as MESSAGE_MATRIX
 from tests.api.test_authz_matrix_tasks import MATRIX as TASK_MATRIX
 from tests.api.test_authz_matrix_teams import MATRIX as TEAM_MATRIX
+from tests.api.test_authz_matrix_webhooks import MATRIX as WEBHOOK_MATRIX
 
 # Public by design (no credential needed); each is tested below, outside the matrix.
 PUBLIC = {
@@ -161,7 +165,7 @@ def app_routes() -> set[tuple[str, str]]:
 
 def test_matrix_covers_every_route() -> None:
     """A new route fails here until it gets a row in a matrix (or is declared public)."""
-    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX
+    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
     in_matrix = {(row.method, API + row.route) for row in rows}
     served = app_routes()
     assert not in_matrix & PUBLIC
@@ -177,7 +181,7 @@ def test_matrix_covers_every_route() -> None:
 
 def test_matrix_has_every_outcome() -> None:
     """Every column and every outcome is exercised (the table cannot silently degenerate)."""
-    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX
+    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
     marks = {row.mark(actor) for row in rows for actor in ACTORS}
     assert marks == {"+", *MARKS}
     for actor in ACTORS[2:]:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from crewboard.api.app import create_app
+from crewboard.api.server import Server
 from crewboard.config import Settings
 
 STARTUP_SECONDS = 30.0
@@ -33,7 +34,7 @@ def live_server(settings: Settings) -> Iterator[str]:
     """Serve the API for ``settings`` (background jobs off) and yield its base URL."""
     app = create_app(settings.model_copy(update={"jobs_enabled": False}))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    server = Server(config, app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -106,11 +106,17 @@ async def _lifespan_jobs(settings: Settings, database: Database) -> list[str]:
     return running
 
 
-async def test_the_app_starts_the_lease_job_only_when_enabled(
+async def test_the_app_starts_the_jobs_only_when_enabled(
     database: Database, settings: Settings
 ) -> None:
     enabled = settings.model_copy(update={"jobs_enabled": True})
-    assert await _lifespan_jobs(enabled, database) == ["crewboard-job-lease-expiry"]
+    assert sorted(await _lifespan_jobs(enabled, database)) == [
+        "crewboard-job-lease-expiry", "crewboard-job-message-retention", "crewboard-job-webhooks",
+    ]  # fmt: skip
+    keep_all = enabled.model_copy(update={"message_retention_days": 0})
+    assert await _lifespan_jobs(keep_all, database) == [
+        "crewboard-job-lease-expiry", "crewboard-job-webhooks",
+    ]  # fmt: skip
     disabled = settings.model_copy(update={"jobs_enabled": False})
     assert await _lifespan_jobs(disabled, database) == []
 

@@ -15,18 +15,25 @@ from crewboard.api.routes import (
     agents,
     auth,
     changelog,
+    events,
     health,
+    inbox_stream,
+    messages,
     projects,
     task_actions,
     tasks,
     teams,
     tokens,
     users,
+    webhooks,
 )
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.leases import lease_job
+from crewboard.jobs.messages import retention_job
+from crewboard.jobs.webhooks import webhook_job
 from crewboard.services.credentials import warm_up
+from crewboard.services.live import EventBus
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +49,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(settings)
         await warm_up()
-        jobs = [lease_job(app.state.database, settings.lease_check_seconds)]
+        jobs = [lease_job(app.state.database, settings.lease_check_seconds),
+                webhook_job(app.state.database, settings)]  # fmt: skip
+        if settings.message_retention_days > 0:  # 0 keeps every message: nothing to prune
+            jobs.append(retention_job(app.state.database, settings))
         if settings.jobs_enabled:
             for job in jobs:
                 job.start()
+        app.state.live = EventBus(app.state.database, settings)
+        app.state.live.start()
         try:
             yield
         finally:
+            await app.state.live.stop()
             for job in jobs:
                 await job.stop()
             if owned:
@@ -74,7 +87,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     api = APIRouter(prefix=API_PREFIX)
     # task_actions before tasks: "/tasks/claim" must not be taken for "/tasks/{number}".
     # The task routes come first because agents call them most, and routes match in order.
-    for module in (task_actions, tasks, auth, users, tokens, projects, agents, teams, changelog):
+    for module in (
+        task_actions,
+        tasks,
+        auth,
+        users,
+        tokens,
+        projects,
+        agents,
+        teams,
+        changelog,
+        messages,
+        inbox_stream,
+        events,
+        webhooks,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -79,6 +79,7 @@ def serve_command(
     import uvicorn
 
     from crewboard.api.app import create_app
+    from crewboard.api.server import Server
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -87,15 +88,16 @@ def serve_command(
     secret = asyncio.run(_prepare(settings))
     if secret is not None:
         _announce_setup(secret, settings, host, port)
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_config=None,  # keep crewboard's logging configuration
         access_log=False,  # the request middleware logs every request, with its id
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = Server(config, app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; make
     # both end as KeyboardInterrupt so that a requested stop exits 0.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)

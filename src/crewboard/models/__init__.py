@@ -5,10 +5,12 @@ from __future__ import annotations
 from crewboard.models.base import Base, utcnow
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.events import Event
+from crewboard.models.messages import Delivery, Message
 from crewboard.models.projects import Agent, Member, Project
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.models.teams import Team, TeamMember
 from crewboard.models.users import AuthSession, LoginAttempt, SetupSecret, User
+from crewboard.models.webhooks import JobCursor, Webhook, WebhookDelivery
 
 __all__ = [
     "Agent",
@@ -16,9 +18,12 @@ __all__ = [
     "Base",
     "ChangelogEntry",
     "ChangelogTaskLink",
+    "Delivery",
     "Event",
+    "JobCursor",
     "LoginAttempt",
     "Member",
+    "Message",
     "Project",
     "SetupSecret",
     "Task",
@@ -26,5 +31,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]

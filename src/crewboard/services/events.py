@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from crewboard.models import Event, utcnow
 from crewboard.services.actor import Actor
 
-_PENDING = "crewboard.pending_events"
+PENDING_EVENTS = "crewboard.pending_events"
+# PostgreSQL channel on which a commit with events wakes every process's live stream.
+LIVE_CHANNEL = "crewboard_events"
 
 
 def record(
@@ -38,16 +40,20 @@ def record(
         "subject": subject,
         "data": data or {},
     }
-    session.sync_session.info.setdefault(_PENDING, []).append(row)
+    session.sync_session.info.setdefault(PENDING_EVENTS, []).append(row)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    rows = session.info.pop(_PENDING, None)
+    rows = session.info.pop(PENDING_EVENTS, None)
     if rows:
-        session.connection().execute(insert(Event), rows)
+        connection = session.connection()
+        connection.execute(insert(Event), rows)
+        if connection.dialect.name == "postgresql":
+            # Delivered when (and only if) this transaction commits; see services/live.py.
+            connection.execute(select(func.pg_notify(LIVE_CHANNEL, "")))
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    session.info.pop(PENDING_EVENTS, None)

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.models import utcnow
 from crewboard.models.tasks import Task
+from crewboard.models.teams import Team
 from crewboard.services import events
 from crewboard.services.actor import Actor
+from crewboard.services.message_store import SYSTEM_SENDER, Kind, notify
 from crewboard.services.task_rules import Status
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ async def expire_leases(session: AsyncSession, now: datetime | None = None) -> l
     now = now or utcnow()
     query = (
         select(Task.id, Task.project_id, Task.number, Task.owner, Task.version,
-               Task.lease_expires_at)
+               Task.lease_expires_at, Task.team_id, Task.title)
         .where(Task.status == Status.IN_PROGRESS.value, Task.lease_expires_at < now)
         .order_by(Task.lease_expires_at)
         .limit(_BATCH)
@@ -49,7 +51,8 @@ async def expire_leases(session: AsyncSession, now: datetime | None = None) -> l
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True, of=Task)
     expired: list[ExpiredLease] = []
-    for task_id, project_id, number, owner, version, until in await session.execute(query):
+    rows = (await session.execute(query)).all()
+    for task_id, project_id, number, owner, version, until, team_id, title in rows:
         done = await session.execute(
             update(Task)
             .where(Task.id == task_id, Task.version == version)
@@ -65,6 +68,31 @@ async def expire_leases(session: AsyncSession, now: datetime | None = None) -> l
             project_id=project_id,
         )  # fmt: skip
         expired.append(ExpiredLease(project_id, number, owner or "", until or now))
+        await _tell(session, project_id, number, title, owner, team_id)
     if expired:
         logger.info("handed back %d task(s) whose lease expired", len(expired))
     return expired
+
+
+async def _tell(
+    session: AsyncSession,
+    project_id: int,
+    number: int,
+    title: str,
+    owner: str | None,
+    team_id: int | None,
+) -> None:
+    """A ``lease_expired`` message to the former owner and the lead of the task's team."""
+    lead = None
+    if team_id is not None:
+        lead = await session.scalar(
+            select(Team.lead).where(Team.id == team_id, Team.deleted_at.is_(None))
+        )
+    recipients = [name for name in (owner, lead) if name]
+    await notify(
+        session, LEASE_ACTOR, project_id=project_id, sender=SYSTEM_SENDER,
+        recipients=recipients, kind=Kind.LEASE_EXPIRED, team_id=team_id, task=number,
+        summary=f"Lease on task #{number} expired",
+        body=f"{owner or 'Its owner'} stopped renewing task #{number} ({title}); it is "
+        "pending again, unowned.",
+    )  # fmt: skip

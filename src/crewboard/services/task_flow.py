@@ -9,6 +9,7 @@ from crewboard.models import utcnow
 from crewboard.models.tasks import Task
 from crewboard.services.actor import Actor
 from crewboard.services.errors import Conflict, Forbidden, Invalid
+from crewboard.services.message_store import Kind, address_of, notify
 from crewboard.services.projects import ProjectAccess, Role
 from crewboard.services.rules import check_text
 from crewboard.services.task_graph import add_dependencies, add_dependents
@@ -154,7 +155,22 @@ class TaskFlow(TaskService):
         elif after != before:
             self.record(actor, access, task, "task.lease_renewed",
                         {"lease_expires_at": after["lease_expires_at"]})  # fmt: skip
+        if "owner" in changed and after["owner"] is not None and after["owner"] != me:
+            await self._tell_owner(actor, access, me, task, after["owner"])
         return ChangeResult(task, changed, status_change)
+
+    async def _tell_owner(
+        self, actor: Actor, access: ProjectAccess, me: str | None, task: Task, owner: str
+    ) -> None:
+        """A ``task_assignment`` message to a task's new owner, when someone else gave it
+        (an agent claiming a task for itself hears nothing)."""
+        sender = await address_of(self.session, actor, me or access.agent_name)
+        await notify(
+            self.session, actor, project_id=access.project.id, sender=sender,
+            recipients=[owner], kind=Kind.TASK_ASSIGNMENT, task=task.number,
+            summary=f"Task #{task.number} assigned to you", team_id=task.team_id,
+            body=f"Task #{task.number} is now yours ({task.status}): {task.title}",
+        )  # fmt: skip
 
     def _owner_rules(
         self, access: ProjectAccess, me: str | None, task: Task, change: TaskChange

@@ -1,0 +1,144 @@
+"""The live stream: a project's events as Server-Sent Events, resumable by ``Last-Event-ID``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
+
+from crewboard.api.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
+from crewboard.api.middleware.auth import read_credential
+from crewboard.api.validators.common import Slug
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.services.auth import AuthService
+from crewboard.services.errors import DomainError
+from crewboard.services.live import BATCH, EventBus, EventFilter, LiveEvent, replay
+from crewboard.services.projects import ProjectService
+from crewboard.services.uow import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/projects/{slug}", tags=["events"])
+
+# An event kind or a prefix of one: "task.", "task.updated", "message".
+KindPrefix = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,63}$")]
+EventId = Annotated[int, Query(ge=0, le=2**63 - 1)]
+RETRY_MS = 2000  # what a browser's EventSource waits before reconnecting
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+Check = Callable[[], Awaitable[bool]]
+
+
+def sse_message(event: LiveEvent) -> str:
+    """One SSE message (JSON never holds a raw newline, so ``data`` is one line)."""
+    body = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {body}\n\n"
+
+
+def end_streams(app: FastAPI) -> None:
+    """End every open stream of the app (called as the server starts shutting down)."""
+    bus: EventBus | None = getattr(app.state, "live", None)
+    if bus is not None:
+        bus.end_streams("shutdown")
+
+
+async def event_stream(
+    bus: EventBus,
+    flt: EventFilter,
+    after: int | None,
+    *,
+    once: bool,
+    keepalive: float,
+    still_allowed: Check,
+) -> AsyncIterator[str]:
+    """Replay the stored events after ``after``, then (unless ``once``) follow live ones."""
+    subscription = None if once else await bus.subscribe(flt)
+    try:
+        upto = await bus.cursor() if subscription is None else subscription.start
+        # A message without data moves the client's last event id without firing an event:
+        # a client that joined "now" and drops before any event resumes from here.
+        yield f"retry: {RETRY_MS}\nid: {upto if after is None else after}\n: connected\n\n"
+        last = after
+        while last is not None:
+            batch = await replay(bus.database, flt, last, upto)
+            for stored in batch:
+                yield sse_message(stored)
+            last = batch[-1].id if len(batch) == BATCH else None
+        while subscription is not None:
+            try:
+                event = await subscription.next(keepalive)
+            except TimeoutError:
+                if not await still_allowed():
+                    return
+                yield ": keep-alive\n\n"
+                continue
+            if event is None:
+                return
+            yield sse_message(event)
+    finally:
+        if subscription is not None:
+            subscription.close()
+
+
+def access_check(database: Database, settings: Settings, token: str, slug: str) -> Check:
+    """Whether the stream's credential may still read the project (re-checked at keep-alives,
+    so revoking a token or a membership ends its streams)."""
+
+    async def check() -> bool:
+        try:
+            async with unit_of_work(database, write=False) as session:
+                found = await AuthService(session, settings).authenticate(token)
+                await ProjectService(session).access(found.actor, slug)
+        except DomainError as exc:
+            logger.info("live stream of %s ended: %s", slug, exc.message)
+            return False
+        return True
+
+    return check
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "An SSE stream"}},
+)
+async def stream_events(
+    slug: Annotated[Slug, Path()],
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    kind: Annotated[list[KindPrefix] | None, Query(max_length=20)] = None,
+    subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    after: EventId | None = None,
+    last_event_id: Annotated[
+        str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]{1,18}$")
+    ] = None,
+    once: Annotated[bool, Query()] = False,
+) -> StreamingResponse:
+    """The project's events (``text/event-stream``): ``id`` is the event id, ``event`` its kind,
+    ``data`` the event as JSON. ``kind`` (repeatable) keeps kinds starting with a prefix,
+    ``subject`` one subject. ``Last-Event-ID`` (or ``after``) replays what followed that id,
+    then streams live; without either the stream starts now. ``once=true`` sends the replay
+    and ends. Any project member (viewer and up) may listen.
+    """
+    access = await ProjectService(session).access(actor, slug)
+    credential = read_credential(request)
+    token = credential.token if credential is not None else ""
+    start = int(last_event_id) if last_event_id is not None else after
+    stream = event_stream(
+        request.app.state.live,
+        EventFilter(access.project.id, tuple(kind or ()), subject),
+        start,
+        once=once,
+        keepalive=settings.live_keepalive_seconds,
+        still_allowed=access_check(database, settings, token, slug),
+    )
+    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
