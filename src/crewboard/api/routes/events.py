@@ -18,7 +18,14 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.auth import AuthService
 from crewboard.services.errors import DomainError
-from crewboard.services.live import BATCH, EventBus, EventFilter, LiveEvent, replay
+from crewboard.services.live import (
+    BATCH,
+    EventBus,
+    EventFilter,
+    LiveEvent,
+    Subscription,
+    replay,
+)
 from crewboard.services.projects import ProjectService
 from crewboard.services.uow import unit_of_work
 
@@ -31,6 +38,7 @@ KindPrefix = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,63}$"
 EventId = Annotated[int, Query(ge=0, le=2**63 - 1)]
 RETRY_MS = 2000  # what a browser's EventSource waits before reconnecting
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+KEEPALIVE = ": keep-alive\n\n"
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -46,6 +54,24 @@ def end_streams(app: FastAPI) -> None:
     bus: EventBus | None = getattr(app.state, "live", None)
     if bus is not None:
         bus.end_streams("shutdown")
+
+
+async def live_tail(
+    subscription: Subscription, keepalive: float, still_allowed: Check
+) -> AsyncIterator[LiveEvent | None]:
+    """A subscription's events as they come, and None whenever a keep-alive is due. Ends when
+    the bus ends the subscription or, at a keep-alive, the credential has lost access."""
+    while True:
+        try:
+            event = await subscription.next(keepalive)
+        except TimeoutError:
+            if not await still_allowed():
+                return
+            yield None
+            continue
+        if event is None:
+            return
+        yield event
 
 
 async def event_stream(
@@ -70,17 +96,9 @@ async def event_stream(
             for stored in batch:
                 yield sse_message(stored)
             last = batch[-1].id if len(batch) == BATCH else None
-        while subscription is not None:
-            try:
-                event = await subscription.next(keepalive)
-            except TimeoutError:
-                if not await still_allowed():
-                    return
-                yield ": keep-alive\n\n"
-                continue
-            if event is None:
-                return
-            yield sse_message(event)
+        if subscription is not None:
+            async for event in live_tail(subscription, keepalive, still_allowed):
+                yield KEEPALIVE if event is None else sse_message(event)
     finally:
         if subscription is not None:
             subscription.close()

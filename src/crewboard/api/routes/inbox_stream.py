@@ -18,7 +18,14 @@ from fastapi.responses import StreamingResponse
 
 from crewboard.api.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
 from crewboard.api.middleware.auth import read_credential
-from crewboard.api.routes.events import RETRY_MS, SSE_HEADERS, Check, access_check
+from crewboard.api.routes.events import (
+    KEEPALIVE,
+    RETRY_MS,
+    SSE_HEADERS,
+    Check,
+    access_check,
+    live_tail,
+)
 from crewboard.api.routes.messages import inbox_message
 from crewboard.api.validators.common import Slug
 from crewboard.database import Database
@@ -72,24 +79,18 @@ async def inbox_stream(
     try:
         yield f"retry: {RETRY_MS}\nid: {after}\n: connected\n\n"
         last = after
-        while True:
-            for item in await _since(bus.database, actor, slug, last):
-                yield _sse(item)
-                last = item.message.id
-            if subscription is None:
-                return
-            while True:  # until an event names this inbox
-                try:
-                    event = await subscription.next(keepalive)
-                except TimeoutError:
-                    if not await still_allowed():
-                        return
-                    yield ": keep-alive\n\n"
-                    continue
-                if event is None:
-                    return
-                if me in event.data.get("recipients", ()):
-                    break
+        for item in await _since(bus.database, actor, slug, last):
+            yield _sse(item)
+            last = item.message.id
+        if subscription is None:
+            return
+        async for event in live_tail(subscription, keepalive, still_allowed):
+            if event is None:
+                yield KEEPALIVE
+            elif me in event.data.get("recipients", ()):
+                for item in await _since(bus.database, actor, slug, last):
+                    yield _sse(item)
+                    last = item.message.id
     finally:
         if subscription is not None:
             subscription.close()
