@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -39,6 +39,10 @@ EventId = Annotated[int, Query(ge=0, le=2**63 - 1)]
 RETRY_MS = 2000  # what a browser's EventSource waits before reconnecting
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 KEEPALIVE = ": keep-alive\n\n"
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "An SSE stream"}
+}
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]{1,18}$")]
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -124,7 +128,7 @@ def access_check(database: Database, settings: Settings, token: str, slug: str) 
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An SSE stream"}},
+    responses=STREAM_RESPONSES,
 )
 async def stream_events(
     slug: Annotated[Slug, Path()],
@@ -136,9 +140,7 @@ async def stream_events(
     kind: Annotated[list[KindPrefix] | None, Query(max_length=20)] = None,
     subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     after: EventId | None = None,
-    last_event_id: Annotated[
-        str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]{1,18}$")
-    ] = None,
+    last_event_id: LastEventId = None,
     once: Annotated[bool, Query()] = False,
 ) -> StreamingResponse:
     """The project's events (``text/event-stream``): ``id`` is the event id, ``event`` its kind,

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from crewboard.api.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
@@ -22,7 +22,9 @@ from crewboard.api.routes.events import (
     KEEPALIVE,
     RETRY_MS,
     SSE_HEADERS,
+    STREAM_RESPONSES,
     Check,
+    LastEventId,
     access_check,
     live_tail,
 )
@@ -99,7 +101,7 @@ async def inbox_stream(
 @router.get(
     "/inbox/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An SSE stream"}},
+    responses=STREAM_RESPONSES,
 )
 async def stream_inbox(
     slug: Annotated[Slug, Path()],
@@ -109,9 +111,7 @@ async def stream_inbox(
     database: DatabaseDep,
     settings: SettingsDep,
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-    last_event_id: Annotated[
-        str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]{1,18}$")
-    ] = None,
+    last_event_id: LastEventId = None,
     once: Annotated[bool, Query()] = False,
 ) -> StreamingResponse:
     """Your own inbox as it fills (``text/event-stream``): ``id`` is the message id,
