@@ -149,3 +149,18 @@ async def test_the_unit_of_work_counts_write_commits_for_checkpoints(tmp_path: P
     finally:
         keeper.close()
         await database.dispose()
+
+
+async def test_a_bare_reader_connection_never_takes_the_write_lock(tmp_path: Path) -> None:
+    """Background readers (the live bus, health checks) use ``engine.connect()``: that must
+    be a read transaction, or every poll would queue the writers behind it."""
+    database, _ = await _migrated(tmp_path, sqlite_busy_timeout_ms=100)
+    try:
+        async with database.engine.connect() as reader:
+            await reader.execute(text("SELECT count(*) FROM users"))
+            async with unit_of_work(database, write=True) as session:
+                await UserService(session).create(Actor.system(), email="w@example.com")
+        async with unit_of_work(database, write=False) as session:
+            assert await UserService(session).count() == 1
+    finally:
+        await database.dispose()

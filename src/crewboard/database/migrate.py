@@ -54,7 +54,7 @@ async def migrate(database: Database) -> str:
         command.upgrade(cfg, "head")
 
     async with database.engine.connect() as conn:
-        # SQLite: BEGIN IMMEDIATE (the engine default) already serialises migrators.
+        # SQLite: BEGIN IMMEDIATE (asked for here) already serialises migrators.
         await conn.execution_options(crewboard_write=True)
         async with conn.begin():
             if not database.is_sqlite:

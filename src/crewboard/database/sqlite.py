@@ -115,7 +115,8 @@ def configure(engine: AsyncEngine, settings: Settings, *, inline: bool) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get(WRITE_OPTION, True)
+        # Unmarked transactions (a bare engine.connect()) write only on the writer engine.
+        write = conn.get_execution_options().get(WRITE_OPTION, inline)
         if not write:
             conn.exec_driver_sql("BEGIN")
         elif inline:
