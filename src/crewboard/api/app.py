@@ -32,6 +32,7 @@ from crewboard.database import Database
 from crewboard.jobs.leases import lease_job
 from crewboard.jobs.messages import retention_job
 from crewboard.jobs.webhooks import webhook_job
+from crewboard.mcp.http import mount_mcp
 from crewboard.services.credentials import warm_up
 from crewboard.services.live import EventBus
 
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.live = EventBus(app.state.database, settings)
         app.state.live.start()
         try:
-            yield
+            async with app.state.mcp.running():  # the MCP session manager lives with the app
+                yield
         finally:
             await app.state.live.stop()
             for job in jobs:
@@ -105,4 +107,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.state.mcp = mount_mcp(app)  # streamable HTTP at /mcp (crewboard.mcp.http)
     return app

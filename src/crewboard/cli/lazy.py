@@ -28,6 +28,7 @@ ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "member": ("crewboard.cli.projects", "member_app"),
     "agent": ("crewboard.cli.agents", "app"),
     "token": ("crewboard.cli.tokens", "app"),
+    "mcp": ("crewboard.cli.mcp", "mcp_command"),  # not admin, but as heavy to import
 }
 
 

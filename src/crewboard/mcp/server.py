@@ -1,0 +1,131 @@
+"""The MCP server: the agent-teams tools on the official SDK's low-level ``Server``.
+
+Transports differ only in how a call learns who calls (``Binding``): over HTTP from the
+request's Bearer token, over stdio from the local agent chosen at start. Each tool call
+is one unit of work: committed when the tool succeeds, rolled back when it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server import Server, ServerRequestContext
+from mcp_types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+
+from crewboard import __version__
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.mcp import tools_messages, tools_tasks, tools_team
+from crewboard.mcp.errors import from_domain, from_validation, tool_error
+from crewboard.mcp.registry import Call, ToolSpec, dumps
+from crewboard.mcp.schemas import compact_schema
+from crewboard.services.actor import Actor
+from crewboard.services.errors import DomainError
+from crewboard.services.uow import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+SPECS: list[ToolSpec] = [*tools_team.TOOLS, *tools_tasks.TOOLS, *tools_messages.TOOLS]
+BY_NAME = {spec.name: spec for spec in SPECS}
+INSTRUCTIONS = (
+    "crewboard: your team's tracker, tasks, mailbox and changelog. Identity comes from your "
+    "token. Task ids are the project's task numbers."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """What a tool call runs against: the database, the settings, and the caller."""
+
+    database: Database
+    settings: Settings
+    actor: Actor
+
+
+Binding = Callable[[ServerRequestContext[Any, Any]], Awaitable[Bound]]
+
+
+def tool_list() -> list[Tool]:
+    """The tools as ``tools/list`` shows them."""
+    return [
+        Tool(
+            name=spec.name,
+            description=spec.description,
+            input_schema=compact_schema(spec.args),
+            annotations=None if spec.write else ToolAnnotations(read_only_hint=True),
+        )
+        for spec in SPECS
+    ]
+
+
+def _text(value: object) -> CallToolResult:
+    text = value if isinstance(value, str) else dumps(value)
+    return CallToolResult(content=[TextContent(type="text", text=text)])
+
+
+async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
+    """Validate the arguments, then run the tool in one transaction; failures are results."""
+    spec = BY_NAME.get(name)
+    if spec is None:
+        return tool_error("unknown-tool", f"no tool named {name!r}")
+    slug = bound.actor.project_slug
+    if slug is None or not bound.actor.is_agent:
+        return tool_error("agent-token-required", "the MCP tools need an agent token")
+    try:
+        args = spec.args.model_validate(arguments or {})
+    except ValidationError as exc:
+        return from_validation(exc)
+    try:
+        async with unit_of_work(bound.database, write=spec.writes(args)) as session:
+            value = await spec.handler(Call(session, bound.settings, bound.actor, slug), args)
+    except DomainError as exc:
+        logger.info("tool %s refused: %s", name, exc.detail_code)
+        return from_domain(exc)
+    except OperationalError as exc:
+        message = str(exc.orig)
+        if "database is locked" in message or "database is busy" in message:
+            logger.warning("database busy during %s: %s", name, message)
+            return tool_error("busy", "the database is busy; retry shortly")
+        logger.exception("tool %s failed", name)
+        return tool_error("internal", "internal error; see the server log")
+    return _text(value)
+
+
+def build_server(bind: Binding) -> Server[Any]:
+    """The MCP server; ``bind`` says who calls and against which database."""
+    tools = tool_list()
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        return ListToolsResult(tools=tools)
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
+    ) -> CallToolResult:
+        try:
+            bound = await bind(ctx)
+        except DomainError as exc:
+            return from_domain(exc)
+        return await run_tool(bound, params.name, params.arguments)
+
+    return Server(
+        "crewboard",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )
