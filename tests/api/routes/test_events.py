@@ -25,6 +25,8 @@ from tests.factory import Factory
 
 EVENTS = "/api/v1/projects/alpha/events"
 TASKS = "/api/v1/projects/alpha/tasks"
+MESSAGES = "/api/v1/projects/alpha/messages"
+INBOX_STREAM = "/api/v1/projects/alpha/inbox/stream"
 
 
 @dataclass
@@ -197,10 +199,25 @@ async def test_two_server_processes_share_one_postgresql(
             async with (
                 served(settings) as http,
                 open_stream(other, EVENTS, token=crew.viewer) as stream,
+                open_stream(other, INBOX_STREAM, token=crew.owner) as inbox,
             ):
                 await create_task(http, crew.agent, "through the first server")
                 (message,) = await stream.take(1)
                 assert message.data["data"]["title"] == "through the first server"
+                # A message sent through the first server reaches the owner's inbox stream,
+                # with its text, on the second.
+                sent = await http.post(
+                    MESSAGES, json={"to": "@owner@example.com", "body": "hello from one"},
+                    headers={"Authorization": f"Bearer {crew.agent}"},
+                )  # fmt: skip
+                assert sent.status_code == 201, sent.text
+                (delivered,) = await inbox.take(1)
+                assert (delivered.id, delivered.data["body"]) == (
+                    sent.json()["id"],
+                    "hello from one",
+                )
+                (announced,) = await stream.take(1)
+                assert announced.event == "message.sent"
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 30) is not None
