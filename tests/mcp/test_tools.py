@@ -1,4 +1,5 @@
-"""Every tool over streamable HTTP with the official client, and its error paths."""
+"""Every tool with the official client, over streamable HTTP and over stdio, and its error
+paths."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import httpx
 from crewboard.database import Database
 from tests.cli.helpers import row_counts
 from tests.factory import Factory
-from tests.mcp.client import http_agent
+from tests.mcp.conftest import Connect
 from tests.task_world import World
 
 NAMES = {"TeamCreate", "TeamDelete", "TaskCreate", "TaskList", "TaskGet", "TaskUpdate",
          "TaskClaim", "SendMessage", "InboxRead", "TrackerRead", "ChangelogAppend"}  # fmt: skip
 
 
-async def test_tools_list_is_complete_and_small(mcp_url: str, world: World) -> None:
-    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+async def test_tools_list_is_complete_and_small(connect: Connect, world: World) -> None:
+    async with connect(world.tokens["backend"]) as agent:
         listed = await agent.session.list_tools()
     assert {t.name for t in listed.tools} == NAMES
     update = next(t for t in listed.tools if t.name == "TaskUpdate")
@@ -30,8 +31,8 @@ async def test_tools_list_is_complete_and_small(mcp_url: str, world: World) -> N
     assert "title" not in json.dumps(update.input_schema)
 
 
-async def test_task_tools(mcp_url: str, world: World) -> None:
-    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+async def test_task_tools(connect: Connect, world: World) -> None:
+    async with connect(world.tokens["backend"]) as agent:
         first = await agent.ok("TaskCreate", subject="Orders table", description="the table",
                                activeForm="Adding the orders table", metadata={"k": 1},
                                priority=1, tracker="backend")  # fmt: skip
@@ -71,9 +72,8 @@ async def test_task_tools(mcp_url: str, world: World) -> None:
         assert (await agent.ok("TaskGet", taskId="1"))["metadata"] == {"j": 2}
 
 
-async def test_team_message_tracker_changelog_tools(mcp_url: str, world: World) -> None:
-    async with http_agent(mcp_url, world.tokens["backend"]) as lead, \
-            http_agent(mcp_url, world.tokens["qa"]) as qa:  # fmt: skip
+async def test_team_message_tracker_changelog_tools(connect: Connect, world: World) -> None:
+    async with connect(world.tokens["backend"]) as lead, connect(world.tokens["qa"]) as qa:
         team = await lead.ok("TeamCreate", team_name="web", members=["qa"])
         assert team == {"team_name": "web", "lead": "backend", "members": ["backend", "qa"]}
         sent = await lead.ok("SendMessage", to="*", message="hello team", summary="hi")
@@ -103,11 +103,11 @@ async def test_team_message_tracker_changelog_tools(mcp_url: str, world: World) 
 
 
 async def test_errors_are_one_line_tool_errors_and_write_nothing(
-    mcp_url: str, world: World, database: Database
+    connect: Connect, world: World, database: Database
 ) -> None:
     await world.task("Held", tracker="qa")
     await world.task("Mine", tracker="backend")
-    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+    async with connect(world.tokens["backend"]) as agent:
         before = await row_counts(database)
         await agent.error("TaskGet", "validation", taskId="twelve")
         await agent.error("TaskGet", "validation")
@@ -129,7 +129,7 @@ async def test_errors_are_one_line_tool_errors_and_write_nothing(
         await agent.error("NoSuchTool", "unknown-tool")
         assert await row_counts(database) == before
         await agent.ok("TaskClaim", taskId="1")
-    async with http_agent(mcp_url, world.tokens["qa"]) as qa:
+    async with connect(world.tokens["qa"]) as qa:
         await qa.error("TaskClaim", "already-claimed", taskId="1")
         await qa.error("TaskUpdate", "already-claimed", taskId="1", owner="qa")
         await qa.error("TaskUpdate", "forbidden", taskId="1", subject="mine now")
@@ -137,14 +137,14 @@ async def test_errors_are_one_line_tool_errors_and_write_nothing(
 
 
 async def test_a_token_of_another_project_sees_nothing_here(
-    mcp_url: str, world: World, factory: Factory
+    connect: Connect, world: World, factory: Factory
 ) -> None:
     await world.task("Secret", tracker="backend")
     owner = await factory.user("other@example.com")
     await factory.project("other", owner)
     await factory.agent("other", "backend")
     token = await factory.token(owner, project="other", agent="backend")
-    async with http_agent(mcp_url, token) as outsider:
+    async with connect(token) as outsider:
         await outsider.error("TaskGet", "not-found", taskId="1")
         await outsider.error("TaskClaim", "not-found", taskId="1")
         assert (await outsider.ok("TaskList"))["tasks"] == []
