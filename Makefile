@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck pytest fmt clean
+.PHONY: setup run test lint typecheck pytest fmt clean chromium
 
 setup: $(STAMP)
 
@@ -27,8 +27,18 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src tests bench
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest -q
+
+# The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
+# cannot work here). Installed when missing; a failed install stops `make test` with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+		{ echo "could not install chromium (apt-get install chromium); the browser tests need it" >&2; exit 1; }; }
 
 test: lint typecheck pytest
 

@@ -4,7 +4,8 @@ The machinery (actors, rows, the check) is in ``tests.api.matrix``; this file ha
 of the foundation routes (auth, users, tokens, projects, members, agents),
 ``test_authz_matrix_tasks`` those of tasks and the changelog, ``test_authz_matrix_teams``
 those of teams, ``test_authz_matrix_messages`` those of messages and inboxes,
-``test_authz_matrix_webhooks`` those of webhooks. Every call that
+``test_authz_matrix_webhooks`` those of webhooks, ``test_authz_matrix_markdown`` those of
+the markdown files. Every call that
 changes something targets an object made for that one case, or repeats an idempotent change, so
 cases do not depend on each other's order.
 """
@@ -41,10 +42,12 @@ from tests.api.matrix import (
     with_body,
 )
 from tests.api.test_authz_matrix_live import MATRIX as LIVE_MATRIX
+from tests.api.test_authz_matrix_markdown import MATRIX as MARKDOWN_MATRIX
 from tests.api.test_authz_matrix_messages import MATRIX as MESSAGE_MATRIX
 from tests.api.test_authz_matrix_tasks import MATRIX as TASK_MATRIX
 from tests.api.test_authz_matrix_teams import MATRIX as TEAM_MATRIX
 from tests.api.test_authz_matrix_webhooks import MATRIX as WEBHOOK_MATRIX
+from tests.web.routes import WEB_PUBLIC, WEB_ROUTES, web_routes_of
 
 # Public by design (no credential needed); each is tested below, outside the matrix.
 PUBLIC = {
@@ -160,18 +163,23 @@ def app_routes() -> set[tuple[str, str]]:
             found |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
         elif isinstance(route, Mount | WebSocketRoute):
             found.add(("*", route.path))
-    return found
+    return found | web_routes_of(app)
 
 
 def test_matrix_covers_every_route() -> None:
     """A new route fails here until it gets a row in a matrix (or is declared public)."""
-    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+    rows = (
+        MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+        + MARKDOWN_MATRIX
+    )  # fmt: skip
     in_matrix = {(row.method, API + row.route) for row in rows}
     served = app_routes()
+    # The dashboard's routes have their own table, tested in tests/web/test_isolation.py.
+    web = {(method, route) for method, route, _ in WEB_ROUTES} | WEB_PUBLIC
     assert not in_matrix & PUBLIC
-    unlisted = sorted(served - in_matrix - PUBLIC)
+    unlisted = sorted(served - in_matrix - PUBLIC - web)
     assert not unlisted, f"routes without a matrix row: {unlisted}"
-    stale = sorted((in_matrix | PUBLIC) - served)
+    stale = sorted((in_matrix | PUBLIC | web) - served)
     assert not stale, f"matrix rows for routes the app does not serve: {stale}"
     ids = [row.id for row in rows]
     assert len(ids) == len(set(ids))
@@ -181,7 +189,10 @@ def test_matrix_covers_every_route() -> None:
 
 def test_matrix_has_every_outcome() -> None:
     """Every column and every outcome is exercised (the table cannot silently degenerate)."""
-    rows = MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+    rows = (
+        MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+        + MARKDOWN_MATRIX
+    )  # fmt: skip
     marks = {row.mark(actor) for row in rows for actor in ACTORS}
     assert marks == {"+", *MARKS}
     for actor in ACTORS[2:]:

@@ -88,3 +88,13 @@ async def test_add_needs_its_four_parts_and_a_known_task(crew: Crew) -> None:
     )  # fmt: skip
     assert_one_line_error(unknown, 3, "no task #42", "[not-found]")
     assert (await crew.api("/changelog"))["items"] == []
+
+
+async def test_show_prints_the_changelog_file(crew: Crew) -> None:
+    await _entry(crew, "backend", "Orders table")
+    shown = await crew.run("changelog", "show", who="qa")
+    assert shown.code == 0, shown
+    assert shown.stdout.startswith("# Changelog\n<!-- crewboard: project=shop version=")
+    assert "## " in shown.stdout
+    assert "— Orders table\n" in shown.stdout
+    assert "### Problem\n\nOrders table: problem\n" in shown.stdout

@@ -11,7 +11,7 @@ from tests.mcp.client import Agent, http_agent
 from tests.task_world import World
 
 LEAD, MATES = "architect", ("backend", "frontend", "qa")
-COMPLETED = re.compile(r"^- \*\*\d{4}-\d{2}-\d{2}\*\*: #1 Orders table: orders table and "
+COMPLETED = re.compile(r"^- \*\*\d{4}-\d{2}-\d{2}\*\*: #1 Orders table — orders table and "
                        r"migration\. Files: src/orders\.py, migrations/0007\.py\. "
                        r"Verified: pytest -q\.$", re.M)  # fmt: skip
 
@@ -105,11 +105,12 @@ async def test_lead_and_three_teammates(mcp_url: str, world: World) -> None:
         own = await table.text("TrackerRead")
         assert own == trackers[holder["1"]]
         assert COMPLETED.search(own), own
-        assert "- #2 Orders API (P1)" in own.split("## In Progress")[1].split("## Blocked")[0]
-        assert ("- #5 Styles (P2) — Blocked: needs the brand colours. Needs: domain-expert."
-                in trackers[holder["5"]])  # fmt: skip
-        assert ("- #7 Review the orders migration (P2) — follow-up of #1"
-                in trackers["reviewer"].split("## In Progress")[0])  # fmt: skip
+        in_progress = own.split("## In Progress")[1].split("## Pending")[0]
+        assert "- #2 [P1] Orders API — owner: " in in_progress
+        assert (f"- #5 [P2] Styles — owner: {holder['5']} — blocked: needs the brand colours "
+                "(needs: domain-expert)" in trackers[holder["5"]])  # fmt: skip
+        assert ("- #7 [P2] Review the orders migration — follow-up of: #1"
+                in trackers["reviewer"].split("## Pending")[1].split("## Blocked")[0])  # fmt: skip
         for text in trackers.values():
             assert [line for line in text.splitlines() if line.startswith("## ")] == [
-                "## Pending", "## In Progress", "## Blocked", "## Completed"]  # fmt: skip
+                "## In Progress", "## Pending", "## Blocked", "## Completed"]  # fmt: skip

@@ -30,7 +30,7 @@ async def test_relay_to_the_server(
         await qa.error("TaskGet", "not-found", taskId="42")
         await qa.error("TaskGet", "validation", taskId=[1])
         await qa.error("SendMessage", "invalid", to="nobody", message="hi")
-        assert "- #1 Shared work (P2)" in await qa.text("TrackerRead")
+        assert "- #1 [P2] Shared work — owner: qa" in await qa.text("TrackerRead")
     assert (await world.get(1)).owner == "qa"
 
 

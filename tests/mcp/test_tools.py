@@ -98,7 +98,7 @@ async def test_team_message_tracker_changelog_tools(connect: Connect, world: Wor
         assert entry["taskIds"] == ["1"]
         tracker = await qa.text("TrackerRead", agent="backend")
         assert tracker.startswith("# backend tracker\n")
-        assert "- #1 Docs (P2)" in tracker
+        assert "- #1 [P2] Docs" in tracker
         assert (await lead.ok("TeamDelete", team_name="web"))["success"] is True
 
 

@@ -18,6 +18,7 @@ from crewboard.api.routes import (
     events,
     health,
     inbox_stream,
+    markdown,
     messages,
     projects,
     task_actions,
@@ -35,6 +36,7 @@ from crewboard.jobs.webhooks import webhook_job
 from crewboard.mcp.http import mount_mcp
 from crewboard.services.credentials import warm_up
 from crewboard.services.live import EventBus
+from crewboard.web import mount_web
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agents,
         teams,
         changelog,
+        markdown,
         messages,
         inbox_stream,
         events,
@@ -108,4 +111,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api)
     app.include_router(health.router)
     app.state.mcp = mount_mcp(app)  # streamable HTTP at /mcp (crewboard.mcp.http)
+    mount_web(app)  # the dashboard at / (crewboard.web)
     return app

@@ -8,7 +8,7 @@ import typer
 
 from crewboard.api.validators.tasks import ChangelogRead
 from crewboard.cli.app import new_app
-from crewboard.cli.output import JsonFlag, emit_line, emit_table, when
+from crewboard.cli.output import JsonFlag, emit_line, emit_table, emit_text, when
 from crewboard.cli.remote import (
     AllFlag,
     AsOption,
@@ -22,7 +22,7 @@ from crewboard.cli.remote import (
 
 app = new_app(
     "The project's changelog, over the API: add an entry (problem, fix, files, verification), "
-    "list entries. Entries are never changed or deleted."
+    "list entries, show the CHANGELOG.md file. Entries are never changed or deleted."
 )
 
 
@@ -96,3 +96,10 @@ def list_entries(
             for e in entries
         ],
     )
+
+
+@app.command("show")
+def show(project: ProjectOption = None) -> None:
+    """The changelog as the markdown file ``.claude/CHANGELOG.md`` (oldest entry first)."""
+    with connect(project) as remote:
+        emit_text(remote.client.text(remote.path("changelog.md")))

@@ -104,9 +104,30 @@ class ApiClient:
         self, method: str, path: str, *, json: object = None, params: Params | None = None
     ) -> Any:
         """Send one request; a problem answer or a transport failure becomes a ``CliError``."""
+        response = self._send(method, path, json=json, params=params)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CliError(
+                f"the server at {self.url} answered {method} {path} with something other than "
+                "JSON; is this URL a crewboard server?"
+            ) from exc
+
+    def text(self, path: str) -> str:
+        """The body of a GET that answers text (the markdown files)."""
+        return self._send("GET", path, headers={"Accept": "text/markdown"}).text
+
+    def _send(
+        self, method: str, path: str, *, json: object = None, params: Params | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:  # fmt: skip
         query = {k: v for k, v in (params or {}).items() if v is not None and v is not False}
         try:
-            response = self._http.request(method, path, json=json, params=query or None)
+            response = self._http.request(
+                method, path, json=json, params=query or None, headers=headers
+            )
         except httpx.TimeoutException as exc:
             raise CliError(f"the crewboard server at {self.url} did not answer in time") from exc
         except httpx.TransportError as exc:
@@ -117,15 +138,7 @@ class ApiClient:
         if response.is_redirect:  # not followed: the token must not travel somewhere else
             where = response.headers.get("location", "elsewhere")
             raise CliError(f"the server at {self.url} redirects to {where}; use that URL instead")
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise CliError(
-                f"the server at {self.url} answered {method} {path} with something other than "
-                "JSON; is this URL a crewboard server?"
-            ) from exc
+        return response
 
     def get(self, path: str, params: Params | None = None) -> Any:
         return self.request("GET", path, params=params)

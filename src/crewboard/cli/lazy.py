@@ -28,6 +28,9 @@ ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "member": ("crewboard.cli.projects", "member_app"),
     "agent": ("crewboard.cli.agents", "app"),
     "token": ("crewboard.cli.tokens", "app"),
+    "demo": ("crewboard.cli.demo", "demo_command"),
+    "import": ("crewboard.cli.claude_team", "import_app"),
+    "export": ("crewboard.cli.claude_team", "export_app"),
     "mcp": ("crewboard.cli.mcp", "mcp_command"),  # not admin, but as heavy to import
 }
 

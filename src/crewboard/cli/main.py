@@ -14,9 +14,9 @@ Every failure is one line on stderr, ``crewboard: error: <message>``, and an exi
 
 Admin commands act directly on the database of ``CREWBOARD_DATABASE_URL`` as the system
 actor (whoever can run them can read that database anyway). Client commands (``login``,
-``logout``, ``task``, ``team``, ``msg``, ``changelog``) talk to a server over HTTP with a
-token; their HTTP errors map onto the same codes: 400/422/428 → 2, 401/403 → 4, 404 → 3,
-409/429/5xx → 1, and an unreachable server → 1. They log at WARNING unless
+``logout``, ``task``, ``team``, ``msg``, ``changelog``, ``tracker``) talk to a server over
+HTTP with a token; their HTTP errors map onto the same codes: 400/422/428 → 2, 401/403 → 4,
+404 → 3, 409/429/5xx → 1, and an unreachable server → 1. They log at WARNING unless
 ``CREWBOARD_LOG_LEVEL`` is set; ``serve`` logs at ``CREWBOARD_LOG_LEVEL`` (default INFO).
 """
 
@@ -29,7 +29,7 @@ from typing import Annotated
 import typer
 
 from crewboard import __version__
-from crewboard.cli import changelog, login, messages, tasks, teams, watch
+from crewboard.cli import changelog, login, messages, tasks, teams, trackers, watch
 from crewboard.cli.app import new_app
 from crewboard.cli.errors import (
     EXIT_INTERNAL,
@@ -49,9 +49,10 @@ logger = logging.getLogger("crewboard.cli")
 
 app = new_app(
     "crewboard: the shared tracker, mailbox and changelog for teams of coding agents.\n\n"
-    "Client commands (login, logout, task, team, msg, changelog) talk to a crewboard server with a "
-    "token. Admin commands (serve, migrate, user, project, member, agent, token) act "
-    "directly on the database named by CREWBOARD_DATABASE_URL. See docs/cli.md.",
+    "Client commands (login, logout, task, team, msg, changelog, tracker) talk to a crewboard "
+    "server with a token. Admin commands (serve, migrate, user, project, member, agent, "
+    "token, import, export) act directly on the database named by CREWBOARD_DATABASE_URL. "
+    "See docs/cli.md.",
     cls=LazyRoot,
 )
 
@@ -79,6 +80,7 @@ app.command("logout")(login.logout)
 app.add_typer(tasks.app, name="task")
 app.add_typer(teams.app, name="team")
 app.add_typer(changelog.app, name="changelog")
+app.add_typer(trackers.app, name="tracker")
 messages.app.command("watch")(watch.watch)  # the live stream, next to the inbox
 app.add_typer(messages.app, name="msg")
 # serve, migrate, user, project, member, agent, token: imported on use (crewboard.cli.lazy).

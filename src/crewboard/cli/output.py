@@ -34,6 +34,11 @@ def emit_line(text: str) -> None:
     typer.echo(text)
 
 
+def emit_text(text: str) -> None:
+    """A document (markdown) on stdout, exactly as it is."""
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
 def note(text: str) -> None:
     """A plain note for the operator on stderr (keeps stdout clean for data)."""
     typer.echo(text, err=True)

@@ -13,9 +13,10 @@ from crewboard.mcp.schemas import (
 )
 from crewboard.services.changelog import ChangelogDraft, ChangelogService
 from crewboard.services.teams import TeamService
-from crewboard.services.tracker_markdown import TrackerService
+from crewboard.services.trackers import TrackerService
 
 TRUNCATED = "\n… (truncated; TaskList shows every task)\n"
+COMPLETED = 20  # completed tasks an agent reads at the start of a session; TaskList has all
 
 
 @tool("TeamCreate", "Create a team of roster agents that you lead.", TeamCreateArgs,
@@ -42,7 +43,7 @@ async def team_delete(call: Call, args: TeamDeleteArgs) -> dict[str, Any]:
       "Completed). Default: yours.", TrackerReadArgs, write=False)  # fmt: skip
 async def tracker_read(call: Call, args: TrackerReadArgs) -> str:
     service = TrackerService(call.session, call.settings)
-    text = await service.markdown(call.actor, call.slug, args.agent)
+    text = await service.markdown(call.actor, call.slug, args.agent, completed=COMPLETED)
     if len(text) > RESULT_BUDGET:
         text = await service.markdown(call.actor, call.slug, args.agent, completed=5)
     if len(text) > RESULT_BUDGET:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crewboard.models.base import Base, utcnow
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
+from crewboard.models.claude import ClaudeInboxEntry, ClaudeTeamFile
 from crewboard.models.events import Event
 from crewboard.models.messages import Delivery, Message
 from crewboard.models.projects import Agent, Member, Project
@@ -18,6 +19,8 @@ __all__ = [
     "Base",
     "ChangelogEntry",
     "ChangelogTaskLink",
+    "ClaudeInboxEntry",
+    "ClaudeTeamFile",
     "Delivery",
     "Event",
     "JobCursor",

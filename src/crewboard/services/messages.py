@@ -35,7 +35,8 @@ from crewboard.services.projects import ProjectAccess, ProjectService, Role, on_
 from crewboard.services.rules import EMAIL_MAX, REQUEST_ID_MAX, check_agent_name, check_text
 from crewboard.services.team_store import require_team, team_names
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+# "@" too: Claude Code's own request ids look like "shutdown-1770840000000@qa".
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +74,10 @@ def check_kind(kind: str) -> Kind:
 
 
 def check_request_id(value: str) -> str:
-    """A protocol request id: 1-64 letters, digits, ``.``, ``_``, ``:`` or ``-``."""
+    """A protocol request id: 1-64 letters, digits, ``.``, ``_``, ``:``, ``@`` or ``-``."""
     if not _REQUEST_ID.match(value):
         raise Invalid(
-            f"a request_id is 1-{REQUEST_ID_MAX} letters, digits, '.', '_', ':' or '-'",
+            f"a request_id is 1-{REQUEST_ID_MAX} letters, digits, '.', '_', ':', '@' or '-'",
             field="request_id",
         )
     return value

@@ -1,0 +1,56 @@
+"""The seed protocol's markdown files: an agent's tracker and the project's changelog.
+
+Both carry a strong ``ETag`` (a digest of the text), so a polling agent or a sync run sends
+``If-None-Match`` and gets 304 until the file would change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+
+from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.api.routes.tasks import not_modified
+from crewboard.api.validators.common import AgentName, Slug
+from crewboard.services.trackers import TrackerService
+
+router = APIRouter(prefix="/projects/{slug}", tags=["markdown"])
+SlugPath = Annotated[Slug, Path()]
+MARKDOWN = "text/markdown; charset=utf-8"
+_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
+    304: {"description": "Not Modified: the If-None-Match ETag is current"},
+}
+
+
+def markdown_response(request: Request, text: str) -> Response:
+    """The text with its strong ETag, or 304 when the client has it already."""
+    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    return Response(text, media_type=MARKDOWN, headers={"ETag": etag})
+
+
+@router.get("/trackers/{agent}.md", response_class=Response, responses=_DOC)
+async def tracker_markdown(
+    slug: SlugPath,
+    agent: Annotated[AgentName, Path()],
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """``<agent>-tracker.md``: In Progress, Pending, Blocked, Completed (docs/markdown.md)."""
+    text = await TrackerService(session, settings).markdown(actor, slug, agent)
+    return markdown_response(request, text)
+
+
+@router.get("/changelog.md", response_class=Response, responses=_DOC)
+async def changelog_markdown(
+    slug: SlugPath, request: Request, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """``CHANGELOG.md``: every entry, oldest first (docs/markdown.md)."""
+    text = await TrackerService(session, settings).changelog_markdown(actor, slug)
+    return markdown_response(request, text)

@@ -1,0 +1,74 @@
+"""A project's ``CHANGELOG.md``: one entry per record, oldest first; a pure function.
+
+Each entry: ``## YYYY-MM-DD — <title>``, a list of ``Agent``, ``Tasks`` and ``Entry`` (its
+id), then the four parts ``### Problem``, ``### Fix``, ``### Files``, ``### Verification``.
+Part bodies are verbatim markdown, except that a line which could be read as a heading, or
+which starts with a backslash, gets one more backslash in front (docs/markdown.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crewboard.services.markdown.escape import SEPARATOR, escape
+from crewboard.services.markdown.header import header_line
+from crewboard.services.markdown.model import ChangelogDoc, ChangelogRecord
+
+TITLE = "# Changelog"
+EMPTY = "_none_"
+PARTS = ("Problem", "Fix", "Files", "Verification")
+_NEEDS_ESCAPE = re.compile(r"\s*#|\\")
+_DATE_LIKE = re.compile(r"\[?\d{4}-\d{2}-\d{2}")
+
+
+def normalise_body(text: str) -> str:
+    """A part's text as the file keeps it: LF line ends, no blank edges (what the service
+    stores anyway)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def body_lines(text: str) -> list[str]:
+    """The lines of a part's body, escaped where a line could end the part."""
+    return [
+        "\\" + line if _NEEDS_ESCAPE.match(line) else line
+        for line in normalise_body(text).split("\n")
+    ]
+
+
+def entry_lines(record: ChangelogRecord) -> list[str]:
+    """One entry, without the blank line that separates it from the next."""
+    heading = escape(record.title)
+    if _DATE_LIKE.match(heading):  # would be read as the entry's date
+        heading = "\\" + heading
+    stem = heading[:-1]
+    if heading.endswith("#") and (len(stem) - len(stem.rstrip("\\"))) % 2 == 0:
+        heading = stem + "\\#"  # a bare "#" at the end could close the heading
+    if record.day is not None:
+        heading = f"{record.day.isoformat()}{SEPARATOR}{heading}"
+    out = [f"## {heading}" if heading else "##", ""]
+    if record.agent is not None:
+        out.append(f"- Agent: {escape(record.agent)}")
+    if record.tasks:
+        out.append("- Tasks: " + ", ".join(f"#{n}" for n in record.tasks))
+    if record.entry_id is not None:
+        out.append(f"- Entry: {record.entry_id}")
+    if out[-1]:
+        out.append("")
+    for part, body in zip(PARTS, (record.problem, record.fix, None, record.verification),
+                          strict=True):  # fmt: skip
+        out += [f"### {part}", ""]
+        if body is None:
+            out += [f"- {escape(f)}" for f in record.files] or [EMPTY]
+        else:
+            out += body_lines(body)
+        out.append("")
+    return out[:-1]
+
+
+def render_changelog(doc: ChangelogDoc) -> str:
+    """The changelog file; the same document always gives the same text."""
+    body = [""]
+    for record in doc.entries:
+        body += [*entry_lines(record), ""]
+    text = "\n".join(body).rstrip("\n") + "\n"
+    return f"{TITLE}\n{header_line(doc.project, None, text)}\n{text}"

@@ -1,0 +1,62 @@
+// crewboard dashboard: live updates without reload, and small conveniences.
+// Opens the project's SSE stream (cookie auth); on any event, re-fetches the current page
+// and swaps every element marked data-live (by id) for its fresh copy. A region holding
+// the focused form field waits until focus leaves it, so typing is never thrown away.
+(function () {
+  "use strict";
+  var KINDS = ["task.created", "task.updated", "task.claimed", "task.lease_expired",
+    "task.lease_renewed", "task.dependencies_added", "task.dependency_removed",
+    "message.sent", "message.read", "message.acked", "changelog.appended",
+    "team.created", "team.updated", "team.deleted", "team.member_added",
+    "team.member_removed", "agent.added", "agent.updated", "agent.removed"];
+  var timer = null;
+  var deferred = false;
+
+  function busy(region) {
+    var active = document.activeElement;
+    return active && active !== document.body && region.contains(active) &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+  }
+
+  function refresh() {
+    timer = null;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (region) {
+          var next = fresh.getElementById(region.id);
+          if (!next) { return; }
+          if (busy(region)) { deferred = true; return; }
+          region.replaceWith(document.importNode(next, true));
+        });
+        document.body.dataset.liveVersion = String(Number(document.body.dataset.liveVersion || 0) + 1);
+      })
+      .catch(function (error) { console.warn("crewboard: refresh failed", error); });
+  }
+
+  function schedule() {
+    if (timer === null) { timer = window.setTimeout(refresh, 150); }
+  }
+
+  function connect(slug) {
+    var status = document.getElementById("live-status");
+    var source = new EventSource("/api/v1/projects/" + encodeURIComponent(slug) + "/events");
+    source.onopen = function () { if (status) { status.textContent = "live"; status.className = "live on"; } };
+    source.onerror = function () { if (status) { status.textContent = "reconnecting"; status.className = "live"; } };
+    KINDS.forEach(function (kind) { source.addEventListener(kind, schedule); });
+  }
+
+  document.addEventListener("focusout", function () {
+    if (deferred) { deferred = false; window.setTimeout(schedule, 50); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-autosubmit], #project-switch").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    var slug = document.body.dataset.project;
+    if (slug && window.EventSource) { connect(slug); }
+  });
+})();

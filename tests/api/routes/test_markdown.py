@@ -1,0 +1,76 @@
+"""GET …/trackers/{agent}.md and …/changelog.md: the files as text, with a strong ETag."""
+
+from __future__ import annotations
+
+import httpx
+
+from crewboard.services.markdown import parse_changelog, parse_tracker
+from tests.api.harness import assert_problem
+from tests.api.routes.helpers import API
+from tests.api.routes.task_http import CHANGELOG, TASKS, ok
+from tests.task_world import SLUG, World
+
+TRACKER = f"{API}/projects/{SLUG}/trackers/backend.md"
+FILE = f"{API}/projects/{SLUG}/changelog.md"
+
+
+async def test_the_tracker_file_is_markdown_with_an_etag(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    ok(await client.post(TASKS, json={"title": "Orders table", "tracker": "backend",
+                                      "priority": 1}, headers=world.headers()), 201)  # fmt: skip
+    first = await client.get(TRACKER, headers=world.headers("qa"))
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "text/markdown; charset=utf-8"
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    assert not etag.startswith("W/")
+    assert "- #1 [P1] Orders table" in first.text
+    parsed = parse_tracker(first.text)
+    assert (parsed.header and parsed.header.agent, parsed.unparsed) == ("backend", ())
+    again = await client.get(TRACKER, headers={**world.headers("qa"), "If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    ok(await client.post(f"{TASKS}/1/claim", json={}, headers=world.headers("backend")))
+    changed = await client.get(TRACKER, headers={**world.headers("qa"), "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert "- #1 [P1] Orders table — owner: backend" in changed.text
+
+
+async def test_an_agent_not_on_the_roster_has_no_tracker(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    missing = await client.get(f"{API}/projects/{SLUG}/trackers/nobody.md", headers=world.headers())
+    assert_problem(missing, 404, "not-found")
+    bad = await client.get(f"{API}/projects/{SLUG}/trackers/Bad%20Name.md", headers=world.headers())
+    assert_problem(bad, 422, "validation")
+    elsewhere = await client.get(f"{API}/projects/nosuch/changelog.md", headers=world.headers())
+    assert_problem(elsewhere, 404, "not-found")
+
+
+async def test_the_changelog_file_lists_entries_oldest_first(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    empty = await client.get(FILE, headers=world.headers("qa"))
+    assert empty.status_code == 200
+    assert parse_changelog(empty.text).entries == ()
+    ok(await client.post(TASKS, json={"title": "Login"}, headers=world.headers()), 201)
+    for title in ("First", "Second"):
+        entry = {"title": title, "problem": "p\n# not a heading", "fix": "f",
+                 "verification": "v", "files": ["a.py"], "task_ids": [1]}  # fmt: skip
+        ok(await client.post(CHANGELOG, json=entry, headers=world.headers("backend")), 201)
+    full = await client.get(
+        FILE, headers={**world.headers("qa"), "If-None-Match": empty.headers["etag"]}
+    )
+    assert full.status_code == 200
+    parsed = parse_changelog(full.text)
+    assert parsed.unparsed == ()
+    assert [(e.record.title, e.record.agent, e.record.tasks, e.record.problem)
+            for e in parsed.entries] == [
+        ("First", "backend", (1,), "p\n# not a heading"),
+        ("Second", "backend", (1,), "p\n# not a heading"),
+    ]  # fmt: skip
+    cached = await client.get(
+        FILE, headers={**world.headers("qa"), "If-None-Match": full.headers["etag"]}
+    )
+    assert cached.status_code == 304

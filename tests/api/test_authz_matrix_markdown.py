@@ -1,0 +1,46 @@
+"""Who may read the markdown files (the machinery is in ``tests.api.matrix``): any member."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.services.task_actions import Tasks
+from crewboard.services.uow import unit_of_work
+from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
+from tests.factory import SYSTEM
+
+READ = "UU +++++ N +N +"
+
+
+async def backend(w: World, actor: str, route: str) -> Call:
+    return Call(fill(route, agent="backend"), w.tokens[actor])
+
+
+# fmt: off
+MATRIX = (
+    #   method  route                                  ok   grid
+    Row("GET",  "/projects/{slug}/trackers/{agent}.md", 200, READ, backend),
+    Row("GET",  "/projects/{slug}/changelog.md",       200, READ),
+)
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+    """The matrix world, with a task on backend's tracker."""
+    async with build_world(migrated_database, base_settings) as world:
+        async with unit_of_work(world.database, write=True) as session:
+            await Tasks(session, world.settings).create(
+                SYSTEM, "alpha", title="Listed", tracker="backend"
+            )
+        yield world
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+async def test_authorization(world: World, row: Row, actor: str) -> None:
+    await run_case(world, row, actor)

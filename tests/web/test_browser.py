@@ -1,0 +1,171 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, against a live server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.services.projects import Role
+from tests.cli.live import live_server
+from tests.factory import Factory
+from tests.web.browser import CHROMIUM_ARGS, LAPTOP, PHONE, chromium_path, screenshot_path
+from tests.web.helpers import PASSWORD
+from tests.web.test_pages import seed_shop
+
+API = "/api/v1/projects/shop"
+WAIT_MS = 10_000
+
+
+@pytest.fixture
+def server(database: Database, settings: Settings) -> Iterator[str]:
+    with live_server(settings) as url:
+        yield url
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = chromium_path()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def _logged_in(browser: Browser, server: str, email: str = "alice@example.com") -> Page:
+    context = await browser.new_context(viewport=LAPTOP, base_url=server)
+    page = await context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    await page.goto("/login")
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    return page
+
+
+async def test_log_in_and_see_the_kanban(browser: Browser, server: str, factory: Factory) -> None:
+    await seed_shop(factory)
+    page = await browser.new_page(viewport=LAPTOP, base_url=server)
+    await page.goto("/p/shop")
+    await expect(page).to_have_url(f"{server}/login?next=/p/shop")
+    await page.screenshot(path=screenshot_path("login"))
+    await page.get_by_label("E-mail").fill("alice@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(f"{server}/p/shop")
+    for column in ("Pending", "In Progress", "Blocked", "Completed"):
+        await expect(page.get_by_role("heading", name=column)).to_be_visible()
+    blocked = page.locator('[data-column="blocked"] .card')
+    await expect(blocked).to_contain_text("needs API")
+    await expect(page.locator("#live-status")).to_have_text("live")
+    await page.screenshot(path=screenshot_path("board"), full_page=True)
+    await page.set_viewport_size(PHONE)
+    await page.screenshot(path=screenshot_path("board-phone"), full_page=True)
+    await page.set_viewport_size(LAPTOP)
+    for name, path in [
+        ("task", "/p/shop/tasks/1"), ("teams", "/p/shop/teams"), ("team", "/p/shop/teams/web"),
+        ("roster", "/p/shop/roster"), ("inbox", "/p/shop/inbox?agent=qa&all=true"),
+        ("changelog", "/p/shop/changelog"), ("activity", "/p/shop/activity"),
+        ("graph", "/p/shop/graph"), ("charts", "/p/shop/charts"),
+    ]:  # fmt: skip
+        await page.goto(path)
+        await expect(page.locator("main h1")).to_be_visible()
+        await page.screenshot(path=screenshot_path(name), full_page=True)
+
+
+async def test_create_and_complete_a_task(browser: Browser, server: str, factory: Factory) -> None:
+    await seed_shop(factory)
+    page = await _logged_in(browser, server)
+    await page.goto("/p/shop")
+    await page.get_by_text("New task").click()
+    await page.get_by_label("Title").fill("Write the footer")
+    await page.locator("#nt-tracker").select_option("backend")
+    await page.get_by_role("button", name="Create task").click()
+    await expect(page.get_by_role("heading", name="#4 Write the footer")).to_be_visible()
+    await page.locator("#claim-as").select_option("backend")
+    await page.get_by_role("button", name="Claim & start").click()
+    await expect(page.locator("#task-status")).to_have_text("in progress")
+    await page.get_by_label("Outcome (one line)").fill("Footer done")
+    await page.get_by_label("Files (one a line)").fill("web/footer.html")
+    await page.get_by_label("Verified by").fill("looked at it")
+    await page.get_by_role("button", name="Complete").click()
+    await expect(page.locator("#task-status")).to_have_text("completed")
+    await expect(page.get_by_text("web/footer.html", exact=True)).to_be_visible()
+    await page.screenshot(path=screenshot_path("task-completed"), full_page=True)
+
+
+async def test_send_a_message(browser: Browser, server: str, factory: Factory) -> None:
+    await seed_shop(factory)
+    page = await _logged_in(browser, server)
+    await page.goto("/p/shop/inbox")
+    await page.get_by_label("To (an agent, or @e-mail of a person)").fill("qa")
+    await page.get_by_label("Summary").fill("review")
+    await page.get_by_label("Message", exact=True).fill("Please review #2")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("heading", name="Thread")).to_be_visible()
+    await expect(page.locator("#thread")).to_contain_text("Please review #2")
+    await page.screenshot(path=screenshot_path("thread"), full_page=True)
+
+
+async def test_a_change_through_the_api_appears_live(
+    browser: Browser, server: str, factory: Factory
+) -> None:
+    await seed_shop(factory)
+    user = await factory.user("agent-runner@example.com")
+    await factory.member("shop", "agent-runner@example.com", Role.AGENT, agent="backend")
+    token = await factory.token(user, project="shop", agent="backend")
+    page = await _logged_in(browser, server)
+    await page.goto("/p/shop")
+    await expect(page.locator("#live-status")).to_have_text("live")
+    await page.evaluate("window.crewboardMarker = 'not reloaded'")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server, headers=headers) as api:
+        made = await api.post(
+            f"{API}/tasks", json={"title": "Made elsewhere", "tracker": "backend"}
+        )
+        assert made.status_code == 201, made.text
+        number = made.json()["number"]
+        pending = page.locator(f'[data-column="pending"] #task-{number}')
+        await expect(pending).to_contain_text("Made elsewhere")
+        claimed = await api.post(f"{API}/tasks/{number}/claim", json={})
+        assert claimed.status_code == 200, claimed.text
+    running = page.locator(f'[data-column="in_progress"] #task-{number}')
+    await expect(running).to_contain_text("owner backend")
+    assert await page.evaluate("window.crewboardMarker") == "not reloaded"
+    await page.screenshot(path=screenshot_path("board-live"), full_page=True)
+
+
+async def test_forged_form_posts_are_rejected(
+    browser: Browser, server: str, factory: Factory, database: Database
+) -> None:
+    await seed_shop(factory)
+    page = await _logged_in(browser, server)
+    await page.goto("/p/shop")
+    # Same origin, session cookie sent, but no CSRF token: 403, nothing created.
+    status = await page.evaluate(
+        """async () => (await fetch('/p/shop/tasks', {method: 'POST',
+             body: new URLSearchParams({title: 'Forged'})})).status"""
+    )
+    assert status == 403
+    # A page of another origin posting a form to crewboard: refused as well.
+    other = await page.context.new_page()
+    await other.set_content(
+        f'<form method="post" action="{server}/p/shop/tasks">'
+        '<input name="title" value="Forged"><button>go</button></form>'
+    )
+    async with other.expect_navigation():
+        await other.get_by_role("button", name="go").click()
+    # SameSite=Lax keeps the cookie off a cross-site post; the token check would stop it too.
+    assert await other.locator("main h1").inner_text() in ("401 · Logged out", "403 · Forbidden")
+    await other.screenshot(path=screenshot_path("csrf-rejected"))
+    page_text = await (await page.context.request.get(f"{server}/p/shop")).text()
+    assert "Forged" not in page_text
