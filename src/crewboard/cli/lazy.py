@@ -31,7 +31,9 @@ ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("crewboard.cli.demo", "demo_command"),
     "import": ("crewboard.cli.claude_team", "import_app"),
     "export": ("crewboard.cli.claude_team", "export_app"),
+    "init": ("crewboard.cli.repo_init", "init_command"),
     "mcp": ("crewboard.cli.mcp", "mcp_command"),  # not admin, but as heavy to import
+    "sync": ("crewboard.cli.sync", "sync"),  # a client command, loaded on use all the same
 }
 
 

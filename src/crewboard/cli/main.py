@@ -49,10 +49,10 @@ logger = logging.getLogger("crewboard.cli")
 
 app = new_app(
     "crewboard: the shared tracker, mailbox and changelog for teams of coding agents.\n\n"
-    "Client commands (login, logout, task, team, msg, changelog, tracker) talk to a crewboard "
-    "server with a token. Admin commands (serve, migrate, user, project, member, agent, "
-    "token, import, export) act directly on the database named by CREWBOARD_DATABASE_URL. "
-    "See docs/cli.md.",
+    "Client commands (login, logout, task, team, msg, changelog, tracker, sync, mcp) talk to "
+    "a crewboard server with a token. Admin commands (serve, migrate, user, project, member, "
+    "agent, token, init, import, export, demo) act directly on the database named by "
+    "CREWBOARD_DATABASE_URL. See docs/cli.md.",
     cls=LazyRoot,
 )
 

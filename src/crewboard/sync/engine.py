@@ -1,0 +1,298 @@
+"""One ``crewboard sync`` run: read hand edits back through the API, then write the files.
+
+The order matters for "once and only once" and "never overwrite an unread edit":
+
+1. fetch the roster, every task (with its version) and the rendered files;
+2. diff each local file against the text last written (``plan``); a file with problems or
+   with a task changed on both sides is left untouched and nothing of it is applied;
+3. apply the rest, each update naming the version the file showed (a server change in
+   between is a 409, reported as a conflict); a created task carries a key in its metadata
+   and a re-run after a crash finds it instead of creating it again; an update the server
+   already holds, or a changelog entry already appended, is not sent again;
+4. fetch again and write the files that are clean, state first (keeping the old text as
+   ``previous``), then the files, then the state without ``previous``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crewboard.cli.errors import CliError
+from crewboard.cli.remote import Remote
+from crewboard.services.markdown import parse_changelog, parse_tracker
+from crewboard.sync.plan import (
+    NewEntry,
+    NewTask,
+    Plan,
+    Problem,
+    TaskEdit,
+    entry_matches,
+    plan_changelog,
+    plan_tracker,
+    satisfied,
+)
+from crewboard.sync.state import (
+    CHANGELOG_FILE,
+    FileState,
+    SyncState,
+    load_state,
+    read_text,
+    save_state,
+    write_atomic,
+)
+
+PAGE = 200
+SNAPSHOT_TRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A task changed both in the file and on the server since the last sync."""
+
+    path: str
+    number: int
+    local: str
+    server: str
+
+
+@dataclass
+class Outcome:
+    """What a run did: applied edits, rewritten files, and what it refused."""
+
+    applied: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every synced file, repository-relative
+
+    @property
+    def clean(self) -> bool:
+        return not (self.conflicts or self.problems)
+
+
+@dataclass
+class Snapshot:
+    """The server side: each file's text (and its agent; None for the changelog), the tasks."""
+
+    texts: dict[str, str]
+    agents: dict[str, str | None]
+    tasks: dict[int, dict[str, Any]]
+
+    def versions(self, path: str) -> dict[int, int]:
+        """The versions of the tasks the server's text of ``path`` shows."""
+        if self.agents[path] is None:
+            return {}
+        numbers = [i.task.number for i in parse_tracker(self.texts[path]).items]
+        return {n: int(self.tasks[n]["version"]) for n in numbers if n in self.tasks}
+
+    def line_of(self, path: str, number: int) -> str:
+        """The server's line for task ``number`` in ``path``, or where it went."""
+        for line in self.texts[path].split("\n"):
+            if line.startswith(f"- #{number} ") or f": #{number} " in line[:20]:
+                return line
+        return f"#{number} is no longer on this tracker"
+
+
+def _safe_path(agent: str, tracker_path: str) -> str:
+    """A roster tracker path, refused unless it stays inside the repository."""
+    norm = posixpath.normpath(tracker_path)
+    if posixpath.isabs(norm) or norm.startswith("..") or not norm.endswith(".md"):
+        raise CliError(f"the tracker path of {agent} ({tracker_path}) is outside the repository")
+    return norm
+
+
+def _all(remote: Remote, *parts: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for page in remote.client.pages(remote.path(*parts), {}, size=PAGE, follow=True):
+        items.extend(page["items"])
+    return items
+
+
+def _tasks(remote: Remote) -> dict[int, dict[str, Any]]:
+    return {int(t["number"]): t for t in _all(remote, "tasks")}
+
+
+def fetch(remote: Remote) -> Snapshot:
+    """The server side, consistent: the task versions did not move while the texts were read."""
+    agents = {_safe_path(a["name"], a["tracker_path"]): a["name"] for a in _all(remote, "agents")}
+    tasks = _tasks(remote)
+    for _ in range(SNAPSHOT_TRIES):
+        texts = {
+            p: remote.client.text(remote.path("trackers", f"{a}.md")) for p, a in agents.items()
+        }
+        texts[CHANGELOG_FILE] = remote.client.text(remote.path("changelog.md"))
+        again = _tasks(remote)
+        stable = {n: t["version"] for n, t in again.items()} == {
+            n: t["version"] for n, t in tasks.items()
+        }
+        tasks = again
+        if stable:
+            break
+    owners: dict[str, str | None] = {**agents, CHANGELOG_FILE: None}
+    return Snapshot(texts, owners, tasks)
+
+
+def _plan(path: str, agent: str | None, base: str, local: str) -> Plan:
+    if agent is None:
+        return plan_changelog(path, base, local)
+    return plan_tracker(path, agent, base, local)
+
+
+def _check(path: str, plan: Plan, state: FileState, snap: Snapshot) -> list[Conflict]:
+    """Drop the edits the server already holds; the tasks changed on both sides."""
+    conflicts: list[Conflict] = []
+    pending: list[TaskEdit] = []
+    for edit in plan.edits:
+        task = snap.tasks.get(edit.number)
+        if task is not None and satisfied(edit.fields, task):
+            continue  # applied by an earlier run that stopped before writing the file
+        if task is None or task["version"] != state.versions.get(edit.number):
+            server = snap.line_of(path, edit.number) if task else f"#{edit.number} is gone"
+            conflicts.append(Conflict(path, edit.number, edit.text, server))
+        else:
+            pending.append(edit)
+    plan.edits = pending
+    return conflicts
+
+
+def _apply_edit(remote: Remote, edit: TaskEdit, version: int | None) -> None:
+    remote.patch("tasks", edit.number, body={**edit.fields, "version": version})
+
+
+def _apply_create(remote: Remote, agent: str, path: str, new: NewTask, snap: Snapshot) -> bool:
+    """Create the task unless an earlier run did (its key is in a task's metadata)."""
+    for task in snap.tasks.values():
+        if (task.get("metadata") or {}).get("sync", {}).get("key") == new.key:
+            return False
+    body: dict[str, object] = {
+        "title": new.title, "tracker": agent, "blocked_by": list(new.blocked_by),
+        "metadata": {"sync": {"key": new.key, "file": path}},
+    }  # fmt: skip
+    if new.priority is not None:
+        body["priority"] = new.priority
+    remote.post("tasks", body=body)
+    return True
+
+
+def _apply_entries(remote: Remote, state: FileState, plan: Plan, snap: Snapshot) -> list[str]:
+    """Append the new entries, skipping one an earlier run appended (newer than the base)."""
+    known = {e.record.entry_id for e in parse_changelog(state.text).entries}
+    newer = [
+        e.record
+        for e in parse_changelog(snap.texts[CHANGELOG_FILE]).entries
+        if e.record.entry_id not in known
+    ]
+    done: list[str] = []
+    for new in plan.entries:
+        match = next((r for r in newer if entry_matches(new.record, r)), None)
+        if match is not None:
+            newer.remove(match)
+            continue
+        _append(remote, new)
+        done.append(f"{CHANGELOG_FILE}: appended '{new.record.title}'")
+    return done
+
+
+def _append(remote: Remote, new: NewEntry) -> None:
+    record = new.record
+    body: dict[str, object] = {
+        "title": record.title, "problem": record.problem, "fix": record.fix,
+        "verification": record.verification, "files": list(record.files),
+        "task_ids": list(record.tasks),
+    }  # fmt: skip
+    if record.agent is not None:
+        body["as_agent"] = record.agent
+    remote.post("changelog", body=body)
+
+
+def _apply(remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapshot,
+           out: Outcome) -> bool:  # fmt: skip
+    """Apply one file's plan; False when something was refused (the file is kept)."""
+    agent = snap.agents[path]
+    ok = True
+    for edit in plan.edits:
+        try:
+            _apply_edit(remote, edit, state.versions.get(edit.number))
+        except CliError as exc:
+            ok = False
+            if "[version-conflict]" in exc.message:
+                out.conflicts.append(Conflict(path, edit.number, edit.text, "changed meanwhile"))
+            else:
+                out.problems.append(Problem(path, edit.line, edit.text, exc.message))
+            continue
+        out.applied.append(f"{path}: {edit.describe()}")
+    for new in plan.creates:
+        try:
+            if agent is not None and _apply_create(remote, agent, path, new, snap):
+                out.applied.append(f"{path}: created '{new.title}'")
+        except CliError as exc:
+            ok = False
+            out.problems.append(Problem(path, new.line, new.text, exc.message))
+    if plan.entries:
+        try:
+            out.applied.extend(_apply_entries(remote, state, plan, snap))
+        except CliError as exc:
+            ok = False
+            out.problems.append(Problem(path, plan.entries[0].line, "", exc.message))
+    return ok
+
+
+def _unedited(local: str, state: FileState | None, server: str) -> bool:
+    if state is None:
+        return local == server
+    return local in (state.text, state.previous)
+
+
+def sync_once(remote: Remote, repo: Path) -> Outcome:
+    """One run; see the module docstring. Never raises for an edit it could not apply."""
+    state = load_state(repo, remote.project)
+    snap = fetch(remote)
+    out = Outcome()
+    kept: set[str] = set()
+    seen: dict[str, str | None] = {}
+    plans: dict[str, Plan] = {}
+    for path in sorted(snap.texts):
+        local = seen[path] = read_text(repo / path)
+        previous = state.files.get(path)
+        if local is None or _unedited(local, previous, snap.texts[path]):
+            continue
+        kept.add(path)
+        if previous is None:
+            reason = "not written by crewboard sync: import it with crewboard init, or move it"
+            out.problems.append(Problem(path, 0, "", reason))
+            continue
+        plan = _plan(path, snap.agents[path], previous.text, local)
+        conflicts = [] if plan.problems else _check(path, plan, previous, snap)
+        out.problems.extend(plan.problems)
+        out.conflicts.extend(conflicts)
+        if not plan.problems and not conflicts:
+            plans[path] = plan
+    for path, plan in plans.items():
+        if _apply(remote, path, plan, state.files[path], snap, out):
+            kept.discard(path)
+    if out.applied:
+        snap = fetch(remote)
+    _write(repo, state, snap, kept, seen, out)
+    out.files = sorted(snap.texts)
+    return out
+
+
+def _write(repo: Path, state: SyncState, snap: Snapshot, kept: set[str],
+           seen: dict[str, str | None], out: Outcome) -> None:  # fmt: skip
+    """State first (old text kept as ``previous``), then the files, then the state again."""
+    targets = {
+        p: t for p, t in snap.texts.items() if p not in kept and read_text(repo / p) == seen.get(p)
+    }  # a file edited while this run was going is left for the next run to read
+    for path, text in targets.items():
+        state.files[path] = FileState(text, snap.versions(path), seen.get(path))
+    save_state(repo, state)
+    for path, text in targets.items():
+        if seen.get(path) != text:
+            write_atomic(repo / path, text)
+            out.written.append(path)
+    for entry in state.files.values():
+        entry.previous = None
+    save_state(repo, state)

@@ -1,0 +1,62 @@
+"""The conflict report: what a run refused, why, and how to resolve it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crewboard.sync.engine import Outcome
+from crewboard.sync.state import REPORT_FILE, write_atomic
+
+
+def report_text(out: Outcome) -> str:
+    """The report as markdown; the files it names were left exactly as they were."""
+    kept = sorted({c.path for c in out.conflicts} | {p.path for p in out.problems})
+    lines = [
+        "# crewboard sync: not applied",
+        "",
+        f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC. Nothing of these files was applied "
+        "and they were left as they are: " + ", ".join(f"`{p}`" for p in kept) + ".",
+    ]
+    if out.conflicts:
+        lines += ["", "## Conflicts: changed here and on the server", ""]
+        for c in out.conflicts:
+            lines += [
+                f"- `{c.path}` #{c.number}",
+                f"  - here: `{c.local.strip()}`",
+                f"  - server: `{c.server.strip()}`",
+            ]
+        lines += [
+            "",
+            "To take the server's version, delete the file and run `crewboard sync` (it is "
+            "written anew); then redo your edit on it if it still applies.",
+        ]
+    if out.problems:
+        lines += ["", "## Problems", ""]
+        for p in out.problems:
+            where = f"{p.path}:{p.line}" if p.line else p.path
+            shown = f" `{p.text.strip()}`" if p.text.strip() else ""
+            lines.append(f"- `{where}`{shown}: {p.reason}")
+        lines += ["", "Fix these lines (or delete the file to take the server's version)."]
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(out: Outcome) -> list[str]:
+    """One line per conflict and problem, for stderr."""
+    lines = [
+        f"conflict: {c.path} #{c.number} changed here and on the server" for c in out.conflicts
+    ]
+    for p in out.problems:
+        where = f"{p.path}:{p.line}" if p.line else p.path
+        lines.append(f"not applied: {where}: {p.reason}")
+    return lines
+
+
+def write_report(repo: Path, out: Outcome) -> Path | None:
+    """Write the report when the run refused something; remove an old one after a clean run."""
+    path = repo / REPORT_FILE
+    if out.clean:
+        path.unlink(missing_ok=True)
+        return None
+    write_atomic(path, report_text(out))
+    return path

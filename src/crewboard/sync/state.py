@@ -1,0 +1,115 @@
+"""What ``crewboard sync`` remembers between runs, and how it writes files safely.
+
+The state (``.claude/.crewboard-sync.json``) holds, per file, the text crewboard last wrote
+there and the version of each task that text showed. A local file that differs from that
+text was edited by hand; a task whose version moved was changed on the server. Every write
+is a temporary file in the same folder renamed over the target, so a crash leaves either the
+old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crewboard.cli.errors import CliError
+
+STATE_FILE = ".claude/.crewboard-sync.json"
+REPORT_FILE = ".claude/crewboard-conflicts.md"
+CHANGELOG_FILE = ".claude/CHANGELOG.md"
+FORMAT = 1
+
+
+@dataclass
+class FileState:
+    """The text crewboard last wrote to one file and the task versions it showed.
+
+    ``previous`` is the file's text before a write under way: a run that stopped between
+    saving the state and writing the file finds it there, unedited.
+    """
+
+    text: str
+    versions: dict[int, int] = field(default_factory=dict)
+    previous: str | None = None
+
+
+@dataclass
+class SyncState:
+    """The state of one repository's sync with one project."""
+
+    project: str
+    files: dict[str, FileState] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        files = {
+            path: {
+                "text": f.text,
+                "versions": {str(n): v for n, v in sorted(f.versions.items())},
+                "previous": f.previous,
+            }
+            for path, f in sorted(self.files.items())
+        }
+        return json.dumps({"format": FORMAT, "project": self.project, "files": files}, indent=1)
+
+
+def load_state(repo: Path, project: str) -> SyncState:
+    """The stored state, or an empty one; a state of another project is refused."""
+    path = repo / STATE_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return SyncState(project)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read the sync state {path}: {exc}") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise CliError(f"the sync state {path} is not one this crewboard writes; remove it")
+    if raw.get("project") != project:
+        raise CliError(
+            f"{repo} is synced with project {raw.get('project')!r}, not {project!r} "
+            f"(remove {STATE_FILE} to sync it with another)",
+            2,
+        )
+    files: dict[str, FileState] = {}
+    try:
+        for name, entry in dict(raw.get("files") or {}).items():
+            versions = {int(n): int(v) for n, v in dict(entry["versions"]).items()}
+            previous = entry.get("previous")
+            files[str(name)] = FileState(
+                str(entry["text"]), versions, None if previous is None else str(previous)
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CliError(f"the sync state {path} is damaged ({exc}); remove it") from exc
+    return SyncState(project, files)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename (the folder is created if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def save_state(repo: Path, state: SyncState) -> None:
+    """Write the state atomically."""
+    write_atomic(repo / STATE_FILE, state.to_json() + "\n")
+
+
+def read_text(path: Path) -> str | None:
+    """A file's text as it is on disk (line ends kept), or None when it does not exist."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
