@@ -7,7 +7,7 @@ Project alpha with agents backend and qa, and tasks in every state a route needs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -70,15 +70,28 @@ class World:
     tokens: dict[str, str]
 
 
+# What a bad-input world puts in project ``slug`` (its owner is ``owner_id``); it must put
+# agent ``backend`` on the roster.
+Populate = Callable[[Database, Settings, str, int], Awaitable[None]]
+
+
+async def populate_tasks(database: Database, settings: Settings, slug: str, _owner: int) -> None:
+    """``populate`` as a world's hook."""
+    await populate(database, settings, slug)
+
+
 @asynccontextmanager
-async def open_world(database: Database, base_settings: Settings) -> AsyncIterator[World]:
-    """Project alpha, populated; the owner's token and backend's, each used once already."""
+async def open_world(
+    database: Database, base_settings: Settings, fill: Populate = populate_tasks
+) -> AsyncIterator[World]:
+    """Project alpha, filled by ``fill``; the owner's token and backend's, each used once
+    already (so a case never records a first use)."""
     settings = quiet_settings(base_settings)
     await empty_database(database)
     factory = Factory(database, settings)
     owner_id = await factory.user("owner@example.com")
     await factory.project("alpha", owner_id)
-    await populate(database, settings, "alpha")
+    await fill(database, settings, "alpha", owner_id)
     tokens = {
         "owner": await factory.token(owner_id),
         "backend": await factory.token(owner_id, project="alpha", agent="backend"),

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from crewboard.config import Settings
@@ -20,15 +17,13 @@ from crewboard.services.uow import unit_of_work
 from tests.api.harness import (
     API,
     Bad,
-    api_client,
     assert_refused,
     bearer,
-    empty_database,
-    quiet_settings,
     secret_of,
     send_bad,
     snapshot,
 )
+from tests.api.task_inputs import World, open_world
 from tests.factory import SYSTEM, Factory
 
 TEAMS = "/projects/alpha/teams"
@@ -52,37 +47,14 @@ async def populate(database: Database, settings: Settings, slug: str) -> None:
         await tasks.claim(SYSTEM, slug, 2, as_agent="qa")
 
 
-@dataclass
-class World:
-    database: Database
-    settings: Settings
-    client: httpx.AsyncClient
-    factory: Factory
-    owner_id: int
-    tokens: dict[str, str]
-
-
-@asynccontextmanager
-async def open_world(database: Database, base_settings: Settings) -> AsyncIterator[World]:
-    settings = quiet_settings(base_settings)
-    await empty_database(database)
-    factory = Factory(database, settings)
-    owner_id = await factory.user("owner@example.com")
-    await factory.project("alpha", owner_id)
-    await populate(database, settings, "alpha")
-    tokens = {
-        "owner": await factory.token(owner_id),
-        "backend": await factory.token(owner_id, project="alpha", agent="backend"),
-    }
-    async with api_client(settings, database) as client:
-        for token in tokens.values():  # first use recorded now, not during a case
-            assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
-        yield World(database, settings, client, factory, owner_id, tokens)
+async def fill(database: Database, settings: Settings, slug: str, _owner: int) -> None:
+    """``populate`` as the world's hook."""
+    await populate(database, settings, slug)
 
 
 @pytest.fixture(scope="module")
 async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
-    async with open_world(migrated_database, base_settings) as world:
+    async with open_world(migrated_database, base_settings, fill) as world:
         yield world
 
 
