@@ -11,7 +11,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from crewboard.services.claude_formats import (
     validate,
 )
 from crewboard.services.errors import Conflict, NotFound
+from crewboard.services.files import write_atomic
 from crewboard.services.rules import check_team_name
 
 logger = logging.getLogger(__name__)
@@ -166,20 +166,6 @@ def _acquire(lock: Path, timeout: float) -> None:
             time.sleep(LOCK_POLL_SECONDS)
 
 
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then move it over ``path``."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_files(root: Path, files: Mapping[str, object], *, lock_timeout: float) -> list[str]:
     """Write every file (relative path → JSON data) under ``root``.
 
@@ -191,5 +177,5 @@ def write_files(root: Path, files: Mapping[str, object], *, lock_timeout: float)
         path.parent.mkdir(parents=True, exist_ok=True)
     with held_locks(list(targets.values()), lock_timeout):
         for relative, path in targets.items():
-            _replace(path, dump_json(files[relative]))
+            write_atomic(path, dump_json(files[relative]))
     return list(targets)

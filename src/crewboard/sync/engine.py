@@ -22,6 +22,7 @@ from typing import Any
 
 from crewboard.cli.errors import CliError
 from crewboard.cli.remote import Remote
+from crewboard.services.files import write_atomic
 from crewboard.services.markdown import parse_changelog, parse_tracker
 from crewboard.sync.plan import (
     NewEntry,
@@ -41,7 +42,6 @@ from crewboard.sync.state import (
     load_state,
     read_text,
     save_state,
-    write_atomic,
 )
 
 PAGE = 200

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crewboard.services.files import write_atomic
 from crewboard.sync.engine import Outcome
-from crewboard.sync.state import REPORT_FILE, write_atomic
+from crewboard.sync.state import REPORT_FILE
 
 
 def report_text(out: Outcome) -> str:

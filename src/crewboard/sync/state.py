@@ -10,12 +10,11 @@ old or the new file, never half of one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crewboard.cli.errors import CliError
+from crewboard.services.files import write_atomic
 
 STATE_FILE = ".claude/.crewboard-sync.json"
 REPORT_FILE = ".claude/crewboard-conflicts.md"
@@ -83,21 +82,6 @@ def load_state(repo: Path, project: str) -> SyncState:
     except (KeyError, TypeError, ValueError) as exc:
         raise CliError(f"the sync state {path} is damaged ({exc}); remove it") from exc
     return SyncState(project, files)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename (the folder is created if missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def save_state(repo: Path, state: SyncState) -> None:
