@@ -6,8 +6,9 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.services.actor import Actor
 from crewboard.services.errors import Forbidden, Invalid, NotFound
-from crewboard.services.inbox import InboxService
+from crewboard.services.inbox import InboxFeed, InboxService
 from crewboard.services.uow import unit_of_work
 from tests.factory import Factory
 from tests.services.helpers import events
@@ -97,3 +98,19 @@ async def test_who_reads_which_inbox(world: World, factory: Factory) -> None:
     assert await inbox(world, crowd["viewer"]) == []
     with pytest.raises(Forbidden):  # marking needs a writing credential
         await mark(world, crowd["read-only"], up_to=1)
+
+
+async def test_the_feed_names_the_inbox_and_where_a_live_stream_starts(world: World) -> None:
+    async def feed(reader: Actor) -> InboxFeed:
+        async with unit_of_work(world.database, write=False) as session:
+            return await InboxService(session).feed(reader, SLUG)
+
+    empty = await feed(world.actors["qa"])
+    assert (empty.address, empty.newest_id) == ("qa", 0)
+    assert empty.project_id == world.actors["qa"].project_id
+    await send(world, "backend", "qa", "first")
+    newest = (await send(world, "backend", "qa", "second")).message.id
+    await send(world, "qa", "backend", "not in qa's inbox")
+    assert (await feed(world.actors["qa"])).newest_id == newest
+    lead = await feed(world.lead)
+    assert (lead.address, lead.newest_id) == ("@lead@example.com", 0)

@@ -40,6 +40,15 @@ class InboxItem:
     team: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class InboxFeed:
+    """Where a live stream of one inbox starts."""
+
+    address: str
+    project_id: int
+    newest_id: int
+
+
 class InboxService:
     """The inboxes of one project."""
 
@@ -163,9 +172,9 @@ class InboxService:
         access = await self.projects.access(actor, slug)
         return await address_of(self.session, actor, access.agent_name)
 
-    async def newest_id(self, actor: Actor, slug: str) -> int:
-        """The newest message id delivered to the actor's own inbox (0 if none): where a
-        stream that starts "now" begins."""
+    async def feed(self, actor: Actor, slug: str) -> InboxFeed:
+        """What a live stream of the actor's own inbox needs: its address, the project, and
+        the newest message already delivered (where a stream that starts "now" begins)."""
         access = await self.projects.access(actor, slug)
         me = await address_of(self.session, actor, access.agent_name)
         newest = await self.session.scalar(
@@ -173,7 +182,7 @@ class InboxService:
                 Delivery.project_id == access.project.id, Delivery.recipient == me
             )
         )
-        return int(newest or 0)
+        return InboxFeed(me, access.project.id, int(newest or 0))
 
     async def _whose(self, actor: Actor, access: ProjectAccess, agent: str | None) -> str:
         me = await address_of(self.session, actor, access.agent_name)

@@ -119,19 +119,17 @@ async def stream_inbox(
     ``Last-Event-ID`` (or ``after``) replays every message after that id, read or not, then
     streams new ones; without either the stream starts now. ``once=true`` ends after the
     replay. Streaming does not mark anything read."""
-    inbox = InboxService(session)
-    me = await inbox.address(actor, slug)
-    project_id = (await inbox.projects.access(actor, slug)).project.id
+    feed = await InboxService(session).feed(actor, slug)
     start = int(last_event_id) if last_event_id is not None else after
     if start is None:
-        start = await inbox.newest_id(actor, slug)
+        start = feed.newest_id
     credential = read_credential(request)
     stream = inbox_stream(
         request.app.state.live,
         actor,
         slug,
-        me,
-        EventFilter(project_id, ("message.sent",)),
+        feed.address,
+        EventFilter(feed.project_id, ("message.sent",)),
         start,
         once=once,
         keepalive=settings.live_keepalive_seconds,
