@@ -86,7 +86,7 @@ async def test_stop_ends_the_loop_even_mid_run() -> None:
         entered.set()
         await release.wait()
 
-    job = PeriodicJob("slow", 0.001, slow)
+    job = PeriodicJob("slow", 0.001, slow, stop_seconds=0.05)
     await job.stop()  # stopping a job never started is harmless
     job.start()
     assert _job_tasks() == ["crewboard-job-slow"]
@@ -97,6 +97,40 @@ async def test_stop_ends_the_loop_even_mid_run() -> None:
     await asyncio.sleep(0)
     assert runs == 1
     await job.stop()  # and twice as well
+
+
+async def test_stop_lets_a_run_in_progress_finish() -> None:
+    """A run is not cancelled half-way (a database call cut off leaves its connection
+    half-reset): stop waits for it, then the loop ends without another run."""
+    entered, finished = asyncio.Event(), asyncio.Event()
+    runs = 0
+
+    async def brief() -> None:
+        nonlocal runs
+        runs += 1
+        entered.set()
+        await asyncio.sleep(0.05)
+        finished.set()
+
+    job = PeriodicJob("brief", 3600, brief)
+    job.start()
+    await asyncio.wait_for(entered.wait(), PATIENCE)
+    await asyncio.wait_for(job.stop(), PATIENCE)
+    assert finished.is_set()
+    assert runs == 1
+    assert _job_tasks() == []
+
+
+async def test_stop_does_not_wait_out_the_interval() -> None:
+    job = PeriodicJob("idle", 3600, _nothing)
+    job.start()
+    await asyncio.sleep(0.01)  # the first run is done; the loop is in its hour-long pause
+    await asyncio.wait_for(job.stop(), PATIENCE)
+    assert _job_tasks() == []
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _lifespan_jobs(settings: Settings, database: Database) -> list[str]:
