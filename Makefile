@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck pytest fmt clean chromium
+.PHONY: setup run test lint typecheck pytest fmt clean chromium wrk bench reliability fuzz
 
 setup: $(STAMP)
 
@@ -41,6 +41,25 @@ chromium:
 		{ echo "could not install chromium (apt-get install chromium); the browser tests need it" >&2; exit 1; }; }
 
 test: lint typecheck pytest
+
+# The long versions of the fault and fuzz tests (the suite runs short ones of each).
+reliability: setup
+	CREWBOARD_RELIABILITY=long $(BIN)/pytest -q -m reliability
+
+fuzz: setup
+	CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-300} $(BIN)/pytest -q -m fuzz
+
+# The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
+bench: setup wrk
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing Debian's wrk for the benchmarks"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
+		{ echo "could not install wrk (apt-get install wrk); the benchmarks need it" >&2; exit 1; }; }
 
 fmt: setup
 	$(BIN)/ruff check --fix src tests bench
