@@ -27,7 +27,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src tests bench
 
-pytest: setup chromium
+pytest: setup chromium wrk
 	$(BIN)/pytest -q
 
 # The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
