@@ -1,0 +1,1 @@
+"""Fault tests with real OS processes (``-m reliability``; ``CREWBOARD_RELIABILITY=long``)."""
