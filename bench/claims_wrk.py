@@ -5,8 +5,10 @@ server's and not the Python load generator's.
 
 Needs ``wrk`` on the PATH (Debian: ``apt-get install wrk``). Prints requests/s for a trivial
 route (``/healthz``: the HTTP stack's own ceiling) and for ``POST /tasks/claim`` with 64
-connections, then compares the successful claims wrk counted with the tasks owned in the
-database: a double claim (two clients told they got one task) shows as more successes.
+connections (the seeded agents' tokens in turn), then compares the successful claims wrk
+counted with the tasks owned in the database: a double claim (two clients told they got one
+task) shows as more successes. ``make bench`` (bench/suite.py) runs the same script at 8, 64
+and 256 connections on both databases.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -35,34 +38,69 @@ from crewboard.database import Database
 from crewboard.models.tasks import Task
 
 logger = logging.getLogger("bench.claims_wrk")
-LUA = """wrk.method = "POST"
-wrk.body = '{"anywhere": true}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer TOKEN"
+# Requests are formatted once per token and rotated per request, so the claims come from
+# several agents; each wrk thread counts its answers, done() sums them over the threads.
+LUA = """local tokens = {TOKENS}
+local requests = {}
+local next_request = 0
+claimed, empty, failed = 0, 0, 0
+function init(args)
+  for k, token in ipairs(tokens) do
+    requests[k] = wrk.format("POST", nil, {["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. token}, '{"anywhere": true}')
+  end
+end
+function request()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
+end
+function response(status, headers, body)
+  if status == 200 then claimed = claimed + 1
+  elseif status == 404 then empty = empty + 1
+  else failed = failed + 1 end
+end
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-claimed = 0
-function response(status, headers, body) if status == 200 then claimed = claimed + 1 end end
 function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("claimed") end
-  io.write(string.format("claims-ok: %d\\n", total))
+  local c, e, f = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    c = c + thread:get("claimed"); e = e + thread:get("empty"); f = f + thread:get("failed")
+  end
+  io.write(string.format("claims-ok: %d\\nclaims-empty: %d\\nclaims-failed: %d\\n", c, e, f))
 end
 """
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, int]:
-    """Requests per second that wrk reached against ``url`` with 64 connections, and the
-    number of successful claims the script counted (0 without a script)."""
-    args = ["wrk", "-t1", "-c64", f"-d{seconds}s"]
+@dataclass(frozen=True)
+class WrkRun:
+    """What one wrk run reached: requests/s and the claim answers its script counted."""
+
+    requests_per_s: float
+    claimed: int = 0
+    empty: int = 0
+    failed: int = 0
+
+
+def claim_script(folder: Path, tokens: list[str]) -> Path:
+    """A wrk Lua script that claims with ``tokens`` in turn and counts the answers."""
+    script = folder / "claim.lua"
+    quoted = ", ".join(f'"{token}"' for token in tokens)  # tokens are URL-safe base64
+    script.write_text(LUA.replace("{TOKENS}", "{" + quoted + "}"))
+    return script
+
+
+def wrk(url: str, seconds: float, script: Path | None = None, connections: int = 64) -> WrkRun:
+    """Run wrk (one thread, ``connections`` keep-alive connections) against ``url``."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
     if script is not None:
         args += ["-s", str(script)]
     done = subprocess.run([*args, url], capture_output=True, text=True, check=True)  # noqa: S603
     match = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
     if match is None:
         raise RuntimeError(f"unexpected wrk output: {done.stdout}")
-    counted = re.search(r"claims-ok: (\d+)", done.stdout)
-    return float(match.group(1)), int(counted.group(1)) if counted else 0
+    counts = dict(re.findall(r"claims-(\w+): (\d+)", done.stdout))
+    return WrkRun(float(match.group(1)), int(counts.get("ok", 0)), int(counts.get("empty", 0)),
+                  int(counts.get("failed", 0)))  # fmt: skip
 
 
 async def owned_tasks(url: str) -> int:
@@ -95,11 +133,11 @@ def main() -> None:
         url = asyncio.run(create_postgres_database(POSTGRES_ADMIN_URL, name))
     try:
         seeded = asyncio.run(seed(url, args.tasks, 4))
-        script = folder / "claim.lua"
-        script.write_text(LUA.replace("TOKEN", next(iter(seeded.agent_tokens.values()))))
+        script = claim_script(folder, list(seeded.agent_tokens.values()))
         with server(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as base:
-            healthz, _ = wrk(f"{base}/healthz", 3)
-            rate, told = wrk(f"{base}/api/v1/projects/{SLUG}/tasks/claim", args.seconds, script)
+            healthz = wrk(f"{base}/healthz", 3).requests_per_s
+            run = wrk(f"{base}/api/v1/projects/{SLUG}/tasks/claim", args.seconds, script)
+            rate, told = run.requests_per_s, run.claimed
         owned = asyncio.run(owned_tasks(url))
         # A double claim tells two clients they got one task: more successes than owned tasks.
         # (Owned may exceed told by the requests still in flight when wrk stopped counting.)

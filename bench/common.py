@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -37,9 +38,17 @@ def summary_ms(samples: list[float]) -> str:
     return f"{percentile(ms, 50):.1f} / {percentile(ms, 99):.1f}"
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running server: its base URL and process id."""
+
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
-def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``crewboard serve`` in its own process; yield its base URL."""
+def serve(database_url: str, env_extra: dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``crewboard serve`` in its own process; yield its URL and pid."""
     port = free_port()
     env = {**os.environ, "CREWBOARD_DATABASE_URL": database_url, "CREWBOARD_LOG_LEVEL": "WARNING"}
     env.update(env_extra or {})
@@ -63,7 +72,7 @@ def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterat
             time.sleep(0.1)
         else:
             raise RuntimeError("server did not become ready in 60 s")
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -71,6 +80,21 @@ def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterat
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``crewboard serve`` in its own process; yield its base URL."""
+    with serve(database_url, env_extra) as served:
+        yield served.base
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set size (``VmHWM``) in MiB, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 @contextlib.asynccontextmanager
@@ -135,3 +159,26 @@ async def drop_postgres_database(admin_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The SQLAlchemy URL ``url`` as a plain DSN for asyncpg."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def clone_postgres_database(admin_url: str, source: str, name: str) -> str:
+    """A copy ``name`` of database ``source`` (both generated names; nobody may be connected
+    to ``source``); its URL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    finally:
+        await conn.close()
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from crewboard.models import utcnow
+from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.actor import Actor
 from crewboard.services.auth import AuthService
@@ -30,8 +31,11 @@ class Seeded:
     agent_tokens: dict[str, str] = field(default_factory=dict)
 
 
-async def seed(url: str, tasks: int, agents: int, *, blocked_share: float = 0.05) -> Seeded:
-    """A project with ``agents`` agents and ``tasks`` pending tasks (5 % waiting on another)."""
+async def seed(
+    url: str, tasks: int, agents: int, *, blocked_share: float = 0.05, messages: int = 0
+) -> Seeded:
+    """A project with ``agents`` agents and ``tasks`` pending tasks (5 % waiting on another);
+    ``messages`` unread messages from the first agent to the second, as an inbox backlog."""
     settings = Settings(database_url=url)
     database = Database(settings)
     rng = random.Random(42)
@@ -72,6 +76,8 @@ async def seed(url: str, tasks: int, agents: int, *, blocked_share: float = 0.05
         if edges:
             async with unit_of_work(database, write=True) as session:
                 await session.execute(insert(TaskDependency), edges)
+        if messages:
+            await _backlog(database, project_id, names[0], names[1], messages)
         # After a bulk load the planner needs statistics, as autovacuum would gather them.
         async with database.engine.connect() as conn:
             await conn.execute(text("ANALYZE"))
@@ -79,3 +85,20 @@ async def seed(url: str, tasks: int, agents: int, *, blocked_share: float = 0.05
         return seeded
     finally:
         await database.dispose()
+
+
+async def _backlog(database: Database, project_id: int, sender: str, to: str, count: int) -> None:
+    """``count`` direct messages ``sender`` → ``to``, bulk-inserted with their deliveries."""
+    now = utcnow()
+    for start in range(0, count, 5000):
+        size = min(5000, count - start)
+        rows = [{"project_id": project_id, "sender": sender, "kind": "message",
+                 "body": f"backlog {start + i}", "summary": "bench", "created_at": now}
+                for i in range(size)]  # fmt: skip
+        async with unit_of_work(database, write=True) as session:
+            await session.execute(insert(Message), rows)
+            ids = (await session.scalars(
+                select(Message.id).order_by(Message.id.desc()).limit(size)
+            )).all()  # fmt: skip
+            deliveries = [{"message_id": i, "recipient": to, "project_id": project_id} for i in ids]
+            await session.execute(insert(Delivery), deliveries)

@@ -6,6 +6,7 @@
 Prints, per size: ready-queue latency (p50/p99), create and update latency, claims per
 second with N concurrent clients (and double claims, which must be 0), and the ceiling:
 raw SQLite transactions per second for the same claim UPDATE, measured in the same run.
+Its claim storm uses httpx clients; ``make bench`` (bench/suite.py) measures claims with wrk.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import argparse
 import asyncio
 import logging
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
+from bench.ceilings import sqlite_ceilings
 from bench.common import (
     POSTGRES_ADMIN_URL,
     create_postgres_database,
@@ -26,37 +27,13 @@ from bench.common import (
     http,
     server,
     summary_ms,
-    timed,
     tmp_sqlite,
 )
 from bench.seed import SLUG, seed
+from bench.workloads import task_latencies
 
 logger = logging.getLogger("bench.tasks")
 API = f"/api/v1/projects/{SLUG}/tasks"
-CLAIM_SQL = (
-    "UPDATE tasks SET owner = ?, status = 'in_progress', lease_expires_at = ?, "
-    "version = version + 1, updated_at = ? WHERE id = (SELECT t.id FROM tasks t "
-    "WHERE t.project_id = 1 AND t.status = 'pending' AND t.owner IS NULL AND NOT EXISTS "
-    "(SELECT 1 FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id "
-    "WHERE d.task_id = t.id AND b.status NOT IN ('completed', 'cancelled')) "
-    "ORDER BY t.priority, t.id LIMIT 1) AND status = 'pending' AND owner IS NULL "
-    "RETURNING number"
-)
-
-
-def raw_sqlite_claims(path: Path, count: int) -> float:
-    """Transactions per second of the bare claim UPDATE through the sqlite3 module."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    started = time.perf_counter()
-    for i in range(count):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(CLAIM_SQL, (f"raw-{i % 64}", "2099-01-01 00:00:00", "2026-01-01 00:00:00"))
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return count / elapsed
 
 
 async def claim_storm(base: str, tokens: list[str], total: int) -> tuple[float, int, int]:
@@ -88,29 +65,10 @@ async def measure(
     base: str, lead: str, tokens: list[str], claims: int, samples: int
 ) -> dict[str, str]:
     """Every figure for one database size."""
-    figures: dict[str, str] = {}
     async with http(base, lead) as client:
-
-        async def ready(_: int) -> None:
-            r = await client.get(API, params={"ready": "true", "limit": 50})
-            r.raise_for_status()
-
-        figures["ready queue p50/p99 ms"] = summary_ms(await timed(ready, samples))
-        created: list[int] = []
-
-        async def create(i: int) -> None:
-            r = await client.post(API, json={"title": f"bench create {i}", "priority": 1})
-            r.raise_for_status()
-            created.append(r.json()["number"])
-
-        figures["create p50/p99 ms"] = summary_ms(await timed(create, samples))
-
-        async def update(i: int) -> None:
-            number = created[i]
-            r = await client.patch(f"{API}/{number}", json={"title": f"renamed {i}", "version": 1})
-            r.raise_for_status()
-
-        figures["update p50/p99 ms"] = summary_ms(await timed(update, samples))
+        samples_by_name = await task_latencies(client, samples)
+    figures = {f"{name} p50/p99 ms": summary_ms(samples_by_name[name])
+               for name in ("ready", "create", "update")}  # fmt: skip
     rate, made, doubles = await claim_storm(base, tokens, claims)
     figures[f"claims/s over HTTP ({len(tokens)} clients)"] = f"{rate:.0f} ({made} claims)"
     figures["double claims"] = str(doubles)
@@ -153,7 +111,8 @@ def main() -> None:
                 if args.database == "postgresql":
                     asyncio.run(drop_postgres_database(args.postgres_admin_url, pg_name))
             if args.database == "sqlite":
-                ceiling = raw_sqlite_claims(ceiling_copy, args.claims)
+                ceiling = sqlite_ceilings(ceiling_copy, 5.0, reader="agent-1", sink="agent-2",
+                                          only=("claim",))["claim"]  # fmt: skip
                 figures["ceiling: raw SQLite claim tx/s"] = f"{ceiling:.0f}"
             rows.append((size, figures))
             logger.info("%d tasks: %s", size, figures)
