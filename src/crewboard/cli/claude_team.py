@@ -3,6 +3,7 @@
 Admin commands: they read or write ``~/.claude`` on this machine and work on the database
 directly, as the system (like ``crewboard agent add``). An import is one transaction;
 an export reads in one transaction, then writes each file atomically under its lock.
+The ``import`` and ``export`` groups holding them are in cli/transfer.py.
 See docs/claude-code.md.
 """
 
@@ -14,16 +15,12 @@ from typing import Annotated
 
 import typer
 
-from crewboard.cli.app import new_app
 from crewboard.cli.output import JsonFlag, emit_line, note
 from crewboard.cli.params import slug_value
 from crewboard.cli.runner import Unit, run_unit
 from crewboard.services.claude_export import ClaudeTeamExport, TeamExport
 from crewboard.services.claude_files import default_claude_dir, read_team, write_files
 from crewboard.services.claude_team import ClaudeTeamImport, ImportReport
-
-import_app = new_app("Bring a team in from another tool: claude-team.")
-export_app = new_app("Write a team out for another tool: claude-team.")
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The team's name.")]
 ProjectOption = Annotated[
@@ -41,22 +38,10 @@ ClaudeDirOption = Annotated[
 ]
 
 
-@import_app.callback()
-def _import_group() -> None:
-    """Import a team from another tool (a group even with one subcommand, so that
-    ``crewboard import claude-team`` keeps its name when more sources come)."""
-
-
-@export_app.callback()
-def _export_group() -> None:
-    """Export a team for another tool."""
-
-
 def _folder(claude_dir: Path | None) -> Path:
     return (claude_dir or default_claude_dir()).expanduser()
 
 
-@import_app.command("claude-team")
 def import_claude_team(
     name: NameArg, project: ProjectOption, claude_dir: ClaudeDirOption = None,
     as_json: JsonFlag = False,
@@ -87,7 +72,6 @@ def import_claude_team(
     )
 
 
-@export_app.command("claude-team")
 def export_claude_team(
     name: NameArg,
     project: ProjectOption,

@@ -29,8 +29,10 @@ ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("crewboard.cli.agents", "app"),
     "token": ("crewboard.cli.tokens", "app"),
     "demo": ("crewboard.cli.demo", "demo_command"),
-    "import": ("crewboard.cli.claude_team", "import_app"),
-    "export": ("crewboard.cli.claude_team", "export_app"),
+    "import": ("crewboard.cli.transfer", "import_app"),
+    "export": ("crewboard.cli.transfer", "export_app"),
+    "backup": ("crewboard.cli.backup", "backup_command"),
+    "restore": ("crewboard.cli.backup", "restore_command"),
     "init": ("crewboard.cli.repo_init", "init_command"),
     "mcp": ("crewboard.cli.mcp", "mcp_command"),  # not admin, but as heavy to import
     "sync": ("crewboard.cli.sync", "sync"),  # a client command, loaded on use all the same
