@@ -120,7 +120,7 @@ class ProjectExport:
         for record in await self._teams(pid):
             yield record
         ids = await self.session.execute(select(Task.id, Task.number).where(Task.project_id == pid))
-        numbers = dict(ids.tuples().all())
+        numbers = dict(ids.all())
         for task in await self._all(
             select(Task).where(Task.project_id == pid).order_by(Task.number)
         ):
@@ -130,7 +130,7 @@ class ProjectExport:
             .join(Task, Task.id == TaskDependency.task_id)
             .where(Task.project_id == pid)
         )
-        for task_number, blocker in sorted((numbers[a], numbers[b]) for a, b in deps.tuples()):
+        for task_number, blocker in sorted((numbers[a], numbers[b]) for a, b in deps.all()):
             yield DependencyRecord.model_construct(task=task_number, blocked_by=blocker)
         for record in await self._messages(pid):
             yield record
@@ -239,7 +239,7 @@ class ProjectExport:
             .where(ChangelogEntry.project_id == pid)
         )
         tasks: dict[int, list[int]] = {}
-        for entry_id, task_id in links.tuples():
+        for entry_id, task_id in links.all():
             tasks.setdefault(entry_id, []).append(numbers[task_id])
         return [
             ChangelogRecord.model_construct(

@@ -116,7 +116,7 @@ class ProjectImport:
         rows = await self.session.execute(
             select(User.email, User.id).where(User.email.in_(list(emails)))
         )
-        found = dict(rows.tuples().all())
+        found = dict(rows.all())
         service = UserService(self.session)
         for email, record in emails.items():
             if email in found:
