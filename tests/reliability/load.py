@@ -23,6 +23,7 @@ from tests.cli.helpers import cli_env
 logger = logging.getLogger(__name__)
 
 LONG = os.environ.get("CREWBOARD_RELIABILITY", "") == "long"
+ROOT = Path(__file__).resolve().parents[2]  # where ``python -m tests...`` finds the package
 STARTUP_SECONDS = 90.0  # generous: two cores shared with four other test runs
 STOP_SECONDS = 20.0
 # Lines that must never appear in a server's log or a client's stderr.
@@ -140,6 +141,11 @@ class Tally:
         self.busy += int(other.get("busy", 0))  # type: ignore[call-overload]
         self.unexpected.extend(list(other.get("unexpected", [])))  # type: ignore[call-overload]
 
+    def merge_tally(self, other: Tally) -> None:
+        """Add another tally of this process."""
+        self.merge({"acked": other.acked, "refused": other.refused, "busy": other.busy,
+                    "unexpected": other.unexpected})  # fmt: skip
+
 
 def problem_code(response: httpx.Response) -> str:
     """The code at the end of a problem response's ``type`` ("" when it is not one)."""
@@ -148,7 +154,7 @@ def problem_code(response: httpx.Response) -> str:
     except ValueError:
         return ""
     kind = body.get("type", "") if isinstance(body, dict) else ""
-    return str(kind).rsplit("/", 1)[-1]
+    return str(kind).rsplit(":", 1)[-1]  # urn:crewboard:problem:CODE
 
 
 def busy_response(response: httpx.Response) -> bool:
