@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from crewboard import __version__
 from crewboard.api.middleware.errors import install_error_handlers, unexpected_error
 from crewboard.api.middleware.request_context import RequestContextMiddleware
+from crewboard.api.problems import PROBLEM_RESPONSES, declare_problem_schema
 from crewboard.api.routes import (
     agents,
     auth,
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         on_error=unexpected_error,
     )
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Every route may answer with these problems (middleware/errors.py); the spec says so.
+    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     # task_actions before tasks: "/tasks/claim" must not be taken for "/tasks/{number}".
     # The task routes come first because agents call them most, and routes match in order.
     for module in (
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    declare_problem_schema(app)
     app.state.mcp = mount_mcp(app)  # streamable HTTP at /mcp (crewboard.mcp.http)
     mount_web(app)  # the dashboard at / (crewboard.web)
     return app

@@ -22,7 +22,18 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+_READY: dict[str, object] = {"type": "object", "required": ["status"],
+                             "properties": {"status": {"type": "string"}}}  # fmt: skip
+
+
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={
+        200: {"content": {"application/json": {"schema": _READY}}},
+        503: {"description": "Not ready", "content": {"application/json": {"schema": _READY}}},
+    },
+)
 async def readyz(database: DatabaseDep) -> JSONResponse:
     """The database answers and its schema is the one this code expects."""
     try:
