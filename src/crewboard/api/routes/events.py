@@ -138,7 +138,10 @@ async def stream_events(
     database: DatabaseDep,
     settings: SettingsDep,
     kind: Annotated[list[KindPrefix] | None, Query(max_length=20)] = None,
-    subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    # No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
+    subject: Annotated[
+        str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ] = None,
     after: EventId | None = None,
     last_event_id: LastEventId = None,
     once: Annotated[bool, Query()] = False,
