@@ -89,12 +89,12 @@ def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterat
         yield served.base
 
 
-def peak_rss_mib(pid: int) -> float:
-    """The process's peak resident set size (``VmHWM``) in MiB, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for process {pid}")
+def memory_mib(pid: int) -> dict[str, float]:
+    """The process's peak (``VmHWM``) and current (``VmRSS``) resident set in MiB (Linux)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
 
 
 @contextlib.asynccontextmanager

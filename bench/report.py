@@ -89,7 +89,10 @@ def table(database: str, runs: dict[str, Any]) -> list[str]:
         cells.setdefault("write → SSE client p50 / p99 ms", []).append(
             f"{sse['p50_ms']:.1f} / {sse['p99_ms']:.1f}"
         )
-        cells.setdefault("server peak RSS (VmHWM)", []).append(f"{run['peak_rss_mib']:.0f} MiB")
+        cells.setdefault("server RSS MiB: peak / peak at ready / at end", []).append(
+            f"{run['peak_rss_mib']:.0f} / {run['peak_rss_at_ready_mib']:.0f} / "
+            f"{run['rss_at_end_mib']:.0f}"
+        )
         cells.setdefault("seed time", []).append(f"{run['seed_s']:.0f} s")
     lines = [f"### {database}", "",
              "| workload | " + " | ".join(f"{_size(int(s))} tasks" for s in sizes) + " |",

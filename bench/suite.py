@@ -2,7 +2,7 @@
 PostgreSQL, each beside its ceiling, the server's peak memory; written to docs/benchmarks.md.
 
     .venv/bin/python -m bench.suite [--sizes 1000 10000 100000] [--databases sqlite postgresql]
-        [--clients 8 64 256] [--seconds 8] [--samples 200] [--quick] [--no-write]
+        [--clients 8 64 256] [--seconds 10] [--samples 200] [--quick] [--no-write]
 
 For each database and size: seed a fresh database, measure the ceilings on a copy of it
 (bench/ceilings.py), then start a ``crewboard serve`` process and run the sequential
@@ -34,7 +34,7 @@ from bench.common import (
     clone_postgres_database,
     create_postgres_database,
     drop_postgres_database,
-    peak_rss_mib,
+    memory_mib,
     serve,
     tmp_sqlite,
 )
@@ -58,14 +58,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"],
                         default=["sqlite", "postgresql"])  # fmt: skip
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 64, 256])
-    parser.add_argument("--seconds", type=float, help="wrk duration per claim run (default 8)")
+    parser.add_argument("--seconds", type=float, help="wrk duration per claim run (default 10)")
     parser.add_argument("--samples", type=int, help="latency samples per workload (default 200)")
     parser.add_argument("--ceiling-seconds", type=float, help="per ceiling statement (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny run (~1 min), for trying it")
     parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args(argv)
-    defaults = QUICK if args.quick else {"sizes": [1000, 10_000, 100_000], "seconds": 8.0,
+    defaults = QUICK if args.quick else {"sizes": [1000, 10_000, 100_000], "seconds": 10.0,
                                          "samples": 200, "ceiling_seconds": 1.0}  # fmt: skip
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -124,14 +124,16 @@ def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dic
         logger.info("  %s", {k: round(v) for k, v in ceiling.items()})
         with serve(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as served:
             logger.info("%s, %d tasks: workloads against %s", kind, size, served.base)
+            at_ready = memory_mib(served.pid)
             latency = asyncio.run(
                 latencies(served.base, seeded.lead_token, seeded.agent_tokens, args.samples)
             )
             tokens = list(seeded.agent_tokens.values())
             runs = asyncio.run(claims(url, served.base, tokens, args.clients, args.seconds, folder))
-            rss = peak_rss_mib(served.pid)
+            at_end = memory_mib(served.pid)
     return {"seed_s": seed_s, "ceilings": ceiling, "latency": latency, "claims": runs,
-            "peak_rss_mib": rss}  # fmt: skip
+            "peak_rss_mib": at_end["VmHWM"], "peak_rss_at_ready_mib": at_ready["VmHWM"],
+            "rss_at_end_mib": at_end["VmRSS"]}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -140,10 +142,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("wrk is not installed (make wrk, or apt-get install wrk)")
     started = time.perf_counter()
     pg = asyncpg_dsn(args.postgres_admin_url) if "postgresql" in args.databases else None
-    command = "python -m bench.suite " + " ".join(sys.argv[1:]) if sys.argv[1:] else "make bench"
+    command = " ".join(["python -m bench.suite", *sys.argv[1:]])  # what `make bench` runs
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
-        "command": command.strip(),
+        "command": command,
         "machine": report.machine(pg),
         "options": {
             k: getattr(args, k)
