@@ -11,7 +11,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 
 from crewboard.services.changelog import BODY_MAX as CHANGELOG_BODY_MAX
@@ -31,6 +39,7 @@ from crewboard.services.rules import (
     TEAM_DESCRIPTION_MAX,
     TEAM_NAME_PATTERN,
     TRACKER_PATH_MAX,
+    check_email,
 )
 from crewboard.services.task_rules import (
     ACTIVE_FORM_MAX,
@@ -122,6 +131,14 @@ class MemberRecord(Record):
     role: Role
     agent_name: AgentName | None
     created_at: AwareDatetime
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        try:
+            return check_email(value)
+        except Invalid as exc:
+            raise ValueError(exc.message) from exc
 
     @model_validator(mode="after")
     def _agent_role(self) -> MemberRecord:
