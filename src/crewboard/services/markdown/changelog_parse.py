@@ -65,7 +65,10 @@ class _Entry:
             while lines and not lines[-1].strip():
                 lines = lines[:-1]
             text = "\n".join(line[1:] if line.startswith("\\") else line for line in lines)
-            self.values[self.part] = text if self.block else text.strip()
+            text = text if self.block else text.strip()
+            if self.part in self.values:  # a repeated part (reported): appended, not lost
+                text = self.values[self.part] + "\n" + text
+            self.values[self.part] = text
         self.part, self.block, self.body = None, False, []
 
     def record(self) -> tuple[ChangelogRecord, list[str]]:
@@ -124,6 +127,14 @@ class _Reader:
             entry.files += [f.strip().text() for f in text.split(",") if len(f.strip())]
         elif key == "tasks" and not _NUMBERS.fullmatch(value.strip()):
             self.report(number, raw, "not a list of task numbers")
+        elif key in entry.values:  # never overwritten silently: the first stays
+            self.report(number, raw, f"a second {found['key'].strip()}; the first is kept"
+                        if key in ("agent", "entry", "tasks") else
+                        f"a second {found['key'].strip()}; appended to the first")  # fmt: skip
+            if key not in ("agent", "entry", "tasks"):
+                entry.part, entry.body = key, [value]
+        elif key == "entry" and not value.strip().isdigit():
+            self.report(number, raw, "not an entry number")
         elif key in ("agent", "entry", "tasks"):
             entry.values[key] = Escaped.read(value).strip().text()
         else:
@@ -179,6 +190,8 @@ def parse_changelog(text: str) -> ParsedChangelog:
             reader.entry = _Entry(number, name, day)
         elif reader.entry is not None and title.strip().lower() in parts:
             reader.entry.close_part()
+            if parts[title.strip().lower()] in reader.entry.values:
+                reader.report(number, raw, "a second " + title.strip() + "; appended to the first")
             reader.entry.part, reader.entry.block = parts[title.strip().lower()], True
         else:
             reader.report(number, raw, "not a part of a changelog entry")
