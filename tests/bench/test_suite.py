@@ -10,9 +10,10 @@ from typing import Any
 
 import asyncpg
 import pytest
+from bench.common import asyncpg_dsn
 
 from bench import report, suite
-from tests.backends import _asyncpg_dsn, postgres_admin_url, postgres_required
+from tests.backends import postgres_admin_url, postgres_required
 from tests.conftest import BACKENDS
 
 
@@ -26,7 +27,7 @@ def _require_wrk() -> None:
 
 def _require_postgres() -> None:
     async def probe() -> None:
-        conn = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()), timeout=5)
+        conn = await asyncpg.connect(asyncpg_dsn(postgres_admin_url()), timeout=5)
         await conn.close()
 
     try:
