@@ -55,7 +55,7 @@ async def test_a_backup_taken_while_another_process_commits_is_complete_and_soun
     )  # fmt: skip
     assert writer.stdout is not None
     try:
-        await _lines(writer.stdout, 100)
+        await _lines(writer.stdout, 50)
         for round_ in range(2):
             before = await _committed(url)
             target = tmp_path / f"backup-{round_}.db"

@@ -11,7 +11,7 @@ from crewboard.services.demo import seed_demo
 from crewboard.services.uow import unit_of_work
 from tests.cli.conftest import Invoke
 from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.services.project_world import normalised
+from tests.services.project_world import export_lines, normalised
 
 SLUG = "shop"
 
@@ -68,7 +68,7 @@ async def test_a_bad_file_is_one_line_with_its_line_number_and_changes_nothing(
     cli_process: Invoke, database: Database, settings: Settings, tmp_path: Path
 ) -> None:
     await _seed(database, settings)
-    lines = (await cli_process("export", SLUG)).stdout.splitlines()
+    lines = await export_lines(database, SLUG)
     task = next(i for i, line in enumerate(lines) if '"type":"task"' in line)
     lines[task] = lines[task].replace('"priority":', '"colour":"red","priority":')
     file = _write(tmp_path / "bad.jsonl", lines)
