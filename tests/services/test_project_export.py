@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +17,8 @@ from crewboard.database import Database, migrate
 from crewboard.models import Delivery, Event, Message, Task, User
 from crewboard.services.errors import Conflict, Forbidden, NotFound
 from crewboard.services.project_export import ProjectExport
-from crewboard.services.project_records import ORDER
+from crewboard.services.project_plan import plan_import
+from crewboard.services.project_records import ORDER, parse_lines
 from crewboard.services.task_actions import Tasks
 from crewboard.services.task_claims import ClaimScope
 from crewboard.services.uow import unit_of_work
@@ -147,3 +150,27 @@ async def test_export_reads_one_snapshot_and_only_admins_run_it(
             await ProjectExport(session).run(person(lead, "lead@example.com"), SLUG)
         with pytest.raises(NotFound):
             await ProjectExport(session).run(SYSTEM, "nope")
+
+
+async def test_an_export_taken_while_another_process_writes_is_one_snapshot(
+    database: Database, settings: Settings, factory: Factory, repo_root: Path
+) -> None:
+    await factory.project(SLUG, await factory.user("lead@example.com"))
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.cli.backup_writer", settings.database_url, SLUG, "chain",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(repo_root),
+    )  # fmt: skip
+    assert writer.stdout is not None
+    try:
+        for round_ in range(5):
+            for _ in range(10 if round_ else 30):
+                assert await asyncio.wait_for(writer.stdout.readline(), 30), "writer stopped"
+            lines = await export_lines(database)
+            # Every dependency and task the snapshot names is in it: the plan checks them all.
+            plan = plan_import("export.jsonl", parse_lines("export.jsonl", lines)[1])
+            numbers = sorted(task.number for task in plan.tasks)
+            assert numbers == list(range(1, len(numbers) + 1))
+            assert len(plan.dependencies) == len(numbers) - 1
+    finally:
+        writer.terminate()
+        await writer.wait()
