@@ -32,9 +32,9 @@ from tests.task_world import SLUG, actor_for
 MAX_STEPS = 20000
 DEADLINE_SECONDS = 400.0
 BUSY_PAUSE = 0.05
-CLAIM_EVERY = 40  # steps: the pool lasts the whole run, so claimers of other processes race
+CLAIM_EVERY = 20  # steps: the pool lasts the whole run, so claimers of other processes race
 # A breath between steps: two cores carry eight processes, and the CLI lanes must get a turn.
-PAUSE = 0.005
+PAUSE = 0.02
 
 
 def _new_tally() -> dict[str, Any]:

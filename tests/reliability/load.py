@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 
 from tests.cli.helpers import cli_env
@@ -23,6 +24,10 @@ from tests.cli.helpers import cli_env
 logger = logging.getLogger(__name__)
 
 LONG = os.environ.get("CREWBOARD_RELIABILITY", "") == "long"
+# The same selection as tests/conftest.py, for the tests that make their own database.
+BACKENDS = (
+    os.environ.get("CREWBOARD_TEST_BACKENDS", "sqlite,postgresql").replace(" ", "").split(",")
+)
 ROOT = Path(__file__).resolve().parents[2]  # where ``python -m tests...`` finds the package
 STARTUP_SECONDS = 90.0  # generous: two cores shared with four other test runs
 STOP_SECONDS = 20.0
@@ -33,6 +38,12 @@ BAD_LINE = re.compile(r"Traceback|malformed|unhandled error|internal error|disk 
 def scale(short: int, long: int) -> int:
     """``short`` in the normal suite, ``long`` under ``CREWBOARD_RELIABILITY=long``."""
     return long if LONG else short
+
+
+def require_backend(name: str) -> None:
+    """Skip a test of one backend when the run leaves that backend out."""
+    if name not in BACKENDS:
+        pytest.skip(f"{name} is not in CREWBOARD_TEST_BACKENDS")
 
 
 def free_port() -> int:

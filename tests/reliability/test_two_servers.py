@@ -32,6 +32,7 @@ from tests.reliability.load import (
     bad_lines,
     busy_response,
     problem_code,
+    require_backend,
     scale,
     serve,
 )
@@ -54,6 +55,7 @@ HANDED_BACK = re.compile(r"handed back (\d+) task")
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A new, empty PostgreSQL database (not migrated: both servers migrate it at once)."""
+    require_backend("postgresql")
     try:
         manager = fresh_postgres()
         url = await manager.__aenter__()
