@@ -80,6 +80,37 @@ async def test_older_completed_tasks_are_counted_not_listed(world: World) -> Non
     assert dict(doc.hidden) == {"completed": 1}
 
 
+async def test_sections_merge_the_tracker_and_the_shared_tasks_held_in_order(
+    world: World,
+) -> None:
+    """Each section interleaves both halves (own tracker, shared tasks held) in the file's
+    order, and the cap and the hidden count span both."""
+    lead = world.lead
+    await world.task("own low", tracker="qa", priority=3)  # 1
+    await world.task("shared urgent", priority=0)  # 2
+    await world.task("own mid", tracker="qa", priority=1)  # 3
+    for title in ("own done", "shared done", "own done later"):
+        await world.task(title, tracker=None if "shared" in title else "qa")  # 4, 5, 6
+    async with unit_of_work(world.database, write=True) as session:
+        tasks = Tasks(session, world.settings)
+        await tasks.claim(lead, SLUG, 2, as_agent="qa")
+        await tasks.block(lead, SLUG, 2, reason="waits", needs_agent="backend")
+        await tasks.block(lead, SLUG, 1, reason="waits too", needs_agent="backend")
+        for number in (4, 5, 6):
+            await tasks.claim(lead, SLUG, number, as_agent="qa")
+    for number in (4, 5, 6):  # one transaction each, so the completion times differ
+        async with unit_of_work(world.database, write=True) as session:
+            await Tasks(session, world.settings).complete(
+                lead, SLUG, number, outcome="done", as_agent="qa"
+            )
+    doc = await _tracker(world, world.lead, "qa", completed=2)
+    by_status: dict[str, list[int]] = {}
+    for task in doc.tasks:
+        by_status.setdefault(task.status, []).append(task.number or 0)
+    assert by_status == {"pending": [3], "blocked": [2, 1], "completed": [6, 5]}
+    assert dict(doc.hidden) == {"completed": 1}
+
+
 async def test_who_may_read_and_what_is_refused(world: World, factory: Factory) -> None:
     viewer = await factory.user("viewer@example.com")
     await factory.member(SLUG, "viewer@example.com", Role.VIEWER)

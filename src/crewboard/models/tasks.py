@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crewboard.models.base import Base, BigId, utcnow
+
+_SHARED_HELD = text("tracker IS NULL AND owner IS NOT NULL")
 
 TASK_STATUSES = ("pending", "in_progress", "blocked", "completed", "cancelled")
 
@@ -30,6 +32,14 @@ class Task(Base):
         # A team's task list and its ready queue.
         Index("ix_tasks_team_queue", "project_id", "team_id", "status", "priority", "id"),
         Index("ix_tasks_owner", "project_id", "owner", "status"),
+        # The shared tasks an agent holds: half of its tracker. Partial, so it stays small and
+        # the planner picks it over the tracker index's long run of trackerless rows.
+        Index(
+            "ix_tasks_shared_owner",
+            *("project_id", "owner", "status", "priority", "number"),
+            sqlite_where=_SHARED_HELD,
+            postgresql_where=_SHARED_HELD,
+        ),
         Index("ix_tasks_lease", "status", "lease_expires_at"),
     )
 

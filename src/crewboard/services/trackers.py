@@ -7,7 +7,7 @@ MCP ``TrackerRead``, the CLI and markdown sync all come through here. Viewers an
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task
@@ -48,6 +48,12 @@ def tracker_task(task: Task, links: TaskLinks) -> TrackerTask:
     )  # fmt: skip
 
 
+def _newest_first(task: Task) -> tuple[int, float, int]:
+    """Completed tasks newest first; one without a completion time last."""
+    at = task.completed_at
+    return (at is None, -at.timestamp() if at else 0.0, -task.number)
+
+
 class TrackerService(TaskService):
     """Read an agent's tracker and the project's changelog, as documents or as markdown."""
 
@@ -64,30 +70,52 @@ class TrackerService(TaskService):
         if not 0 <= completed <= COMPLETED_MAX:
             raise Invalid(f"completed is 0 to {COMPLETED_MAX}", field="completed")
         await require_on_roster(self.session, access.project, agent, "agent")
-        mine = (Task.project_id == access.project.id) & (
-            (Task.tracker == agent) | (Task.tracker.is_(None) & (Task.owner == agent))
+        # Two branches, each on its own index: the tasks on the agent's tracker, and the shared
+        # tasks it holds. As one OR, SQLite read every trackerless task of the project.
+        branches = (
+            (Task.project_id == access.project.id) & (Task.tracker == agent),
+            (Task.project_id == access.project.id) & Task.tracker.is_(None) & (Task.owner == agent),
         )
         hidden: dict[str, int] = {}
         rows: list[Task] = []
         for status in (*_UNFINISHED, Status.COMPLETED):
-            where = mine & (Task.status == status.value)
-            query = select(Task).where(where)
-            if status == Status.COMPLETED:
-                query = query.order_by(Task.completed_at.desc(), Task.number.desc())
-            else:
-                query = query.order_by(Task.priority, Task.number)
             cap = completed if status == Status.COMPLETED else SECTION_MAX
-            found = list((await self.session.scalars(query.limit(cap))).all())
+            found, total = await self._section(branches, status, cap)
             rows += found
-            if len(found) == cap:
-                total = await self.session.scalar(
-                    select(func.count()).select_from(Task).where(where)
-                )
-                if total and total > cap:
-                    hidden[status.value] = int(total) - cap
+            if total > cap:
+                hidden[status.value] = total - cap
         links = await self.links(rows)
         tasks = tuple(tracker_task(t, links[t.id]) for t in rows)
         return TrackerDoc(access.project.slug, agent, tasks, hidden)
+
+    async def _section(
+        self, branches: tuple[ColumnElement[bool], ...], status: Status, cap: int
+    ) -> tuple[list[Task], int]:
+        """The first ``cap`` tasks of one section, in the file's order, and how many there are."""
+        done = status == Status.COMPLETED
+        found: list[Task] = []
+        total = 0
+        for branch in branches:
+            where = branch & (Task.status == status.value)
+            query = select(Task).where(where)
+            if done:
+                query = query.order_by(Task.completed_at.desc(), Task.number.desc())
+            else:
+                query = query.order_by(Task.priority, Task.number)
+            part = list((await self.session.scalars(query.limit(cap))).all())
+            found += part
+            if len(part) < cap:
+                total += len(part)
+            else:
+                counted = await self.session.scalar(
+                    select(func.count()).select_from(Task).where(where)
+                )
+                total += int(counted or 0)
+        if done:
+            found.sort(key=_newest_first)
+        else:
+            found.sort(key=lambda t: (t.priority, t.number))
+        return found[:cap], total
 
     async def markdown(
         self, actor: Actor, slug: str, agent: str | None = None, *,
