@@ -87,6 +87,14 @@ def project_not_first(lines: list[str]) -> tuple[int, str]:
     return 2, "the project record must come right after the header"
 
 
+def control_characters(lines: list[str]) -> tuple[int, str]:
+    return _change(lines, "task", title="\x1b[31mred"), "title contains control characters"
+
+
+def tracker_outside_the_repo(lines: list[str]) -> tuple[int, str]:
+    return _change(lines, "agent", tracker_path="../../.bashrc"), "tracker_path must be"
+
+
 def missing_user(lines: list[str]) -> tuple[int, str]:
     return _change(lines, "member", email="ghost@example.com"), "no user with e-mail ghost@"
 
@@ -94,7 +102,8 @@ def missing_user(lines: list[str]) -> tuple[int, str]:
 CASES: list[Edit] = [
     truncated, unknown_type, wrong_version, duplicate_task, dangling_dependency,
     dangling_reply, oversized_title, oversized_line, extra_field, wrong_json_type,
-    dependency_cycle, project_not_first, missing_user,
+    dependency_cycle, project_not_first, control_characters, tracker_outside_the_repo,
+    missing_user,
 ]  # fmt: skip
 
 

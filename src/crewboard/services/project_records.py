@@ -40,6 +40,7 @@ from crewboard.services.rules import (
     TEAM_NAME_PATTERN,
     TRACKER_PATH_MAX,
     check_email,
+    check_relative_path,
 )
 from crewboard.services.task_rules import (
     ACTIVE_FORM_MAX,
@@ -95,10 +96,24 @@ TrackerPath = Annotated[str, StringConstraints(min_length=1, max_length=TRACKER_
 Verified = Annotated[str, StringConstraints(min_length=0, max_length=VERIFIED_MAX)]
 
 
+def _control_character(value: object) -> bool:
+    if isinstance(value, str):
+        return any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value)
+    return isinstance(value, list) and any(_control_character(item) for item in value)
+
+
 class Record(BaseModel):
-    """Every line: no unknown fields, JSON types only (no coercion of "1" into 1)."""
+    """Every line: no unknown fields, JSON types only (no coercion of "1" into 1), and no
+    control characters in text (as the services refuse them; they would reach terminals)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="after")
+    def _plain_text(self) -> Record:
+        for name in type(self).model_fields:
+            if _control_character(getattr(self, name)):
+                raise ValueError(f"{name} contains control characters")
+        return self
 
 
 class Header(Record):
@@ -122,6 +137,15 @@ class AgentRecord(Record):
     domain: Domain
     tracker_path: TrackerPath
     created_at: AwareDatetime
+
+    @field_validator("tracker_path")
+    @classmethod
+    def _tracker_path(cls, value: str) -> str:
+        # Sync writes the tracker into teammates' repositories: a path inside one, only.
+        try:
+            return check_relative_path(value, "tracker_path", TRACKER_PATH_MAX)
+        except Invalid as exc:
+            raise ValueError(exc.message) from exc
 
 
 class MemberRecord(Record):
