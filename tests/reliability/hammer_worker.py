@@ -34,7 +34,7 @@ DEADLINE_SECONDS = 400.0
 BUSY_PAUSE = 0.05
 CLAIM_EVERY = 20  # steps: the pool lasts the whole run, so claimers of other processes race
 # A breath between steps: two cores carry eight processes, and the CLI lanes must get a turn.
-PAUSE = 0.02
+PAUSE = 0.03
 
 
 def _new_tally() -> dict[str, Any]:

@@ -105,7 +105,7 @@ async def _cli_lanes(world: World, url: str, base: str, tmp: Path) -> dict[str, 
                 acked["adds"][json.loads(r.stdout)["number"]] = title
 
     async def claims() -> None:
-        for _ in range(max(2, OPS // 2 + 1)):  # two commands each
+        for _ in range(max(1, OPS // 2)):  # two commands each
             r = await _run(tally, client("claimer"), "claim", "task", "claim", "--anywhere",
                            "--json", refusals=("nothing-ready", "already-claimed"))  # fmt: skip
             if r is None:
@@ -125,7 +125,7 @@ async def _cli_lanes(world: World, url: str, base: str, tmp: Path) -> dict[str, 
 
     async def admin() -> None:
         env = cli_env(url, CREWBOARD_SQLITE_BUSY_TIMEOUT_MS=BUSY_MS, CREWBOARD_CONFIG_DIR=str(tmp))
-        for i in range(max(2, OPS // 2)):
+        for i in range(max(1, OPS // 2)):  # two commands each
             name = f"extra-{i}"
             if not await _run(tally, env, "agent add", "agent", "add", SLUG, name):
                 continue
