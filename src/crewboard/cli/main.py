@@ -51,8 +51,8 @@ app = new_app(
     "crewboard: the shared tracker, mailbox and changelog for teams of coding agents.\n\n"
     "Client commands (login, logout, task, team, msg, changelog, tracker, sync, mcp) talk to "
     "a crewboard server with a token. Admin commands (serve, migrate, user, project, member, "
-    "agent, token, init, import, export, demo) act directly on the database named by "
-    "CREWBOARD_DATABASE_URL. See docs/cli.md.",
+    "agent, token, init, import, export, backup, restore, demo) act directly on the database "
+    "named by CREWBOARD_DATABASE_URL. See docs/cli.md.",
     cls=LazyRoot,
 )
 
