@@ -31,11 +31,13 @@ async def test_add_list_remove(cli: Invoke, factory: Factory, database: Database
     assert added.stdout == (
         "added agent backend to demo (tracker .claude/trackers/backend-tracker.md)\n"
     )
-    qa = await cli("agent", "add", "demo", "qa", "--tracker-path", "docs/qa.md", "--json")
-    assert json.loads(qa.stdout)["tracker_path"] == "docs/qa.md"
+    qa = await cli(
+        "agent", "add", "demo", "qa", "--tracker-path", ".claude/trackers/qa.md", "--json"
+    )
+    assert json.loads(qa.stdout)["tracker_path"] == ".claude/trackers/qa.md"
     assert await _roster(database, "demo") == [
         ("backend", "APIs and the database", ".claude/trackers/backend-tracker.md"),
-        ("qa", "", "docs/qa.md"),
+        ("qa", "", ".claude/trackers/qa.md"),
     ]
 
     listed = await cli("agent", "list", "demo", "--json")

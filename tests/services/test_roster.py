@@ -48,9 +48,9 @@ async def test_add_uses_the_protocols_tracker_path_by_default(
 async def test_add_keeps_a_custom_tracker_path(database: Database, crew: Crew) -> None:
     async with unit_of_work(database, write=True) as session:
         agent = await RosterService(session).add(
-            crew.alice, SLUG, name="frontend", tracker_path="docs/trackers/fe.md"
+            crew.alice, SLUG, name="frontend", tracker_path=".claude/trackers/fe.md"
         )
-    assert agent.tracker_path == "docs/trackers/fe.md"
+    assert agent.tracker_path == ".claude/trackers/fe.md"
 
 
 async def test_a_duplicate_agent_is_refused(database: Database, crew: Crew) -> None:
@@ -105,9 +105,9 @@ async def test_who_may_change_the_roster(database: Database, crew: Crew) -> None
 async def test_update_changes_domain_and_tracker_path(database: Database, crew: Crew) -> None:
     async with unit_of_work(database, write=True) as session:
         agent = await RosterService(session).update(
-            crew.bob, SLUG, "qa", domain="tests", tracker_path="qa/tracker.md"
+            crew.bob, SLUG, "qa", domain="tests", tracker_path=".claude/trackers/qa/tracker.md"
         )
-    assert (agent.domain, agent.tracker_path) == ("tests", "qa/tracker.md")
+    assert (agent.domain, agent.tracker_path) == ("tests", ".claude/trackers/qa/tracker.md")
     with pytest.raises(Invalid):
         async with unit_of_work(database, write=True) as session:
             await RosterService(session).update(crew.bob, SLUG, "qa", tracker_path="/abs.md")
@@ -116,11 +116,11 @@ async def test_update_changes_domain_and_tracker_path(database: Database, crew: 
             await RosterService(session).update(crew.bob, SLUG, "ghost", domain="x")
     async with unit_of_work(database, write=False) as session:
         stored = await RosterService(session).get(crew.dave, SLUG, "qa")
-    assert stored.tracker_path == "qa/tracker.md"
+    assert stored.tracker_path == ".claude/trackers/qa/tracker.md"
     [event] = await events(database, "agent.updated")
     assert (event.subject, event.data) == (
         "agent:qa",
-        {"domain": "tests", "tracker_path": "qa/tracker.md"},
+        {"domain": "tests", "tracker_path": ".claude/trackers/qa/tracker.md"},
     )
 
 

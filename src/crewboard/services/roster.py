@@ -15,8 +15,8 @@ from crewboard.services.rules import (
     DOMAIN_MAX,
     TRACKER_PATH_MAX,
     check_agent_name,
-    check_relative_path,
     check_text,
+    check_tracker_path,
     default_tracker_path,
 )
 from crewboard.services.team_store import leave_teams
@@ -78,7 +78,7 @@ class RosterService:
             project_id=project_id,
             name=name,
             domain=check_text(domain, "domain", DOMAIN_MAX, required=False),
-            tracker_path=check_relative_path(
+            tracker_path=check_tracker_path(
                 tracker_path or default_tracker_path(name), "tracker_path", TRACKER_PATH_MAX
             ),
         )
@@ -107,7 +107,7 @@ class RosterService:
             agent.domain = check_text(domain, "domain", DOMAIN_MAX, required=False)
             changes["domain"] = agent.domain
         if tracker_path is not None:
-            agent.tracker_path = check_relative_path(tracker_path, "tracker_path", TRACKER_PATH_MAX)
+            agent.tracker_path = check_tracker_path(tracker_path, "tracker_path", TRACKER_PATH_MAX)
             changes["tracker_path"] = agent.tracker_path
         if changes:
             events.record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -96,6 +97,19 @@ def check_relative_path(path: str, field: str, max_len: int) -> str:
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts or "\\" in path:
         raise Invalid(f"{field} must be a relative path inside the repository", field=field)
+    return path
+
+
+TRACKERS_DIR = ".claude/trackers/"
+
+
+def check_tracker_path(path: str, field: str, max_len: int) -> str:
+    """A tracker file: a ``.md`` file under ``.claude/trackers/``. Sync writes it into every
+    teammate's repository, so it must not name an agent prompt, a CLAUDE.md or a command."""
+    path = check_relative_path(path, field, max_len)
+    norm = posixpath.normpath(path)
+    if not norm.startswith(TRACKERS_DIR) or not norm.endswith(".md"):
+        raise Invalid(f"{field} must be a .md file under {TRACKERS_DIR}", field=field)
     return path
 
 

@@ -24,6 +24,7 @@ from crewboard.cli.errors import CliError
 from crewboard.cli.remote import Remote
 from crewboard.services.files import write_atomic
 from crewboard.services.markdown import parse_changelog, parse_tracker
+from crewboard.services.rules import TRACKERS_DIR
 from crewboard.sync.plan import (
     NewEntry,
     NewTask,
@@ -97,10 +98,11 @@ class Snapshot:
 
 
 def _safe_path(agent: str, tracker_path: str) -> str:
-    """A roster tracker path, refused unless it stays inside the repository."""
+    """A roster tracker path, refused unless it is a .md file under .claude/trackers/ (the
+    server checks it too; a server's word is not enough to write elsewhere in a repository)."""
     norm = posixpath.normpath(tracker_path)
-    if posixpath.isabs(norm) or norm.startswith("..") or not norm.endswith(".md"):
-        raise CliError(f"the tracker path of {agent} ({tracker_path}) is outside the repository")
+    if not norm.startswith(TRACKERS_DIR) or not norm.endswith(".md"):
+        raise CliError(f"the tracker path of {agent} ({tracker_path}) is outside {TRACKERS_DIR}")
     return norm
 
 

@@ -30,10 +30,10 @@ async def test_the_roster_round_trip(client: httpx.AsyncClient, factory: Factory
     assert agent["domain"] == "APIs and storage"
 
     custom = await client.post(
-        ROSTER, json={"name": "qa", "tracker_path": "docs/qa.md"}, headers=owner
+        ROSTER, json={"name": "qa", "tracker_path": ".claude/trackers/qa.md"}, headers=owner
     )
     assert custom.status_code == 201
-    assert custom.json()["tracker_path"] == "docs/qa.md"
+    assert custom.json()["tracker_path"] == ".claude/trackers/qa.md"
 
     listed = await client.get(ROSTER, headers=owner)
     assert listed.status_code == 200
@@ -45,10 +45,15 @@ async def test_the_roster_round_trip(client: httpx.AsyncClient, factory: Factory
     assert got.json() == agent
 
     changed = await client.patch(
-        f"{ROSTER}/qa", json={"domain": "tests", "tracker_path": "qa/tracker.md"}, headers=owner
+        f"{ROSTER}/qa",
+        json={"domain": "tests", "tracker_path": ".claude/trackers/qa/tracker.md"},
+        headers=owner,
     )
     assert changed.status_code == 200
-    assert (changed.json()["domain"], changed.json()["tracker_path"]) == ("tests", "qa/tracker.md")
+    assert (changed.json()["domain"], changed.json()["tracker_path"]) == (
+        "tests",
+        ".claude/trackers/qa/tracker.md",
+    )
 
     removed = await client.delete(f"{ROSTER}/qa", headers=owner)
     assert removed.status_code == 204
