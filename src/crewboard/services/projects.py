@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,7 +15,14 @@ from crewboard.services import events
 from crewboard.services.actor import Actor
 from crewboard.services.errors import Conflict, Forbidden, Invalid, NotFound
 from crewboard.services.pagination import Page, check_limit, decode_cursor, page_of
-from crewboard.services.rules import NAME_MAX, PATH_MAX, check_agent_name, check_slug, check_text
+from crewboard.services.rules import (
+    NAME_MAX,
+    PATH_MAX,
+    SLUG_PATTERN,
+    check_agent_name,
+    check_slug,
+    check_text,
+)
 
 
 class Role(StrEnum):
@@ -31,6 +39,7 @@ class Role(StrEnum):
         return _RANKS[self]
 
 
+_SLUG = re.compile(SLUG_PATTERN)
 _RANKS = {Role.VIEWER: 0, Role.AGENT: 1, Role.MEMBER: 2, Role.OWNER: 3}
 
 
@@ -88,6 +97,9 @@ class ProjectService:
         """
         if write:
             actor.require_write()
+        if not _SLUG.fullmatch(slug):
+            # Not a slug, so no project; and PostgreSQL text cannot even hold a NUL (a 500).
+            raise NotFound("project not found")
         known = self._resolved.get((actor, slug))
         if known is not None:
             known.require(need)

@@ -21,7 +21,8 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 Slug = Annotated[str, Path(max_length=64)]
 Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Name = Annotated[str | None, Query(max_length=64)]
+# No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
+Name = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
 BOARD_LIMIT = 200
 SHOWN = tuple(Status(status) for status, _ in COLUMNS)
 

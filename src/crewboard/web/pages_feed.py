@@ -18,7 +18,8 @@ from crewboard.web.svg import NODE_H, NODE_W, layout_graph, throughput_bars
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Name = Annotated[str | None, Query(max_length=64)]
+# No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
+Name = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # The cycle-time histogram's drawing height.
 HIST_H = 120
 

@@ -45,7 +45,8 @@ async def inbox(
     viewer: ViewerDep,
     slug: Slug,
     all: bool = False,
-    agent: Annotated[str | None, Query(max_length=64)] = None,
+    # No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
+    agent: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
 ) -> Response:
     """Your inbox (or, for members, an agent's), unread first-class; with the send form."""
     context = await project_context(viewer, slug, "inbox")
