@@ -101,6 +101,11 @@ async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) ->
             return tool_error("busy", "the database is busy; retry shortly")
         logger.exception("tool %s failed", name)
         return tool_error("internal", "internal error; see the server log")
+    except Exception:
+        # A bug: the caller gets one line, not the SDK's JSON-RPC error carrying the
+        # exception's text (a database error quotes the SQL); the log keeps the traceback.
+        logger.exception("tool %s failed", name)
+        return tool_error("internal", "internal error; see the server log")
     return _text(value)
 
 

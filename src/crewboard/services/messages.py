@@ -249,7 +249,8 @@ class MessageService:
         if to.startswith(HUMAN_PREFIX):
             email = to[1:].strip().lower()
             member = None
-            if 0 < len(email) <= EMAIL_MAX:
+            # No address holds a control character; PostgreSQL cannot even take a NUL.
+            if 0 < len(email) <= EMAIL_MAX and not any(ord(ch) < 32 for ch in email):
                 member = await self.session.scalar(
                     select(Member.user_id)
                     .join(User, User.id == Member.user_id)

@@ -87,6 +87,14 @@ class TaskFilter:
     team: str | None = None
 
 
+def _filter_name(value: str, field: str) -> str:
+    """A name to filter on. No name holds a control character, and PostgreSQL cannot even
+    take a NUL as a parameter: refused here rather than failing the query."""
+    if any(ord(ch) < 32 for ch in value):
+        raise Invalid(f"{field} contains control characters", field=field)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class TaskLinks:
     """A task's neighbours, by number: what it waits on (open ones flagged) and what waits on it."""
@@ -212,9 +220,9 @@ class TaskService:
         access = await self.projects.access(actor, slug)
         query = select(Task).where(Task.project_id == access.project.id)
         if filters.tracker is not None:
-            query = query.where(Task.tracker == filters.tracker)
+            query = query.where(Task.tracker == _filter_name(filters.tracker, "tracker"))
         if filters.owner is not None:
-            query = query.where(Task.owner == filters.owner)
+            query = query.where(Task.owner == _filter_name(filters.owner, "owner"))
         if filters.team is not None:
             query = query.where(Task.team_id == await self.require_team(access, filters.team))
         if filters.statuses:
