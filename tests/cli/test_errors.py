@@ -6,6 +6,7 @@ each kind of failure; ``test_main`` runs a wider matrix of usage errors in-proce
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -99,6 +100,24 @@ async def test_sqlite_path_unusable(tmp_path: Path) -> None:
     assert_one_line_error(result, 1, "cannot open the database")
     result = await run_subprocess(cli_env(f"sqlite+aiosqlite:///{tmp_path}"), "user", "list")
     assert_one_line_error(result, 1, "cannot use the database", "unable to open database file")
+
+
+async def test_sqlite_busy_is_a_clear_line(seeded_sqlite: Database) -> None:
+    """Another process holding the write lock past the busy timeout: exit 1, one line that
+    says busy and to try again, and nothing changed."""
+    path = seeded_sqlite.url.database
+    assert path is not None
+    before = await row_counts(seeded_sqlite)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held for the whole command
+        env = cli_env(str(seeded_sqlite.url), CREWBOARD_SQLITE_BUSY_TIMEOUT_MS="200")
+        result = await run_subprocess(env, "agent", "add", "demo", "qa")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_one_line_error(result, 1, "is busy: another process held its write lock", "try again")
+    assert await row_counts(seeded_sqlite) == before
 
 
 async def test_not_migrated(tmp_path: Path) -> None:

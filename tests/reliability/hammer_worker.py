@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.exc import OperationalError
 
 from crewboard.config import Settings
-from crewboard.database import Database
+from crewboard.database import Database, is_busy
 from crewboard.services.errors import Conflict, NotFound
 from crewboard.services.task_actions import Tasks
 from crewboard.services.task_claims import ClaimScope
@@ -43,10 +43,6 @@ def _new_tally() -> dict[str, Any]:
 
 def _count(tally: dict[str, Any], part: str, key: str) -> None:
     tally[part][key] = tally[part].get(key, 0) + 1
-
-
-def _locked(exc: OperationalError) -> bool:
-    return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)
 
 
 async def direct(
@@ -88,7 +84,7 @@ async def direct(
             except NotFound as exc:
                 _count(tally, "refused", exc.detail_code)
             except OperationalError as exc:
-                if not _locked(exc):
+                if not is_busy(exc):
                     raise
                 tally["busy"] += 1
                 await asyncio.sleep(BUSY_PAUSE)

@@ -54,7 +54,7 @@ OPS = scale(3, 15)  # commands per CLI lane (each one a process)
 POOL = scale(40, 300)  # ready tasks for the claimers
 RETRIES = 20  # a busy operation is retried this often at most
 DEADLINE = 400.0
-CLEAR_BUSY = ("[busy]", "database is locked")
+CLEAR_BUSY = ("[busy]", " is busy: another process held its write lock")
 
 
 def _classify(tally: Tally, result: Result, what: str, refusals: tuple[str, ...] = ()) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crewboard.cli.errors import EXIT_FAILURE, CliError, one_line
 from crewboard.cli.settings import load_settings
 from crewboard.config import Settings
-from crewboard.database import Database, current_revision, head_revision
+from crewboard.database import Database, current_revision, head_revision, is_busy
 from crewboard.services.actor import Actor
 from crewboard.services.pagination import MAX_LIMIT, Page
 from crewboard.services.uow import unit_of_work
@@ -52,6 +52,11 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     try:
         yield database
     except (OperationalError, InterfaceError) as exc:
+        if is_busy(exc):
+            raise CliError(
+                f"the database {shown} is busy: another process held its write lock longer "
+                "than CREWBOARD_SQLITE_BUSY_TIMEOUT_MS; nothing was changed, try again"
+            ) from exc
         detail = one_line(str(getattr(exc, "orig", None) or exc), 300)
         raise CliError(f"cannot use the database {shown}: {detail}") from exc
     except SQLAlchemyError as exc:

@@ -183,3 +183,13 @@ def _is_locked(exc: BaseException) -> bool:
     """Whether an error is SQLite's "database is locked" (SQLITE_BUSY)."""
     original = getattr(exc, "orig", exc)
     return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "busy": SQLite's lock wait ran out (SQLITE_BUSY).
+
+    Every face reports it the same way (HTTP 503 ``busy``, MCP ``error [busy]``, a CLI line),
+    as something to retry, not as a failure of the request itself.
+    """
+    message = str(getattr(exc, "orig", None) or exc)
+    return "database is locked" in message or "database is busy" in message

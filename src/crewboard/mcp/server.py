@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from crewboard import __version__
 from crewboard.config import Settings
-from crewboard.database import Database
+from crewboard.database import Database, is_busy
 from crewboard.mcp import tools_messages, tools_tasks, tools_team
 from crewboard.mcp.errors import from_domain, from_validation, tool_error
 from crewboard.mcp.registry import Call, ToolSpec, dumps
@@ -95,9 +95,8 @@ async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) ->
         logger.info("tool %s refused: %s", name, exc.detail_code)
         return from_domain(exc)
     except OperationalError as exc:
-        message = str(exc.orig)
-        if "database is locked" in message or "database is busy" in message:
-            logger.warning("database busy during %s: %s", name, message)
+        if is_busy(exc):
+            logger.warning("database busy during %s: %s", name, exc.orig)
             return tool_error("busy", "the database is busy; retry shortly")
         logger.exception("tool %s failed", name)
         return tool_error("internal", "internal error; see the server log")

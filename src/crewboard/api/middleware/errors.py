@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crewboard.api.middleware.request_context import BodyTooLarge
+from crewboard.database import is_busy
 from crewboard.log import request_id_var
 from crewboard.services.errors import (
     Conflict,
@@ -134,9 +135,8 @@ async def _body_too_large(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
-    message = str(getattr(exc, "orig", exc))
-    if "database is locked" in message or "database is busy" in message:
-        logger.warning("database busy: %s", message)
+    if is_busy(exc):
+        logger.warning("database busy: %s", getattr(exc, "orig", exc))
         return problem(
             request, 503, "busy", "the database is busy; retry shortly",
             headers={"Retry-After": "1"},
