@@ -95,6 +95,11 @@ def tracker_outside_the_repo(lines: list[str]) -> tuple[int, str]:
     return _change(lines, "agent", tracker_path="../../.bashrc"), "tracker_path must be"
 
 
+def tracker_onto_an_agent_prompt(lines: list[str]) -> tuple[int, str]:
+    # Inside the repository, but not a tracker: sync would write task text into CLAUDE.md.
+    return _change(lines, "agent", tracker_path="CLAUDE.md"), "tracker_path must be a .md file"
+
+
 def missing_user(lines: list[str]) -> tuple[int, str]:
     return _change(lines, "member", email="ghost@example.com"), "no user with e-mail ghost@"
 
@@ -103,7 +108,7 @@ CASES: list[Edit] = [
     truncated, unknown_type, wrong_version, duplicate_task, dangling_dependency,
     dangling_reply, oversized_title, oversized_line, extra_field, wrong_json_type,
     dependency_cycle, project_not_first, control_characters, tracker_outside_the_repo,
-    missing_user,
+    tracker_onto_an_agent_prompt, missing_user,
 ]  # fmt: skip
 
 

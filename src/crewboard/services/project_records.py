@@ -40,7 +40,7 @@ from crewboard.services.rules import (
     TEAM_NAME_PATTERN,
     TRACKER_PATH_MAX,
     check_email,
-    check_relative_path,
+    check_tracker_path,
 )
 from crewboard.services.task_rules import (
     ACTIVE_FORM_MAX,
@@ -141,9 +141,10 @@ class AgentRecord(Record):
     @field_validator("tracker_path")
     @classmethod
     def _tracker_path(cls, value: str) -> str:
-        # Sync writes the tracker into teammates' repositories: a path inside one, only.
+        # Sync writes the tracker into teammates' repositories: under .claude/trackers/ only,
+        # the rule the roster applies.
         try:
-            return check_relative_path(value, "tracker_path", TRACKER_PATH_MAX)
+            return check_tracker_path(value, "tracker_path", TRACKER_PATH_MAX)
         except Invalid as exc:
             raise ValueError(exc.message) from exc
 
