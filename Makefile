@@ -47,7 +47,7 @@ reliability: setup
 	CREWBOARD_RELIABILITY=long $(BIN)/pytest -q -m reliability
 
 fuzz: setup
-	CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-300} $(BIN)/pytest -q -m fuzz
+	CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-100} $(BIN)/pytest -q -m fuzz
 
 # The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
 bench: setup wrk
