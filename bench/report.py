@@ -85,6 +85,9 @@ def table(database: str, runs: dict[str, Any]) -> list[str]:
             cells.setdefault(label, []).append(
                 f"{_ratio(claim['ops_s'], claim_ceiling)} ({claim['doubles']})"
             )
+        cells.setdefault("yardstick: `GET /healthz` req/s, wrk -c64 (no database)", []).append(
+            f"{run['healthz_rps']:,.0f}"
+        )
         sse = run["latency"]["sse"]
         cells.setdefault("write → SSE client p50 / p99 ms", []).append(
             f"{sse['p50_ms']:.1f} / {sse['p99_ms']:.1f}"

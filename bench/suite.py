@@ -28,6 +28,7 @@ from typing import Any
 
 from bench import report
 from bench.ceilings import run_postgres_ceilings, sqlite_ceilings
+from bench.claims_wrk import wrk
 from bench.common import (
     POSTGRES_ADMIN_URL,
     asyncpg_dsn,
@@ -130,8 +131,12 @@ def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dic
             )
             tokens = list(seeded.agent_tokens.values())
             runs = asyncio.run(claims(url, served.base, tokens, args.clients, args.seconds, folder))
+            # The HTTP stack alone under the same load generator: the yardstick that makes
+            # figures from machines of different speed comparable.
+            healthz = wrk(f"{served.base}/healthz", args.seconds).requests_per_s
             at_end = memory_mib(served.pid)
     return {"seed_s": seed_s, "ceilings": ceiling, "latency": latency, "claims": runs,
+            "healthz_rps": healthz,
             "peak_rss_mib": at_end["VmHWM"], "peak_rss_at_ready_mib": at_ready["VmHWM"],
             "rss_at_end_mib": at_end["VmRSS"]}  # fmt: skip
 

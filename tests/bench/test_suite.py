@@ -40,6 +40,7 @@ def _require_postgres() -> None:
 
 def _check(run: dict[str, Any]) -> None:
     assert run["seed_s"] >= 0
+    assert run["healthz_rps"] > 0
     assert run["peak_rss_mib"] > 10  # a Python server holds far more than 10 MiB
     assert run["peak_rss_mib"] >= max(run["rss_at_end_mib"], run["peak_rss_at_ready_mib"])
     assert set(run["ceilings"]) >= {"ready", "create", "update", "claim", "send", "inbox",
@@ -71,3 +72,4 @@ def test_quick_suite_measures_every_workload(backend: str) -> None:
     block = report.render(results)
     assert "claims/s, wrk -c256" in block
     assert "server RSS MiB" in block
+    assert "yardstick: `GET /healthz`" in block
