@@ -60,8 +60,12 @@ SQLITE = {
     "deliveries.message_id = messages.id WHERE deliveries.project_id = ? AND "
     "deliveries.recipient = ? AND deliveries.message_id > ? AND deliveries.read_at IS NULL "
     "ORDER BY deliveries.message_id LIMIT ?",
+    # A section is two queries, as the service runs it: the agent's tracker, then the shared
+    # tasks it holds (each on its own index).
     "tracker": "SELECT " + TASK_COLUMNS + " FROM tasks WHERE tasks.project_id = ? AND "
-    "(tasks.tracker = ? OR tasks.tracker IS NULL AND tasks.owner = ?) AND tasks.status = ? "
+    "tasks.tracker = ? AND tasks.status = ? ORDER BY SECTION_ORDER LIMIT ? OFFSET ?",
+    "tracker_shared": "SELECT " + TASK_COLUMNS + " FROM tasks WHERE tasks.project_id = ? AND "
+    "tasks.tracker IS NULL AND tasks.owner = ? AND tasks.status = ? "
     "ORDER BY SECTION_ORDER LIMIT ? OFFSET ?",
 }
 
@@ -172,8 +176,9 @@ def sqlite_ceilings(
     def tracker(_: int) -> bool:
         def body() -> bool:
             for status, order in TRACKER_ORDER.items():
-                sql = SQLITE["tracker"].replace("SECTION_ORDER", order)
-                conn.execute(sql, (1, reader, reader, status, 5000, 0)).fetchall()
+                for half in ("tracker", "tracker_shared"):
+                    sql = SQLITE[half].replace("SECTION_ORDER", order)
+                    conn.execute(sql, (1, reader, status, 5000, 0)).fetchall()
             return True
 
         return tx("BEGIN", body)
@@ -250,8 +255,9 @@ async def postgres_ceilings(
     async def tracker(_: int) -> bool:
         async with conn.transaction():
             for status, order in TRACKER_ORDER.items():
-                sql = POSTGRES["tracker"].replace("SECTION_ORDER", order)
-                await conn.fetch(sql, 1, reader, reader, status, 5000, 0)
+                for half in ("tracker", "tracker_shared"):
+                    sql = POSTGRES[half].replace("SECTION_ORDER", order)
+                    await conn.fetch(sql, 1, reader, status, 5000, 0)
             return True
 
     async def claimers(connections: int) -> float:
