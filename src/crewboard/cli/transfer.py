@@ -8,9 +8,7 @@ commands on the database, as the system. See docs/backup.md.
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +21,7 @@ from crewboard.cli.errors import EXIT_USAGE, CliError
 from crewboard.cli.output import emit_line, note
 from crewboard.cli.params import SlugArg, slug_value
 from crewboard.cli.runner import Unit, run_unit
+from crewboard.services.files import write_atomic
 from crewboard.services.project_export import ProjectExport
 from crewboard.services.project_import import ImportReport, ProjectImport
 from crewboard.services.project_plan import plan_import
@@ -82,23 +81,11 @@ def export_project(
     if output is None:
         typer.echo(body, nl=False)
         return
-    _write_atomically(output, body)
-    note(f"exported project {project} to {output}: {len(lines) - 1} records")
-
-
-def _write_atomically(path: Path, body: str) -> None:
-    path = path.expanduser()
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_atomic(output.expanduser(), body)
     except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    note(f"exported project {project} to {output}: {len(lines) - 1} records")
 
 
 def _read_lines(file: str) -> tuple[str, list[str]]:
