@@ -30,15 +30,23 @@ typecheck: setup
 pytest: setup chromium wrk
 	$(BIN)/pytest -q
 
-# The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
-# cannot work here). Installed when missing; a failed install stops `make test` with the reason.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
+# Tools the tests need from Debian, installed when their command is missing; a failed install
+# stops `make test` with the reason. The dashboard's browser tests drive Debian's Chromium (a
+# test tool's own browser download cannot work here); the benchmark smoke test runs wrk.
+define apt_tool
+	@command -v $(1) >/dev/null 2>&1 || { \
+		echo "installing Debian's $(1) for $(2)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
-		{ echo "could not install chromium (apt-get install chromium); the browser tests need it" >&2; exit 1; }; }
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null || \
+		{ echo "could not install $(1) (apt-get install $(1)); $(2) need it" >&2; exit 1; }; }
+endef
+
+chromium:
+	$(call apt_tool,chromium,the browser tests)
+
+wrk:
+	$(call apt_tool,wrk,the benchmarks)
 
 test: lint typecheck pytest
 
@@ -52,14 +60,6 @@ fuzz: setup
 # The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
 bench: setup wrk
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
-
-wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-		echo "installing Debian's wrk for the benchmarks"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
-		{ echo "could not install wrk (apt-get install wrk); the benchmarks need it" >&2; exit 1; }; }
 
 fmt: setup
 	$(BIN)/ruff check --fix src tests bench
