@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -47,6 +48,23 @@ async def fresh_postgres() -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@asynccontextmanager
+async def postgres_or_skip() -> AsyncIterator[str]:
+    """``fresh_postgres``; an unreachable server skips the test, or fails it where PostgreSQL
+    is required (CI)."""
+    manager = fresh_postgres()
+    try:
+        url = await manager.__aenter__()
+    except (OSError, ConnectionError) as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required (CREWBOARD_TEST_REQUIRE_POSTGRES) but: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    try:
+        yield url
+    finally:
+        await manager.__aexit__(None, None, None)
 
 
 def sqlite_url(directory: Path) -> str:

@@ -15,7 +15,7 @@ from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from crewboard.models import Base
-from tests.backends import fresh_postgres, postgres_required, sqlite_url
+from tests.backends import postgres_or_skip, sqlite_url
 from tests.factory import Factory
 
 BACKENDS = [
@@ -33,17 +33,8 @@ async def database_url(
     if request.param == "sqlite":
         yield sqlite_url(tmp_path_factory.mktemp("sqlite"))
         return
-    try:
-        manager = fresh_postgres()
-        url = await manager.__aenter__()
-    except (OSError, ConnectionError) as exc:
-        if postgres_required():
-            pytest.fail(f"PostgreSQL is required (CREWBOARD_TEST_REQUIRE_POSTGRES) but: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    try:
+    async with postgres_or_skip() as url:
         yield url
-    finally:
-        await manager.__aexit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task
 from crewboard.services.teams import TeamService
 from crewboard.services.uow import unit_of_work
-from tests.backends import fresh_postgres, postgres_required
+from tests.backends import postgres_or_skip
 from tests.factory import Factory
 from tests.reliability.load import (
     ServeProcess,
@@ -56,17 +56,8 @@ HANDED_BACK = re.compile(r"handed back (\d+) task")
 async def postgres_url() -> AsyncIterator[str]:
     """A new, empty PostgreSQL database (not migrated: both servers migrate it at once)."""
     require_backend("postgresql")
-    try:
-        manager = fresh_postgres()
-        url = await manager.__aenter__()
-    except (OSError, ConnectionError) as exc:
-        if postgres_required():
-            pytest.fail(f"PostgreSQL is required (CREWBOARD_TEST_REQUIRE_POSTGRES) but: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    try:
+    async with postgres_or_skip() as url:
         yield url
-    finally:
-        await manager.__aexit__(None, None, None)
 
 
 async def _storm(servers: list[ServeProcess], world: World, claims: dict[int, list[str]],
