@@ -130,10 +130,11 @@ def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dic
                 latencies(served.base, seeded.lead_token, seeded.agent_tokens, args.samples)
             )
             tokens = list(seeded.agent_tokens.values())
-            runs = asyncio.run(claims(url, served.base, tokens, args.clients, args.seconds, folder))
             # The HTTP stack alone under the same load generator: the yardstick that makes
-            # figures from machines of different speed comparable.
-            healthz = wrk(f"{served.base}/healthz", args.seconds).requests_per_s
+            # figures from machines of different speed comparable. Before the claim runs: wrk
+            # leaves their in-flight requests behind, which a short run would wait on.
+            healthz = wrk(f"{served.base}/healthz", max(2.0, args.seconds)).requests_per_s
+            runs = asyncio.run(claims(url, served.base, tokens, args.clients, args.seconds, folder))
             at_end = memory_mib(served.pid)
     return {"seed_s": seed_s, "ceilings": ceiling, "latency": latency, "claims": runs,
             "healthz_rps": healthz,
