@@ -201,3 +201,20 @@ def assert_refused(response: httpx.Response, case: Bad) -> None:
             expected = [{"loc": [case.field], "msg": body["detail"], "type": case.code}]
             assert body["errors"] == expected
     assert_no_echo(response, case.secret)
+
+
+def json_bodies() -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, body model schema) of every operation with a JSON body, from the
+    app's OpenAPI document; paths are shown without the ``/api/v1`` prefix."""
+    document = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db")).openapi()
+    schemas = document["components"]["schemas"]
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema")
+            if schema is None:
+                continue
+            ref = schema.get("$ref") or schema["anyOf"][0]["$ref"]
+            found.append((method.upper(), path.removeprefix(API), schemas[ref.rsplit("/", 1)[1]]))
+    return found

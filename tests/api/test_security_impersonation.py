@@ -15,12 +15,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import ChangelogEntry, Event, Message, Task
 from crewboard.services.uow import unit_of_work
-from tests.api.harness import API, assert_problem, bearer, error_locs, quiet_settings, snapshot
+from tests.api.harness import (
+    API,
+    assert_problem,
+    bearer,
+    error_locs,
+    json_bodies,
+    quiet_settings,
+    snapshot,
+)
 from tests.api.matrix import Row, World, build_world
 from tests.api.test_security_csrf import WRITE_ROWS
 
@@ -58,20 +65,10 @@ ME = "backend"
 
 def body_fields() -> dict[str, set[str]]:
     """The properties of each operation's JSON body, from the OpenAPI document."""
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db"))
-    document = app.openapi()
-    schemas = document["components"]["schemas"]
     found: dict[str, set[str]] = {}
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            content = operation.get("requestBody", {}).get("content", {})
-            schema = content.get("application/json", {}).get("schema")
-            if schema is None:
-                continue
-            ref = schema.get("$ref") or schema["anyOf"][0]["$ref"]
-            model = schemas[ref.rsplit("/", 1)[1]]
-            assert model.get("additionalProperties") is False, (method, path)
-            found[f"{method.upper()} {path.removeprefix(API)}"] = set(model["properties"])
+    for method, path, model in json_bodies():
+        assert model.get("additionalProperties") is False, (method, path)
+        found[f"{method} {path}"] = set(model["properties"])
     return found
 
 

@@ -18,6 +18,7 @@ from tests.api.harness import (
     assert_problem,
     bearer,
     error_locs,
+    json_bodies,
     quiet_settings,
     snapshot,
 )
@@ -116,22 +117,14 @@ async def test_mcp_refuses_an_oversized_body(world: World) -> None:
 
 def list_fields() -> list[tuple[str, str, int, dict[str, Any]]]:
     """(operation, field, maxItems, item schema) of every bounded list in a request body."""
-    document = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db")).openapi()
-    schemas = document["components"]["schemas"]
     found = []
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            content = operation.get("requestBody", {}).get("content", {})
-            schema = content.get("application/json", {}).get("schema")
-            if schema is None:
-                continue
-            ref = schema.get("$ref") or schema["anyOf"][0]["$ref"]
-            for name, prop in schemas[ref.rsplit("/", 1)[1]]["properties"].items():
-                for option in prop.get("anyOf", [prop]):
-                    if option.get("type") == "array":
-                        assert "maxItems" in option, (method, path, name)  # every list bounded
-                        key = f"{method.upper()} {path.removeprefix(API)}"
-                        found.append((key, name, option["maxItems"], option.get("items", {})))
+    for method, path, model in json_bodies():
+        for name, prop in model["properties"].items():
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "array":
+                    assert "maxItems" in option, (method, path, name)  # every list bounded
+                    found.append((f"{method} {path}", name, option["maxItems"],
+                                  option.get("items", {})))  # fmt: skip
     return found
 
 
