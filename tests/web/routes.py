@@ -51,17 +51,26 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-def web_routes_of(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path) of the dashboard's routes as the app serves them (they are left out of
-    the OpenAPI document, and included routers hide them from ``app.routes``)."""
-    found: set[tuple[str, str]] = set()
+def served_routes(app: FastAPI) -> list[Any]:
+    """Every route the app serves, included routers opened (they hide their routes from
+    ``app.routes``); the dashboard's are left out of the OpenAPI document."""
+    found: list[Any] = []
     pending: list[Any] = list(app.routes)
     while pending:
         route = pending.pop()
         inner = getattr(route, "original_router", None)
         if inner is not None:
             pending.extend(inner.routes)
-        elif isinstance(route, WebRoute):
+        else:
+            found.append(route)
+    return found
+
+
+def web_routes_of(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of the dashboard's routes as the app serves them."""
+    found: set[tuple[str, str]] = set()
+    for route in served_routes(app):
+        if isinstance(route, WebRoute):
             found |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
         elif isinstance(route, Mount) and route.path == "/static":
             found.add(("*", route.path))

@@ -29,7 +29,7 @@ from tests.api.test_security_probes import PROBES
 from tests.cli.helpers import row_counts
 from tests.factory import Factory
 from tests.web.helpers import login
-from tests.web.routes import FIELDS, WEB_ROUTES
+from tests.web.routes import FIELDS, WEB_ROUTES, served_routes
 from tests.web.test_pages import seed_shop
 
 BANK_MARK = "bank-vault-plan"
@@ -48,19 +48,15 @@ def web_parameters() -> list[tuple[str, str, str, str]]:
     """(method, route, where, name) of every dashboard parameter."""
     app = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db"))
     found: list[tuple[str, str, str, str]] = []
-    pending: list[Any] = list(app.routes)
-    while pending:
-        route = pending.pop()
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            pending.extend(inner.routes)
-        elif isinstance(route, WebRoute):
-            for method in sorted((route.methods or set()) - {"HEAD"}):
-                if (method, route.path) in SKIP:
-                    continue
-                for where, kind in (("path", "path_params"), ("query", "query_params"),
-                                    ("form", "body_params")):  # fmt: skip
-                    found += [(method, route.path, where, n) for n in _flat(route.dependant, kind)]
+    for route in served_routes(app):
+        if not isinstance(route, WebRoute):
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            if (method, route.path) in SKIP:
+                continue
+            for where, kind in (("path", "path_params"), ("query", "query_params"),
+                                ("form", "body_params")):  # fmt: skip
+                found += [(method, route.path, where, n) for n in _flat(route.dependant, kind)]
     return sorted(set(found))
 
 
