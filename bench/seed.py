@@ -12,12 +12,9 @@ from crewboard.database import Database, migrate
 from crewboard.models import utcnow
 from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task, TaskDependency
-from crewboard.services.actor import Actor
-from crewboard.services.auth import AuthService
-from crewboard.services.projects import ProjectService
-from crewboard.services.roster import RosterService
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
+from crewboard.services.accounts import AuthService, UserService
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.projects import ProjectService, RosterService
 
 SLUG = "bench"
 SYSTEM = Actor.system()

@@ -20,7 +20,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models.events import Event
 from crewboard.models.tasks import Task
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 
 logger = logging.getLogger("bench.workloads")
 PROJECT = f"/api/v1/projects/{SLUG}"

@@ -11,10 +11,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from crewboard.models import Base
+from crewboard.server.app import create_app
 from tests.backends import postgres_or_skip, sqlite_url
 from tests.factory import Factory
 

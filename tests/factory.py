@@ -7,12 +7,9 @@ from datetime import timedelta
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.auth import AuthService
-from crewboard.services.projects import ProjectService, Role
-from crewboard.services.roster import RosterService
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
+from crewboard.services.accounts import AuthService, UserService
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.projects import ProjectService, Role, RosterService
 
 SYSTEM = Actor.system()
 

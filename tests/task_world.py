@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models.tasks import Task
-from crewboard.services.actor import Actor
-from crewboard.services.auth import AuthService
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.tasks import Tasks
 from tests.factory import Factory
 
 SLUG = "shop"

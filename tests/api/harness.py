@@ -16,12 +16,12 @@ import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select, text
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Base
-from crewboard.services.auth import AuthService
-from crewboard.services.uow import unit_of_work
+from crewboard.server.app import create_app
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import unit_of_work
 from tests.factory import SYSTEM
 
 API = "/api/v1"

@@ -18,13 +18,13 @@ from datetime import timedelta
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import SetupSecret, utcnow
-from crewboard.services.credentials import hash_token
+from crewboard.server.app import create_app
+from crewboard.services.accounts.credentials import hash_token
+from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
-from crewboard.services.uow import unit_of_work
 from tests.api.harness import API, assert_problem, bearer, issue_token
 from tests.api.matrix import (
     ACTORS,

@@ -16,9 +16,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.services.core import MAX_CURSOR_ID, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.pagination import MAX_CURSOR_ID
-from crewboard.services.uow import unit_of_work
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case, with_body
 from tests.factory import SYSTEM
 

@@ -15,9 +15,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.changelog import ChangelogDraft, ChangelogService
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import ChangelogDraft, ChangelogService, Tasks
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.factory import SYSTEM
 

@@ -16,9 +16,9 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.task_actions import Tasks
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.factory import SYSTEM
 

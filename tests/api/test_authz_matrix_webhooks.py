@@ -16,7 +16,7 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from crewboard.services.webhooks import WebhookService
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.factory import SYSTEM

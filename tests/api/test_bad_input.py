@@ -17,8 +17,8 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import AuthSession, utcnow
+from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
-from crewboard.services.uow import unit_of_work
 from tests.api.harness import (
     API,
     Bad,

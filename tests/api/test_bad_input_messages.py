@@ -11,8 +11,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.services.core import unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.uow import unit_of_work
 from tests.api.harness import (
     API,
     Bad,

@@ -11,9 +11,9 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.task_actions import Tasks
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.api.harness import (
     API,
     Bad,

@@ -27,10 +27,10 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Base
+from crewboard.server.app import create_app
 from crewboard.services.projects import Role
 from tests.api.harness import API, api_client, bearer, issue_token
 from tests.factory import Factory

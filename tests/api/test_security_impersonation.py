@@ -18,7 +18,7 @@ from sqlalchemy import select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import ChangelogEntry, Event, Message, Task
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from tests.api.harness import (
     API,
     assert_problem,

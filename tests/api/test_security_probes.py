@@ -22,11 +22,10 @@ from sqlalchemy import inspect, select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import User
-from crewboard.services.actor import Actor
+from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.task_actions import Tasks
+from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.api.harness import API, bearer, quiet_settings
 from tests.api.matrix import Row, World, build_world, fill
 from tests.api.test_authz_matrix import app_routes
@@ -84,7 +83,7 @@ def _is_string(schema: dict[str, Any]) -> bool:
 
 def parameters() -> list[Param]:
     """Every path and query parameter, and every string field of a JSON body."""
-    from crewboard.api.app import create_app
+    from crewboard.server.app import create_app
 
     document = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db")).openapi()
     schemas = document["components"]["schemas"]

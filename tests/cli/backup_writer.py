@@ -12,9 +12,8 @@ import sys
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.tasks import Tasks
 
 
 async def write_forever(url: str, slug: str, chain: bool) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from crewboard.cli.main import run
 from crewboard.database import Database
 from crewboard.models import Base
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 
 TIMEOUT = 60.0
 

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from crewboard.api.app import create_app
-from crewboard.api.server import Server
 from crewboard.config import Settings
+from crewboard.server.app import create_app
+from crewboard.server.uvicorn import Server
 
 STARTUP_SECONDS = 30.0
 

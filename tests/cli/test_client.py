@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from crewboard import __version__
-from crewboard.cli.client import exit_code_for_status, problem_message
+from crewboard.client.rest import exit_code_for_status, problem_message
 from tests.cli.helpers import assert_one_line_error, run_in_process
 
 TOKEN = "cb_test-token-never-shown"

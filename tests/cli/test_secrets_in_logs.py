@@ -25,9 +25,9 @@ from sqlalchemy import select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Event
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from tests.cli.admin.test_serve import SECRET, STARTUP_TIMEOUT, STOP_TIMEOUT, _free_port
 from tests.cli.helpers import cli_env, run_subprocess
-from tests.cli.test_serve import SECRET, STARTUP_TIMEOUT, STOP_TIMEOUT, _free_port
 from tests.mcp.client import http_agent
 from tests.web.helpers import csrf_of
 

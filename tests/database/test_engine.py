@@ -15,9 +15,8 @@ from sqlalchemy.exc import OperationalError
 from crewboard.config import Settings
 from crewboard.database import Database, current_revision, head_revision, migrate
 from crewboard.models import Event, User
-from crewboard.services.actor import Actor
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
+from crewboard.services.accounts import UserService
+from crewboard.services.core import Actor, unit_of_work
 from tests.backends import fresh_postgres, sqlite_url
 
 
@@ -92,9 +91,9 @@ _WRITER = """
 import asyncio, sys
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
+from crewboard.services.core.actor import Actor
+from crewboard.services.core.uow import unit_of_work
+from crewboard.services.accounts.users import UserService
 
 async def main(url: str, worker: int, count: int) -> None:
     database = Database(Settings(database_url=url))

@@ -17,9 +17,8 @@ from sqlalchemy.exc import OperationalError
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from crewboard.database.sqlite import WAL_CHECKPOINT_COMMITS, Checkpointer, InlineConnection
-from crewboard.services.actor import Actor
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
+from crewboard.services.accounts import UserService
+from crewboard.services.core import Actor, unit_of_work
 from tests.backends import sqlite_url
 
 

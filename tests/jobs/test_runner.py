@@ -8,13 +8,13 @@ import logging
 import pytest
 from asgi_lifespan import LifespanManager
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.runner import PeriodicJob
 from crewboard.models import utcnow
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.server.app import create_app
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Tasks
 from tests.factory import Factory
 from tests.task_world import SLUG, build_world
 

@@ -14,8 +14,8 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.webhooks import WebhookSender
 from crewboard.models import Event, utcnow
+from crewboard.services.core import unit_of_work
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from crewboard.services.webhooks import DeliveryView, WebhookService
 from tests.api.harness import API, api_client, bearer
 from tests.factory import Factory

@@ -24,9 +24,8 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.mcp.server import SPECS
 from crewboard.models import AuthSession, Base, utcnow
-from crewboard.services.projects import Role
-from crewboard.services.roster import RosterService
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.projects import Role, RosterService
 from tests.api.harness import empty_database, issue_token
 from tests.api.matrix import FORGED
 from tests.factory import SYSTEM, Factory

@@ -27,7 +27,7 @@ from crewboard.models.events import Event
 from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.models.teams import Team, TeamMember
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from tests.fuzz import fuzz_settings
 from tests.mcp.client import Agent, http_agent
 from tests.mcp.fuzz_args import NON_OBJECTS, TASKS, in_schema, junk

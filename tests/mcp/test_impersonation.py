@@ -20,7 +20,7 @@ from sqlalchemy import select
 from crewboard.database import Database
 from crewboard.mcp.server import SPECS
 from crewboard.models import ChangelogEntry, Event, Message, Task
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from mcp.client import ClientSession
 from tests.cli.helpers import row_counts
 from tests.mcp.client import TIMEOUT, Agent, http_agent

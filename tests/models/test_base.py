@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 from crewboard.database import Database
 from crewboard.models import Base, Event, utcnow
 from crewboard.models.base import UTCDateTime
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 
 IST = timezone(timedelta(hours=5, minutes=30))
 

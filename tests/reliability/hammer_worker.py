@@ -21,11 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from crewboard.config import Settings
 from crewboard.database import Database, is_busy
-from crewboard.services.errors import Conflict, NotFound
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_claims import ClaimScope
-from crewboard.services.task_flow import TaskChange
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import Conflict, NotFound, unit_of_work
+from crewboard.services.tasks import ClaimScope, TaskChange, Tasks
 from tests.reliability.load import busy_response, problem_code
 from tests.task_world import SLUG, actor_for
 

@@ -23,7 +23,7 @@ from crewboard.database import Database
 from crewboard.models import Event
 from crewboard.models.messages import Message
 from crewboard.models.tasks import Task
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from tests.factory import Factory
 from tests.reliability.load import (
     ServeProcess,

@@ -26,10 +26,8 @@ from crewboard.models.messages import Message
 from crewboard.models.projects import Agent
 from crewboard.models.tasks import Task
 from crewboard.models.users import AuthSession
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_flow import TaskChange
-from crewboard.services.task_rules import Status
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Status, TaskChange, Tasks
 from tests.backends import sqlite_url
 from tests.cli.helpers import Result, cli_env, run_subprocess
 from tests.factory import Factory

@@ -23,8 +23,8 @@ from crewboard.database import Database
 from crewboard.models import Event
 from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task
+from crewboard.services.core import unit_of_work
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.backends import postgres_or_skip
 from tests.factory import Factory
 from tests.reliability.load import (

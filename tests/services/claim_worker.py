@@ -12,10 +12,8 @@ import sys
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.errors import NotFound
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_claims import ClaimScope
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import NotFound, unit_of_work
+from crewboard.services.tasks import ClaimScope, Tasks
 from tests.task_world import actor_for
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from crewboard.services.actor import Actor
+from crewboard.services.core import Actor
 from crewboard.services.projects import Role
 from tests.factory import Factory
 from tests.services.helpers import person

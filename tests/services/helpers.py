@@ -7,9 +7,8 @@ from sqlalchemy import select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Event
-from crewboard.services.actor import ALL_SCOPES, Actor, Scope
-from crewboard.services.auth import AuthService
-from crewboard.services.uow import unit_of_work
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import ALL_SCOPES, Actor, Scope, unit_of_work
 
 
 def person(user_id: int, email: str, *, admin: bool = False, read_only: bool = False) -> Actor:

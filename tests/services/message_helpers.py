@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from crewboard.services.actor import Actor
-from crewboard.services.inbox import InboxItem, InboxService
-from crewboard.services.messages import MessageService, MessageView, Outgoing
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.messages import (
+    InboxItem,
+    InboxService,
+    MessageService,
+    MessageView,
+    Outgoing,
+)
 from tests.task_world import SLUG, World
 
 

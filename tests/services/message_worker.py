@@ -12,8 +12,8 @@ import sys
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.services.core import unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.uow import unit_of_work
 from tests.task_world import actor_for
 
 

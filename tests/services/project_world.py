@@ -19,22 +19,21 @@ from sqlalchemy import func, select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Base, Project, User
-from crewboard.services.actor import Actor
-from crewboard.services.claude_files import read_team
-from crewboard.services.claude_team import ClaudeTeamImport
-from crewboard.services.demo import seed_demo
-from crewboard.services.inbox import InboxService
-from crewboard.services.project_export import ProjectExport
-from crewboard.services.project_import import ImportReport, ProjectImport
-from crewboard.services.project_plan import plan_import
-from crewboard.services.project_records import parse_lines
+from crewboard.services.accounts import UserService
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.interop import seed_demo
+from crewboard.services.interop.claude import ClaudeTeamImport, read_team
+from crewboard.services.interop.transfer import (
+    ImportReport,
+    ProjectExport,
+    ProjectImport,
+    parse_lines,
+    plan_import,
+)
+from crewboard.services.messages import InboxService
 from crewboard.services.projects import ProjectService, Role
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_flow import TaskChange
-from crewboard.services.task_rules import Status
+from crewboard.services.tasks import Status, TaskChange, Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
-from crewboard.services.user import UserService
 from tests.services import claude_samples
 
 SYSTEM = Actor.system()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from crewboard.models.tasks import Task
-from crewboard.services.actor import Actor
+from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.projects import Role
-from crewboard.services.task_actions import Tasks
+from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.factory import Factory
 from tests.services.helpers import person
 from tests.task_world import SLUG, World

@@ -9,10 +9,8 @@ import httpx
 import pytest
 
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.errors import NotFound
+from crewboard.services.core import Actor, NotFound, unit_of_work
 from crewboard.services.projects import ProjectService
-from crewboard.services.uow import unit_of_work
 from tests.factory import Factory
 from tests.web.helpers import login, two_projects
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import httpx
 
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.tasks import Tasks
 from tests.api.harness import snapshot
 from tests.factory import Factory
 from tests.web.helpers import PASSWORD, csrf_of, login, two_projects

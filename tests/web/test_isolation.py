@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.server.app import create_app
 from tests.api.harness import snapshot
 from tests.factory import Factory
 from tests.web.helpers import login

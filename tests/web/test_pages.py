@@ -5,12 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from crewboard.services.actor import Actor
-from crewboard.services.changelog import ChangelogDraft
+from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.task_actions import Tasks
+from crewboard.services.tasks import ChangelogDraft, Tasks
 from crewboard.services.teams import TeamService
-from crewboard.services.uow import unit_of_work
 from tests.factory import Factory
 from tests.web.helpers import login, two_projects
 

@@ -17,12 +17,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.server.app import create_app
+from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.tasks import Tasks
 from crewboard.web.routing import WebRoute
 from tests.api.harness import api_client, empty_database
 from tests.api.test_security_probes import PROBES

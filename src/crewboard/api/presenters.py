@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from crewboard.api.validators.tasks import (
+from crewboard.models.tasks import Task
+from crewboard.schemas.tasks import (
     ChangelogRead,
     CompletionRead,
     TaskChangeRead,
     TaskRead,
 )
-from crewboard.models.tasks import Task
-from crewboard.services.changelog import EntryView
-from crewboard.services.task_actions import Completion, Tasks
-from crewboard.services.task_flow import ChangeResult
-from crewboard.services.tasks import TaskLinks
+from crewboard.services.tasks import ChangeResult, Completion, EntryView, TaskLinks, Tasks
 
 
 def task_read(task: Task, links: TaskLinks) -> TaskRead:

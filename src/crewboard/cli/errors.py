@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from crewboard.services.errors import (
+from crewboard.services.core import (
     Conflict,
     DomainError,
     Forbidden,

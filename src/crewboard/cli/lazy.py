@@ -21,21 +21,21 @@ except ImportError:  # pragma: no cover - older Typer uses the click package
 
 # name -> (module, attribute): a Typer app (a group) or a function (a single command).
 ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
-    "serve": ("crewboard.cli.serve", "serve_command"),
-    "migrate": ("crewboard.cli.serve", "migrate_command"),
-    "user": ("crewboard.cli.users", "app"),
-    "project": ("crewboard.cli.projects", "project_app"),
-    "member": ("crewboard.cli.projects", "member_app"),
-    "agent": ("crewboard.cli.agents", "app"),
-    "token": ("crewboard.cli.tokens", "app"),
-    "demo": ("crewboard.cli.demo", "demo_command"),
-    "import": ("crewboard.cli.transfer", "import_app"),
-    "export": ("crewboard.cli.transfer", "export_app"),
-    "backup": ("crewboard.cli.backup", "backup_command"),
-    "restore": ("crewboard.cli.backup", "restore_command"),
-    "init": ("crewboard.cli.repo_init", "init_command"),
-    "mcp": ("crewboard.cli.mcp", "mcp_command"),  # not admin, but as heavy to import
-    "sync": ("crewboard.cli.sync", "sync"),  # a client command, loaded on use all the same
+    "serve": ("crewboard.cli.admin.serve", "serve_command"),
+    "migrate": ("crewboard.cli.admin.serve", "migrate_command"),
+    "user": ("crewboard.cli.admin.users", "app"),
+    "project": ("crewboard.cli.admin.projects", "project_app"),
+    "member": ("crewboard.cli.admin.projects", "member_app"),
+    "agent": ("crewboard.cli.admin.agents", "app"),
+    "token": ("crewboard.cli.admin.tokens", "app"),
+    "demo": ("crewboard.cli.admin.demo", "demo_command"),
+    "import": ("crewboard.cli.admin.transfer", "import_app"),
+    "export": ("crewboard.cli.admin.transfer", "export_app"),
+    "backup": ("crewboard.cli.admin.backup", "backup_command"),
+    "restore": ("crewboard.cli.admin.backup", "restore_command"),
+    "init": ("crewboard.cli.admin.repo_init", "init_command"),
+    "mcp": ("crewboard.cli.admin.mcp", "mcp_command"),  # not admin, but as heavy to import
+    "sync": ("crewboard.cli.remote.sync", "sync"),  # a client command, loaded on use all the same
 }
 
 

@@ -29,7 +29,7 @@ from typing import Annotated
 import typer
 
 from crewboard import __version__
-from crewboard.cli import changelog, login, messages, tasks, teams, trackers, watch
+from crewboard.cli.admin.settings import load_settings
 from crewboard.cli.app import new_app
 from crewboard.cli.errors import (
     EXIT_INTERNAL,
@@ -41,9 +41,9 @@ from crewboard.cli.errors import (
     fail_line,
 )
 from crewboard.cli.lazy import LazyRoot
-from crewboard.cli.settings import load_settings
+from crewboard.cli.remote import changelog, login, messages, tasks, teams, trackers, watch
 from crewboard.log import configure_logging
-from crewboard.services.errors import DomainError
+from crewboard.services.core import DomainError
 
 logger = logging.getLogger("crewboard.cli")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from crewboard.database import Database
 from crewboard.jobs.runner import PeriodicJob
-from crewboard.services.leases import ExpiredLease, expire_leases
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import ExpiredLease, expire_leases
 
 
 def lease_job(database: Database, interval: float) -> PeriodicJob:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.runner import PeriodicJob
-from crewboard.services.retention import prune_messages
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.messages import prune_messages
 
 
 def retention_job(database: Database, settings: Settings) -> PeriodicJob:

@@ -21,8 +21,8 @@ from crewboard import __version__
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.runner import PeriodicJob
-from crewboard.services.uow import unit_of_work
-from crewboard.services.webhook_outbox import (
+from crewboard.services.core import unit_of_work
+from crewboard.services.webhooks import (
     Outcome,
     Outgoing,
     claim,

@@ -7,7 +7,7 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
-from crewboard.services.errors import DomainError
+from crewboard.services.core import DomainError
 
 
 def tool_error(code: str, message: str) -> CallToolResult:

@@ -23,10 +23,8 @@ from starlette.types import Receive, Scope, Send
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.mcp.server import Bound, build_server
-from crewboard.services.actor import Actor
-from crewboard.services.auth import AuthService
-from crewboard.services.errors import DomainError, Unauthenticated
-from crewboard.services.uow import unit_of_work
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import Actor, DomainError, Unauthenticated, unit_of_work
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
-from crewboard.services.actor import Actor
+from crewboard.services.core import Actor
 
 # No single result may pass about 20,000 tokens; at ~4 bytes a token, this many characters
 # of JSON leaves room for the envelope. Paged tools shrink their page until they fit.

@@ -28,13 +28,13 @@ from sqlalchemy.exc import OperationalError
 from crewboard import __version__
 from crewboard.config import Settings
 from crewboard.database import Database, is_busy
-from crewboard.mcp import tools_messages, tools_tasks, tools_team
 from crewboard.mcp.errors import from_domain, from_validation, tool_error
 from crewboard.mcp.registry import Call, ToolSpec, dumps
 from crewboard.mcp.schemas import compact_schema
-from crewboard.services.actor import Actor
-from crewboard.services.errors import DomainError
-from crewboard.services.uow import unit_of_work
+from crewboard.mcp.tools import messages as tools_messages
+from crewboard.mcp.tools import tasks as tools_tasks
+from crewboard.mcp.tools import team as tools_team
+from crewboard.services.core import Actor, DomainError, unit_of_work
 
 logger = logging.getLogger(__name__)
 

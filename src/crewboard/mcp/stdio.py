@@ -33,8 +33,8 @@ from crewboard.database import Database
 from crewboard.mcp.errors import tool_error
 from crewboard.mcp.http import MCP_PATH
 from crewboard.mcp.server import INSTRUCTIONS, Bound, build_server
-from crewboard.services.agent_teams import local_agent
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.teams import local_agent
 from mcp.client import ClientSession
 
 logger = logging.getLogger(__name__)

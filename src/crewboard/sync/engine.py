@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from crewboard.cli.errors import CliError
-from crewboard.cli.remote import Remote
-from crewboard.services.files import write_atomic
+from crewboard.cli.remote.connection import Remote
+from crewboard.services.core import TRACKERS_DIR, write_atomic
 from crewboard.services.markdown import parse_changelog, parse_tracker
-from crewboard.services.rules import TRACKERS_DIR
 from crewboard.sync.plan import (
     NewEntry,
     NewTask,

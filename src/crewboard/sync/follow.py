@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from crewboard.cli.client import API_PREFIX, USER_AGENT, segment
-from crewboard.cli.credentials import Credentials
-from crewboard.cli.watch import MAX_BACKOFF_SECONDS, TIMEOUT, read_events
+from crewboard.cli.remote.watch import MAX_BACKOFF_SECONDS, TIMEOUT, read_events
+from crewboard.client.credentials import Credentials
+from crewboard.client.rest import API_PREFIX, USER_AGENT, segment
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crewboard.services.markdown import (
+    BLOCKED,
+    COMPLETED,
+    IN_PROGRESS,
+    PENDING,
     ChangelogRecord,
     TrackerTask,
     parse_changelog,
     parse_tracker,
 )
-from crewboard.services.markdown.model import BLOCKED, COMPLETED, IN_PROGRESS, PENDING
 
 SECTION_NAMES = {IN_PROGRESS: "In Progress", PENDING: "Pending", BLOCKED: "Blocked",
                  COMPLETED: "Completed"}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crewboard.services.files import write_atomic
+from crewboard.services.core import write_atomic
 from crewboard.sync.engine import Outcome
 from crewboard.sync.state import REPORT_FILE
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crewboard.cli.errors import CliError
-from crewboard.services.files import write_atomic
+from crewboard.services.core import write_atomic
 
 STATE_FILE = ".claude/.crewboard-sync.json"
 REPORT_FILE = ".claude/crewboard-conflicts.md"

@@ -15,13 +15,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.api.deps import SessionDep
-from crewboard.api.middleware.auth import PENDING_TOUCH, SAFE_METHODS, SESSION_COOKIE
 from crewboard.config import Settings
-from crewboard.services.actor import Actor
-from crewboard.services.auth import AuthService
-from crewboard.services.credentials import csrf_token_for, same_secret
-from crewboard.services.errors import Forbidden, Unauthenticated
+from crewboard.edge.auth import PENDING_TOUCH, SAFE_METHODS, SESSION_COOKIE
+from crewboard.edge.deps import SessionDep
+from crewboard.services.accounts import AuthService, csrf_token_for, same_secret
+from crewboard.services.core import Actor, Forbidden, Unauthenticated
 
 CSRF_FIELD = "csrf_token"
 LOGIN_CSRF_COOKIE = "crewboard_login_csrf"

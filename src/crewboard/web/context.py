@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crewboard.services.projects import ProjectService, Role
-from crewboard.services.roster import RosterService
-from crewboard.services.task_rules import Status
+from crewboard.services.projects import ProjectService, Role, RosterService
+from crewboard.services.tasks import Status
 from crewboard.web.auth import Viewer
 
 COLUMNS: tuple[tuple[str, str], ...] = (

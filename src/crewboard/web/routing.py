@@ -16,8 +16,8 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from crewboard.api.middleware.auth import SAFE_METHODS
-from crewboard.services.errors import (
+from crewboard.edge.auth import SAFE_METHODS
+from crewboard.services.core import (
     Conflict,
     DomainError,
     Forbidden,

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crewboard.models.tasks import Task
-from crewboard.services.dashboard import Graph
-from crewboard.services.stats import Throughput
+from crewboard.services.views import Graph, Throughput
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 190, 44, 60, 16, 10
 PALETTE = ("#2553c9", "#c25a00", "#1f7a3a", "#7b3fb3", "#b3261e", "#00838f", "#6d4c41", "#5d6778")

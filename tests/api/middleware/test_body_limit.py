@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.server.app import create_app
 from tests.api.harness import (
     API,
     assert_problem,

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.uow import unit_of_work
+from crewboard.server.app import create_app
+from crewboard.services.core import unit_of_work
 from tests.api.routes.helpers import API, PROBLEM, bearer, client_for, problem_code
 from tests.factory import Factory
 

@@ -9,9 +9,9 @@ import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from crewboard.api.app import create_app
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.server.app import create_app
 
 API = "/api/v1"
 PASSWORD = "a long enough password"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from crewboard.api.middleware.auth import SESSION_COOKIE
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.edge.auth import SESSION_COOKIE
 from crewboard.models import LoginAttempt
-from crewboard.services.auth import AuthService
-from crewboard.services.uow import unit_of_work
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import unit_of_work
 from tests.api.routes.helpers import API, PASSWORD, bearer, client_for, login, problem_code
 from tests.factory import Factory
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Event
+from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
-from crewboard.services.uow import unit_of_work
 from tests.api.sse import open_stream
 from tests.cli.helpers import cli_env, run_subprocess
 from tests.cli.live import live_server

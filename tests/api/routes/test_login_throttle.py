@@ -11,8 +11,8 @@ import httpx
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.auth import AuthService
-from crewboard.services.uow import unit_of_work
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import unit_of_work
 from tests.api.harness import API, api_client, assert_problem, snapshot
 from tests.cli.live import live_server
 from tests.factory import Factory

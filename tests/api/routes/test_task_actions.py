@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from crewboard.models import utcnow
 from crewboard.models.tasks import Task
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
 from tests.api.routes.task_http import CHANGELOG, TASKS, ok, refused, walk
 from tests.task_world import World
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from crewboard.services.task_actions import Tasks
-from crewboard.services.uow import unit_of_work
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Tasks
 from tests.api.routes.helpers import problem_code
 from tests.api.routes.task_http import CHANGELOG, TASK_FIELDS, TASKS, numbers, ok, refused, walk
 from tests.factory import Factory

@@ -7,13 +7,13 @@ from datetime import date
 from hypothesis import strategies as st
 
 from crewboard.services.markdown import (
+    STATUSES,
     ChangelogDoc,
     ChangelogRecord,
     TrackerDoc,
     TrackerTask,
 )
 from crewboard.services.markdown.changelog_render import normalise_body
-from crewboard.services.markdown.model import STATUSES
 
 # Any text at all, and one biased towards the characters the grammar gives meaning to.
 MARKUP = st.sampled_from([

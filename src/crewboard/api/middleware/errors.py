@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from crewboard.api.middleware.request_context import BodyTooLarge
 from crewboard.database import is_busy
 from crewboard.log import request_id_var
-from crewboard.services.errors import (
+from crewboard.services.core import (
     Conflict,
     DomainError,
     Forbidden,

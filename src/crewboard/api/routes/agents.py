@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep
-from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
-from crewboard.api.validators.projects import AgentCreate, AgentRead, AgentUpdate
-from crewboard.services.roster import RosterService
+from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.schemas.projects import AgentCreate, AgentRead, AgentUpdate
+from crewboard.services.projects import RosterService
 
 router = APIRouter(prefix="/projects/{slug}/agents", tags=["agents"])
 SlugPath = Annotated[Slug, Path()]

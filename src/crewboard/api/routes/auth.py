@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
-from crewboard.api.middleware.auth import SESSION_COOKIE, read_credential
-from crewboard.api.validators.users import (
+from crewboard.edge.auth import SESSION_COOKIE, read_credential
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.users import (
     LoginRequest,
     LoginResult,
     MeRead,
     SetupRequest,
     UserRead,
 )
-from crewboard.services.auth import AuthService
-from crewboard.services.credentials import csrf_token_for
-from crewboard.services.user import UserService
+from crewboard.services.accounts import AuthService, UserService, csrf_token_for
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

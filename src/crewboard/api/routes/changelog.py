@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.api.presenters import entry_read
-from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
-from crewboard.api.validators.tasks import ChangelogIn, ChangelogRead
-from crewboard.services.changelog import ChangelogDraft, ChangelogService
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.schemas.tasks import ChangelogIn, ChangelogRead
+from crewboard.services.tasks import ChangelogDraft, ChangelogService
 
 router = APIRouter(prefix="/projects/{slug}/changelog", tags=["changelog"])
 SlugPath = Annotated[Slug, Path()]

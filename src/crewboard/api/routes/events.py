@@ -11,13 +11,13 @@ from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
-from crewboard.api.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
-from crewboard.api.middleware.auth import read_credential
-from crewboard.api.validators.common import Slug
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.auth import AuthService
-from crewboard.services.errors import DomainError
+from crewboard.edge.auth import read_credential
+from crewboard.edge.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
+from crewboard.schemas.common import Slug
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import DomainError, unit_of_work
 from crewboard.services.live import (
     BATCH,
     EventBus,
@@ -27,7 +27,6 @@ from crewboard.services.live import (
     replay,
 )
 from crewboard.services.projects import ProjectService
-from crewboard.services.uow import unit_of_work
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from crewboard.api.deps import DatabaseDep
 from crewboard.database import current_revision, head_revision
+from crewboard.edge.deps import DatabaseDep
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)

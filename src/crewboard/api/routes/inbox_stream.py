@@ -16,8 +16,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from crewboard.api.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
-from crewboard.api.middleware.auth import read_credential
 from crewboard.api.routes.events import (
     KEEPALIVE,
     RETRY_MS,
@@ -29,12 +27,13 @@ from crewboard.api.routes.events import (
     live_tail,
 )
 from crewboard.api.routes.messages import inbox_message
-from crewboard.api.validators.common import Slug
 from crewboard.database import Database
-from crewboard.services.actor import Actor
-from crewboard.services.inbox import InboxItem, InboxService
+from crewboard.edge.auth import read_credential
+from crewboard.edge.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
+from crewboard.schemas.common import Slug
+from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.live import EventBus, EventFilter
-from crewboard.services.uow import unit_of_work
+from crewboard.services.messages import InboxItem, InboxService
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.api.routes.tasks import not_modified
-from crewboard.api.validators.common import AgentName, Slug
-from crewboard.services.trackers import TrackerService
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import AgentName, Slug
+from crewboard.services.tasks import TrackerService
 
 router = APIRouter(prefix="/projects/{slug}", tags=["markdown"])
 SlugPath = Annotated[Slug, Path()]

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep
-from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
-from crewboard.api.validators.messages import (
+from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.schemas.messages import (
     InboxMark,
     InboxMarked,
     InboxMessage,
@@ -16,8 +16,13 @@ from crewboard.api.validators.messages import (
     MessageRead,
     MessageSend,
 )
-from crewboard.services.inbox import InboxItem, InboxService
-from crewboard.services.messages import MessageService, MessageView, Outgoing
+from crewboard.services.messages import (
+    InboxItem,
+    InboxService,
+    MessageService,
+    MessageView,
+    Outgoing,
+)
 
 router = APIRouter(prefix="/projects/{slug}", tags=["messages"])
 SlugPath = Annotated[Slug, Path()]

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep
-from crewboard.api.validators.common import Cursor, Limit, Page, Slug
-from crewboard.api.validators.projects import (
+from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.schemas.common import Cursor, Limit, Page, Slug
+from crewboard.schemas.projects import (
     MemberRead,
     MemberSet,
     ProjectCreate,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.api.presenters import change_read, completion_read, tasks_read
-from crewboard.api.validators.common import Cursor, Limit, Page, Slug
-from crewboard.api.validators.tasks import (
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import Cursor, Limit, Page, Slug
+from crewboard.schemas.tasks import (
     ActAs,
     BlockRequest,
     ClaimNext,
@@ -22,9 +22,7 @@ from crewboard.api.validators.tasks import (
     TaskChangeRead,
     TaskRead,
 )
-from crewboard.services.changelog import ChangelogDraft
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_claims import ClaimScope
+from crewboard.services.tasks import ChangelogDraft, ClaimScope, Tasks
 
 router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
 SlugPath = Annotated[Slug, Path()]

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.api.presenters import change_read, task_read, tasks_read
-from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
-from crewboard.api.validators.tasks import (
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.schemas.tasks import (
     StatusName,
     TaskChangeRead,
     TaskCreate,
@@ -18,11 +18,8 @@ from crewboard.api.validators.tasks import (
     TaskUpdate,
     TeamName,
 )
-from crewboard.services.errors import Invalid, PreconditionRequired
-from crewboard.services.task_actions import Tasks
-from crewboard.services.task_flow import TaskChange
-from crewboard.services.task_rules import parse_status
-from crewboard.services.tasks import TaskFilter, TaskLinks
+from crewboard.services.core import Invalid, PreconditionRequired
+from crewboard.services.tasks import TaskChange, TaskFilter, TaskLinks, Tasks, parse_status
 
 router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
 SlugPath = Annotated[Slug, Path()]

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
-from crewboard.api.validators.common import AgentName, Cursor, Limit, Page, Slug
-from crewboard.api.validators.teams import (
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
+from crewboard.schemas.teams import (
     TeamCreate,
     TeamDeleted,
     TeamMemberRead,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep, SettingsDep
-from crewboard.api.validators.common import Cursor, Limit, Page
-from crewboard.api.validators.tokens import TokenCreate, TokenIssued, TokenRead
-from crewboard.services.auth import AuthService
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.schemas.common import Cursor, Limit, Page
+from crewboard.schemas.tokens import TokenCreate, TokenIssued, TokenRead
+from crewboard.services.accounts import AuthService
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep
-from crewboard.api.validators.common import Cursor, Limit, Page
-from crewboard.api.validators.users import ProfileUpdate, UserCreate, UserRead, UserUpdate
-from crewboard.services.user import UserService
+from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.schemas.common import Cursor, Limit, Page
+from crewboard.schemas.users import ProfileUpdate, UserCreate, UserRead, UserUpdate
+from crewboard.services.accounts import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]

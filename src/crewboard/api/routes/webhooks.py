@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.deps import ActorDep, SessionDep
-from crewboard.api.validators.common import Cursor, Limit, Page, Slug
-from crewboard.api.validators.webhooks import (
+from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.models.webhooks import Webhook
+from crewboard.schemas.common import Cursor, Limit, Page, Slug
+from crewboard.schemas.webhooks import (
     DeliveryRead,
     DeliveryStatus,
     PingQueued,
@@ -17,9 +18,7 @@ from crewboard.api.validators.webhooks import (
     WebhookRead,
     WebhookUpdate,
 )
-from crewboard.models.webhooks import Webhook
-from crewboard.services.webhook_rules import PING_KIND
-from crewboard.services.webhooks import DeliveryView, WebhookService
+from crewboard.services.webhooks import PING_KIND, DeliveryView, WebhookService
 
 router = APIRouter(prefix="/projects/{slug}/webhooks", tags=["webhooks"])
 SlugPath = Annotated[Slug, Path()]

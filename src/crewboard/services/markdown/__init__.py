@@ -1,27 +1,64 @@
-"""The markdown files of the seed protocol, rendered and parsed by pure functions.
+"""The seed protocol's markdown files (trackers, changelog), rendered and parsed by pure functions.
 
-``render_tracker`` / ``parse_tracker`` handle ``<agent>-tracker.md``, ``render_changelog`` /
-``parse_changelog`` handle ``CHANGELOG.md``; the values are in ``model``. Loading what they
-show from the database is ``crewboard.services.trackers``. Formats: docs/markdown.md.
-"""
+Faces and other domains import from here, never from a module inside."""
 
 from __future__ import annotations
 
-from crewboard.services.markdown.changelog_parse import parse_changelog
-from crewboard.services.markdown.changelog_render import render_changelog
-from crewboard.services.markdown.model import (
-    ChangelogDoc,
-    ChangelogRecord,
-    ParsedChangelog,
-    ParsedTracker,
-    TrackerDoc,
-    TrackerTask,
-    Unparsed,
-)
-from crewboard.services.markdown.tracker_parse import parse_tracker
-from crewboard.services.markdown.tracker_render import ordered, render_tracker
+from typing import TYPE_CHECKING
 
+from crewboard.services.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from crewboard.services.markdown.changelog_parse import parse_changelog
+    from crewboard.services.markdown.changelog_render import render_changelog
+    from crewboard.services.markdown.header import HEADING, ITEM, lines_of
+    from crewboard.services.markdown.model import (
+        BLOCKED,
+        COMPLETED,
+        IN_PROGRESS,
+        PENDING,
+        STATUSES,
+        ChangelogDoc,
+        ChangelogRecord,
+        ParsedChangelog,
+        ParsedTracker,
+        TrackerDoc,
+        TrackerTask,
+        Unparsed,
+    )
+    from crewboard.services.markdown.tracker_parse import parse_tracker
+    from crewboard.services.markdown.tracker_render import ordered, render_tracker
+
+EXPORTS = {
+    "BLOCKED": "model",
+    "COMPLETED": "model",
+    "ChangelogDoc": "model",
+    "ChangelogRecord": "model",
+    "HEADING": "header",
+    "IN_PROGRESS": "model",
+    "ITEM": "header",
+    "PENDING": "model",
+    "ParsedChangelog": "model",
+    "ParsedTracker": "model",
+    "STATUSES": "model",
+    "TrackerDoc": "model",
+    "TrackerTask": "model",
+    "Unparsed": "model",
+    "lines_of": "header",
+    "ordered": "tracker_render",
+    "parse_changelog": "changelog_parse",
+    "parse_tracker": "tracker_parse",
+    "render_changelog": "changelog_render",
+    "render_tracker": "tracker_render",
+}
 __all__ = [
+    "BLOCKED",
+    "COMPLETED",
+    "HEADING",
+    "IN_PROGRESS",
+    "ITEM",
+    "PENDING",
+    "STATUSES",
     "ChangelogDoc",
     "ChangelogRecord",
     "ParsedChangelog",
@@ -29,9 +66,13 @@ __all__ = [
     "TrackerDoc",
     "TrackerTask",
     "Unparsed",
+    "lines_of",
     "ordered",
     "parse_changelog",
     "parse_tracker",
     "render_changelog",
     "render_tracker",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__ = lazy_exports(__name__, EXPORTS)

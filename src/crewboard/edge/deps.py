@@ -1,0 +1,74 @@
+"""FastAPI dependencies: the database session (one unit of work per request) and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.edge.auth import (
+    SAFE_METHODS,
+    read_credential,
+    record_last_use,
+    resolve_actor,
+)
+from crewboard.services.core import Actor, Unauthenticated, unit_of_work
+
+
+def database_of(request: Request) -> Database:
+    """The process's database (created by the app's lifespan)."""
+    database: Database = request.app.state.database
+    return database
+
+
+# Dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and that hop would sit inside a write transaction (SQLite's critical section).
+async def get_database(request: Request) -> Database:
+    """The process's database, as a dependency."""
+    return database_of(request)
+
+
+async def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: a write transaction for every method that changes state.
+
+    ``scope="function"`` (below) commits before the response is sent, so a 2xx always
+    means the change is durable, and a failed commit becomes an error response.
+    """
+    write = request.method not in SAFE_METHODS
+    database = database_of(request)
+    async with unit_of_work(database, write=write) as session:
+        yield session
+    await record_last_use(request, database, session)
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    """The authenticated actor, or None for an anonymous request (same transaction)."""
+    credential = read_credential(request)
+    if credential is None:
+        return None
+    return await resolve_actor(request, credential, session)
+
+
+async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+    """The authenticated actor; anonymous requests get 401."""
+    if actor is None:
+        raise Unauthenticated("authentication required", code="unauthenticated")
+    return actor
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -1,0 +1,172 @@
+"""Task tools: TaskCreate, TaskList, TaskGet, TaskUpdate, TaskClaim (Claude Code's shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crewboard.mcp.registry import Call, fit, tool
+from crewboard.mcp.schemas import (
+    TaskClaimArgs,
+    TaskCreateArgs,
+    TaskGetArgs,
+    TaskListArgs,
+    TaskUpdateArgs,
+)
+from crewboard.models.tasks import Task
+from crewboard.services.core import Invalid
+from crewboard.services.tasks import (
+    ClaimScope,
+    Status,
+    TaskChange,
+    TaskFilter,
+    TaskLinks,
+    Tasks,
+    parse_status,
+)
+from crewboard.services.teams import update_task
+
+# Claude Code's TaskList does not show deleted tasks; crewboard keeps them as cancelled.
+LISTED = (Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED)
+# Service field names as Claude Code's TaskUpdate reports them.
+FIELD_NAMES = {"title": "subject", "blocked_reason": "blockedReason",
+               "needs_agent": "needsAgent", "team": "team_name"}  # fmt: skip
+
+
+def _status(value: str) -> str:
+    return "deleted" if value == Status.CANCELLED.value else value
+
+
+def _ids(numbers: list[int]) -> list[str]:
+    return [str(n) for n in numbers]
+
+
+def summary(task: Task, links: TaskLinks) -> dict[str, Any]:
+    """A task as TaskList shows it: ``blockedBy`` names only unfinished blockers."""
+    return {
+        "id": str(task.number), "subject": task.title, "status": _status(task.status),
+        "owner": task.owner, "blockedBy": _ids(links.open_blockers),
+        "priority": task.priority, "tracker": task.tracker,
+    }  # fmt: skip
+
+
+def full(task: Task, links: TaskLinks) -> dict[str, Any]:
+    """The whole task, as TaskGet shows it."""
+    return {
+        **summary(task, links),
+        "description": task.description,
+        "activeForm": task.active_form,
+        "team_name": links.team,
+        "blocks": _ids(links.blocks),
+        "dependsOn": _ids(links.blocked_by),
+        "blockedReason": task.blocked_reason,
+        "needsAgent": task.needs_agent,
+        "followUpOf": str(links.source) if links.source is not None else None,
+        "leaseExpiresAt": task.lease_expires_at.isoformat() if task.lease_expires_at else None,
+        "outcome": task.outcome,
+        "files": list(task.files),
+        "verified": task.verified,
+        "completedAt": task.completed_at.isoformat() if task.completed_at else None,
+        "metadata": dict(task.meta),
+        "version": task.version,
+        "createdBy": task.created_by,
+        "updatedAt": task.updated_at.isoformat(),
+    }
+
+
+async def _full(service: Tasks, task: Task) -> dict[str, Any]:
+    return full(task, (await service.links([task]))[task.id])
+
+
+@tool("TaskCreate", "Create a pending task (followUpOf: a follow-up on another agent's "
+      "tracker). Returns {task: {id, subject}}.", TaskCreateArgs,
+      write=True)  # fmt: skip
+async def task_create(call: Call, args: TaskCreateArgs) -> dict[str, Any]:
+    service = Tasks(call.session, call.settings)
+    if args.followUpOf is not None:
+        if args.tracker is None:
+            raise Invalid("a follow-up goes on an agent's tracker: name it", field="tracker")
+        extras = [n for n in ("activeForm", "metadata", "team_name", "blockedBy")
+                  if getattr(args, n)]  # fmt: skip
+        if extras:
+            raise Invalid(f"{extras[0]} does not go with followUpOf", field=extras[0])
+        task = await service.follow_up(
+            call.actor, call.slug, args.followUpOf, tracker=args.tracker, title=args.subject,
+            description=args.description, priority=args.priority,
+        )  # fmt: skip
+        return {"task": {"id": str(task.number), "subject": task.title}}
+    task = await service.create(
+        call.actor, call.slug, title=args.subject, description=args.description,
+        active_form=args.activeForm, tracker=args.tracker, priority=args.priority,
+        metadata=args.metadata, blocked_by=args.blockedBy, team=args.team_name,
+    )  # fmt: skip
+    return {"task": {"id": str(task.number), "subject": task.title}}
+
+
+@tool("TaskList", "List tasks (by id, or with ready=true the ready queue). Paged: pass "
+      "nextCursor back as cursor.", TaskListArgs, write=False)  # fmt: skip
+async def task_list(call: Call, args: TaskListArgs) -> dict[str, Any]:
+    service = Tasks(call.session, call.settings)
+    statuses = (parse_status(args.status),) if args.status else LISTED
+    filters = TaskFilter(tracker=args.tracker, owner=args.owner, statuses=statuses,
+                         ready=args.ready, team=args.team_name)  # fmt: skip
+
+    async def fetch(limit: int) -> dict[str, Any]:
+        page = await service.list(call.actor, call.slug, filters, cursor=args.cursor, limit=limit)
+        links = await service.links(page.items)
+        return {"tasks": [summary(t, links[t.id]) for t in page.items],
+                "nextCursor": page.next_cursor}  # fmt: skip
+
+    return await fit(fetch, args.limit)
+
+
+@tool("TaskGet", "One task in full: blocks, blockedBy, owner, lease, completion record.",
+      TaskGetArgs, write=False)  # fmt: skip
+async def task_get(call: Call, args: TaskGetArgs) -> dict[str, Any]:
+    service = Tasks(call.session, call.settings)
+    task, links = await service.get(call.actor, call.slug, args.taskId)
+    return full(task, links)
+
+
+@tool("TaskUpdate", "Change a task. status: pending|in_progress|blocked|completed|deleted; "
+      "blocked takes blockedReason (+needsAgent), completed takes outcome, files, verified. "
+      "owner=yourself on an unowned task claims it.", TaskUpdateArgs, write=True)  # fmt: skip
+async def task_update(call: Call, args: TaskUpdateArgs) -> dict[str, Any]:
+    sent = args.model_fields_set
+    clear_owner = "owner" in sent and not args.owner  # null or "" releases the task
+    change = TaskChange(
+        title=args.subject, description=args.description, active_form=args.activeForm,
+        owner=args.owner or None, clear_owner=clear_owner,
+        status=parse_status(args.status) if args.status else None,
+        blocked_reason=args.blockedReason, needs_agent=args.needsAgent, outcome=args.outcome,
+        files=args.files, verified=args.verified, metadata=args.metadata,
+        add_blocked_by=list(args.addBlockedBy), add_blocks=list(args.addBlocks),
+    )  # fmt: skip
+    service = Tasks(call.session, call.settings)
+    result = await update_task(service, call.actor, call.slug, args.taskId, change,
+                               version=args.version)  # fmt: skip
+    answer: dict[str, Any] = {
+        "success": True, "taskId": str(result.task.number),
+        "updatedFields": [FIELD_NAMES.get(f, f) for f in result.updated_fields],
+        "version": result.task.version,
+    }  # fmt: skip
+    if result.status_change:
+        before, after = result.status_change
+        answer["statusChange"] = {"from": _status(before), "to": _status(after)}
+    return answer
+
+
+@tool("TaskClaim", "Claim a task atomically (taskId), or the best ready one (of team_name, "
+      "else your tracker and shared tasks). Returns the task.", TaskClaimArgs,
+      write=True)  # fmt: skip
+async def task_claim(call: Call, args: TaskClaimArgs) -> dict[str, Any]:
+    service = Tasks(call.session, call.settings)
+    if args.taskId is not None:
+        if args.team_name is not None:
+            raise Invalid("give taskId or team_name, not both", field="team_name")
+        task = await service.claim(call.actor, call.slug, args.taskId)
+    else:
+        task = await service.claim_next(call.actor, call.slug, ClaimScope(team=args.team_name))
+    return await _full(service, task)
+
+
+TOOLS = [task_create, task_list, task_get, task_update, task_claim]

@@ -1,0 +1,44 @@
+"""Schemas for API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from crewboard.schemas.common import AgentName, RequestModel, ResponseModel, Slug
+from crewboard.services.core import TOKEN_NAME_MAX
+
+
+class TokenCreate(RequestModel):
+    """A new token: a person's, or an agent's in one project."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=TOKEN_NAME_MAX)] | None = None
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)  # ids are int32 in SQL
+    project: Slug | None = None
+    agent_name: AgentName | None = None
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    read_only: bool = False
+
+
+class TokenRead(ResponseModel):
+    """A token's record (the secret itself is never shown again)."""
+
+    id: int
+    user_id: int
+    name: str | None
+    hint: str
+    scopes: list[str]
+    project_id: int | None
+    agent_name: str | None
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIssued(TokenRead):
+    """A new token: ``token`` is shown this once."""
+
+    token: str

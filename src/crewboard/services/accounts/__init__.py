@@ -1,0 +1,32 @@
+"""People and credentials: users, authentication, tokens and sessions.
+
+Faces and other domains import from here, never from a module inside."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crewboard.services.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from crewboard.services.accounts.auth import AuthService
+    from crewboard.services.accounts.credentials import csrf_token_for, same_secret, warm_up
+    from crewboard.services.accounts.users import UserService
+
+EXPORTS = {
+    "AuthService": "auth",
+    "UserService": "users",
+    "csrf_token_for": "credentials",
+    "same_secret": "credentials",
+    "warm_up": "credentials",
+}
+__all__ = [
+    "AuthService",
+    "UserService",
+    "csrf_token_for",
+    "same_secret",
+    "warm_up",
+]
+
+if not TYPE_CHECKING:
+    __getattr__ = lazy_exports(__name__, EXPORTS)

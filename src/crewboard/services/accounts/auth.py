@@ -1,0 +1,346 @@
+"""AuthService: who is calling. Logins, web sessions, API tokens and the first-admin setup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.config import Settings
+from crewboard.models import AuthSession, LoginAttempt, Member, Project, SetupSecret, User, utcnow
+from crewboard.services.accounts.credentials import (
+    SETUP_PREFIX,
+    hash_token,
+    new_token,
+    token_hint,
+    verify_password,
+)
+from crewboard.services.accounts.users import UserService
+from crewboard.services.core import (
+    ALL_SCOPES,
+    TOKEN_NAME_MAX,
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Page,
+    RateLimited,
+    Scope,
+    Unauthenticated,
+    check_agent_name,
+    check_email,
+    check_limit,
+    check_text,
+    decode_cursor,
+    page_of,
+    record_event,
+)
+from crewboard.services.projects import ProjectService, Role, RosterService, may_act_as_agent
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCredential:
+    """A new secret, returned once, with the row that stores its hash."""
+
+    token: str
+    record: AuthSession
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """The actor behind a credential, and whether its last use is stale enough to record."""
+
+    actor: Actor
+    kind: str
+    needs_touch: bool
+
+
+# Built once: every request authenticates, and building the query cost more than running it.
+# Columns, not entities: an actor needs a handful of values, not two tracked ORM objects.
+_CREDENTIAL = (
+    select(
+        AuthSession.id, AuthSession.kind, AuthSession.scopes, AuthSession.project_id,
+        AuthSession.agent_name, AuthSession.expires_at, AuthSession.revoked_at,
+        AuthSession.last_used_at, AuthSession.user_id, User.email, User.is_admin,
+        User.disabled_at, Project.slug,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Project, Project.id == AuthSession.project_id)
+    .where(AuthSession.token_hash == bindparam("p_hash"))
+)  # fmt: skip
+
+
+class AuthService:
+    """Credentials: login/logout, tokens, authentication, setup."""
+
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    # -- authentication ---------------------------------------------------------------
+
+    async def authenticate(self, token: str) -> Authenticated:
+        """The actor behind a bearer token or session cookie; any failure is Unauthenticated."""
+        found = (await self.session.execute(_CREDENTIAL, {"p_hash": hash_token(token)})).first()
+        now = utcnow()
+        if found is None:
+            raise Unauthenticated("invalid credential", code="invalid-token")
+        if found.revoked_at is not None:
+            raise Unauthenticated("this credential was revoked", code="revoked-token")
+        if found.expires_at <= now:
+            raise Unauthenticated("this credential has expired", code="expired-token")
+        if found.disabled_at is not None:
+            raise Unauthenticated("this user is disabled", code="disabled-user")
+        stale = found.last_used_at is None or (now - found.last_used_at) >= timedelta(
+            seconds=self.settings.touch_interval_seconds
+        )
+        email, agent = found.email, found.agent_name
+        actor = Actor(
+            user_id=found.user_id,
+            label=email if agent is None else f"{agent} ({email})",
+            is_admin=found.is_admin,
+            project_id=found.project_id,
+            project_slug=found.slug,
+            agent_name=agent,
+            scopes=frozenset(found.scopes) & ALL_SCOPES,
+            session_id=found.id,
+        )
+        return Authenticated(actor=actor, kind=found.kind, needs_touch=stale)
+
+    async def touch(self, session_id: int) -> None:
+        """Record that a credential was used now."""
+        await self.session.execute(
+            update(AuthSession).where(AuthSession.id == session_id).values(last_used_at=utcnow())
+        )
+
+    # -- web login ----------------------------------------------------------------------
+
+    async def login(self, email: str, password: str, client: str) -> tuple[IssuedCredential, User]:
+        """Check a password and open a web session; failures are throttled per e-mail and client.
+
+        A refused attempt is recorded even though the request fails (``keep_changes``).
+        """
+        email = email.strip().lower()[:254]
+        if any(ord(ch) < 32 for ch in email):  # PostgreSQL text cannot even hold a NUL
+            raise Invalid("not an e-mail address", field="email")
+        client = client[:64]
+        now = utcnow()
+        await self._check_throttle(email, client, now)
+        user = await self.session.scalar(select(User).where(User.email == email))
+        ok = await verify_password(user.password_hash if user else None, password)
+        if user is None or not ok or user.disabled_at is not None:
+            self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=False))
+            error = Unauthenticated("wrong e-mail or password", code="bad-login")
+            error.keep_changes = True
+            raise error
+        self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=True))
+        issued = self._issue(
+            user, kind="web", hours=self.settings.web_session_hours, name="web login"
+        )
+        await self.session.flush()
+        return issued, user
+
+    async def _check_throttle(self, email: str, client: str, now: datetime) -> None:
+        window = timedelta(seconds=self.settings.login_window_seconds)
+        since = now - window
+        # Old attempts are no longer needed; drop them as we go.
+        await self.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+        for column, key, limit in (
+            (LoginAttempt.email, email, self.settings.login_max_failures_per_email),
+            (LoginAttempt.client, client, self.settings.login_max_failures_per_client),
+        ):
+            failures = await self.session.scalar(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(column == key, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
+            )
+            if (failures or 0) >= limit:
+                raise RateLimited(
+                    "too many failed logins; wait and try again",
+                    retry_after=self.settings.login_window_seconds,
+                )
+
+    async def logout(self, actor: Actor) -> None:
+        """Revoke the credential the actor is using."""
+        if actor.session_id is None:
+            raise Invalid("no session to log out of")
+        await self._revoke(actor, actor.session_id)
+
+    # -- API tokens ---------------------------------------------------------------------
+
+    async def create_token(
+        self,
+        actor: Actor,
+        *,
+        user_id: int | None = None,
+        project_slug: str | None = None,
+        agent_name: str | None = None,
+        expires_in: timedelta | None = None,
+        name: str | None = None,
+        read_only: bool = False,
+    ) -> IssuedCredential:
+        """Issue an API token for a person, or for one (project, agent) pair."""
+        actor.require_person()
+        actor.require_write()
+        target_id = user_id if user_id is not None else actor.user_id
+        if target_id is None:
+            raise Invalid("a token belongs to a user", field="user")
+        if target_id != actor.user_id and not actor.is_admin:
+            raise Forbidden("only an admin can issue a token for someone else")
+        user = await self.session.get(User, target_id)
+        if user is None or user.disabled_at is not None:
+            raise NotFound("user not found")
+        lifetime = (
+            expires_in
+            if expires_in is not None
+            else timedelta(days=self.settings.token_default_days)
+        )
+        if not timedelta(minutes=1) <= lifetime <= timedelta(days=self.settings.token_max_days):
+            raise Invalid(
+                f"a token lives from 1 minute to {self.settings.token_max_days} days",
+                field="expires_in",
+            )
+        project = await self._agent_binding(actor, user, project_slug, agent_name)
+        scopes = [Scope.READ.value] if read_only else sorted(ALL_SCOPES)
+        issued = self._issue(
+            user,
+            kind="api",
+            hours=lifetime.total_seconds() / 3600,
+            name=check_text(name, "name", TOKEN_NAME_MAX) if name else None,
+            scopes=scopes,
+            project_id=project.id if project else None,
+            agent_name=agent_name,
+        )
+        await self.session.flush()
+        record_event(
+            self.session, actor, "token.created", f"token:{issued.record.id}",
+            {"user": user.email, "agent_name": agent_name, "scopes": scopes},
+            project_id=project.id if project else None,
+        )  # fmt: skip
+        return issued
+
+    async def _agent_binding(
+        self, actor: Actor, user: User, project_slug: str | None, agent_name: str | None
+    ) -> Project | None:
+        if (project_slug is None) != (agent_name is None):
+            raise Invalid("an agent token names both a project and an agent", field="agent")
+        if project_slug is None or agent_name is None:
+            return None
+        check_agent_name(agent_name)
+        access = await ProjectService(self.session).access(actor, project_slug, write=True)
+        if access.role.rank < Role.MEMBER.rank and access.agent_name != agent_name:
+            raise Forbidden(f"you may not issue tokens for agent {agent_name}")
+        if not user.is_admin:
+            member = await self.session.get(Member, (access.project.id, user.id))
+            if member is None or not may_act_as_agent(member, agent_name):
+                raise Forbidden(f"{user.email} may not act as agent {agent_name}")
+        await RosterService(self.session).get(actor, project_slug, agent_name)
+        return access.project
+
+    def _issue(
+        self,
+        user: User,
+        *,
+        kind: str,
+        hours: float,
+        name: str | None,
+        scopes: list[str] | None = None,
+        project_id: int | None = None,
+        agent_name: str | None = None,
+    ) -> IssuedCredential:
+        token = new_token()
+        record = AuthSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            hint=token_hint(token),
+            kind=kind,
+            name=name,
+            scopes=scopes or sorted(ALL_SCOPES),
+            project_id=project_id,
+            agent_name=agent_name,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+        self.session.add(record)
+        return IssuedCredential(token=token, record=record)
+
+    async def list_tokens(
+        self,
+        actor: Actor,
+        *,
+        user_id: int | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[AuthSession]:
+        """API tokens: one's own; an admin sees anyone's (everyone's when ``user_id`` is None)."""
+        actor.require_person()
+        after = decode_cursor(cursor)
+        query = (
+            select(AuthSession)
+            .where(AuthSession.kind == "api")
+            .order_by(AuthSession.id)
+            .limit(check_limit(limit) + 1)
+        )
+        if not actor.is_admin:
+            if user_id is not None and user_id != actor.user_id:
+                raise NotFound("user not found")
+            query = query.where(AuthSession.user_id == actor.user_id)
+        elif user_id is not None:
+            query = query.where(AuthSession.user_id == user_id)
+        if after is not None:
+            query = query.where(AuthSession.id > after)
+        rows = (await self.session.scalars(query)).all()
+        return page_of(rows, limit, lambda t: t.id)
+
+    async def revoke_token(self, actor: Actor, token_id: int) -> None:
+        """Revoke a token (its owner or an admin)."""
+        actor.require_person()
+        actor.require_write()
+        await self._revoke(actor, token_id)
+
+    async def _revoke(self, actor: Actor, session_id: int) -> None:
+        cred = await self.session.get(AuthSession, session_id)
+        if cred is None or (not actor.is_admin and cred.user_id != actor.user_id):
+            raise NotFound("token not found")
+        if cred.revoked_at is not None:
+            return
+        cred.revoked_at = utcnow()
+        record_event(
+            self.session, actor, "token.revoked", f"token:{cred.id}", {"kind": cred.kind},
+            project_id=cred.project_id,
+        )  # fmt: skip
+        await self.session.flush()
+
+    # -- first admin ----------------------------------------------------------------------
+
+    async def issue_setup_secret(self) -> str | None:
+        """On an instance with no users, a fresh one-time secret (older ones stop working)."""
+        if await UserService(self.session).count() > 0:
+            return None
+        await self.session.execute(delete(SetupSecret))
+        secret = new_token(SETUP_PREFIX)
+        expires = utcnow() + timedelta(minutes=self.settings.setup_secret_minutes)
+        self.session.add(SetupSecret(secret_hash=hash_token(secret), expires_at=expires))
+        await self.session.flush()
+        return secret
+
+    async def complete_setup(
+        self, secret: str, *, email: str, name: str | None, password: str
+    ) -> User:
+        """Create the first admin with the setup secret; works once, on an empty instance."""
+        record = await self.session.scalar(
+            select(SetupSecret)
+            .where(SetupSecret.secret_hash == hash_token(secret))
+            .with_for_update()  # two concurrent setups: the second sees it used
+        )
+        if record is None or record.used_at is not None or record.expires_at <= utcnow():
+            raise Unauthenticated("invalid or expired setup secret", code="bad-setup-secret")
+        if await UserService(self.session).count() > 0:
+            raise Conflict("this instance is already set up", code="already-set-up")
+        record.used_at = utcnow()
+        setup = Actor(user_id=None, label="setup", is_admin=True, is_system=True)
+        return await UserService(self.session).create(
+            setup, email=check_email(email), name=name, password=password, is_admin=True
+        )

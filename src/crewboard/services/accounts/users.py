@@ -1,0 +1,196 @@
+"""UserService: people, their profiles, and the admin's user management."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.models import User, utcnow
+from crewboard.services.accounts.credentials import hash_password, verify_password
+from crewboard.services.core import (
+    NAME_MAX,
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Page,
+    check_email,
+    check_limit,
+    check_password,
+    check_text,
+    decode_cursor,
+    page_of,
+    record_event,
+)
+
+
+class UserService:
+    """User CRUD for admins, profile changes for everyone."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(
+        self,
+        actor: Actor,
+        *,
+        email: str,
+        name: str | None = None,
+        password: str | None = None,
+        is_admin: bool = False,
+    ) -> User:
+        """Create a person (admins only). Without a password the user signs in by token only."""
+        actor.require_admin()
+        actor.require_write()
+        return await self._insert(actor, email=email, name=name, password=password, admin=is_admin)
+
+    async def _insert(
+        self, actor: Actor, *, email: str, name: str | None, password: str | None, admin: bool
+    ) -> User:
+        email = check_email(email)
+        display = check_text(name if name is not None else email.split("@")[0], "name", NAME_MAX)
+        if await self._find(email) is not None:
+            raise Conflict(f"a user with e-mail {email} exists", code="duplicate")
+        pw_hash = await hash_password(check_password(password)) if password is not None else None
+        user = User(email=email, name=display, password_hash=pw_hash, is_admin=admin)
+        self.session.add(user)
+        await self.session.flush()
+        record_event(
+            self.session, actor, "user.created", f"user:{user.id}", {"email": email, "admin": admin}
+        )
+        return user
+
+    async def _find(self, email: str) -> User | None:
+        return await self.session.scalar(select(User).where(User.email == email))
+
+    async def get(self, actor: Actor, user_id: int) -> User:
+        """A user by id: admins see everyone, people see themselves."""
+        if not actor.is_admin and actor.user_id != user_id:
+            raise NotFound("user not found")
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("user not found")
+        return user
+
+    async def by_email(self, actor: Actor, email: str) -> User:
+        """A user by e-mail (admins only)."""
+        actor.require_admin()
+        user = await self._find(check_email(email))
+        if user is None:
+            raise NotFound(f"no user with e-mail {email.strip().lower()}")
+        return user
+
+    async def list(self, actor: Actor, *, cursor: str | None = None, limit: int = 50) -> Page[User]:
+        """Every user, oldest first (admins only)."""
+        actor.require_admin()
+        after = decode_cursor(cursor)
+        query = select(User).order_by(User.id).limit(check_limit(limit) + 1)
+        if after is not None:
+            query = query.where(User.id > after)
+        rows = (await self.session.scalars(query)).all()
+        return page_of(rows, limit, lambda u: u.id)
+
+    async def update(
+        self,
+        actor: Actor,
+        user_id: int,
+        *,
+        name: str | None = None,
+        is_admin: bool | None = None,
+        disabled: bool | None = None,
+    ) -> User:
+        """Rename, promote/demote, disable/enable a user (admins only); never the last admin."""
+        actor.require_admin()
+        actor.require_write()
+        user = await self.get(actor, user_id)
+        changes: dict[str, object] = {}
+        if name is not None:
+            user.name = check_text(name, "name", NAME_MAX)
+            changes["name"] = user.name
+        loses_admin = user.is_admin and (is_admin is False or (disabled and not user.disabled_at))
+        if loses_admin:
+            await self._keep_an_admin(user)
+        if is_admin is not None and is_admin != user.is_admin:
+            user.is_admin = is_admin
+            changes["admin"] = is_admin
+        if disabled is not None and disabled != (user.disabled_at is not None):
+            user.disabled_at = utcnow() if disabled else None
+            changes["disabled"] = disabled
+        if changes:
+            record_event(self.session, actor, "user.updated", f"user:{user.id}", changes)
+        await self.session.flush()
+        return user
+
+    async def set_password(self, actor: Actor, user_id: int, password: str) -> User:
+        """Set a user's password without the current one (admins only: a locked-out person)."""
+        actor.require_admin()
+        actor.require_write()
+        user = await self.get(actor, user_id)
+        user.password_hash = await hash_password(check_password(password))
+        record_event(
+            self.session, actor, "user.updated", f"user:{user.id}", {"fields": ["password"]}
+        )
+        await self.session.flush()
+        return user
+
+    async def _keep_an_admin(self, user: User) -> None:
+        # Lock the admin rows (PostgreSQL) so two admins cannot demote each other at once;
+        # SQLite write transactions are already serialised by BEGIN IMMEDIATE.
+        others = await self.session.scalars(
+            select(User.id)
+            .where(User.is_admin.is_(True), User.disabled_at.is_(None), User.id != user.id)
+            .with_for_update()
+        )
+        if not others.first():
+            raise Conflict("this is the last active admin", code="last-admin")
+
+    async def update_profile(
+        self,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        current_password: str | None = None,
+        new_password: str | None = None,
+    ) -> User:
+        """Change one's own name or password (a password change needs the current one)."""
+        actor.require_person()
+        actor.require_write()
+        if actor.user_id is None:
+            raise Forbidden("only a person has a profile")
+        user = await self.get(actor, actor.user_id)
+        changes: list[str] = []
+        if name is not None:
+            user.name = check_text(name, "name", NAME_MAX)
+            changes.append("name")
+        if new_password is not None:
+            if user.password_hash is not None and not await verify_password(
+                user.password_hash, current_password or ""
+            ):
+                raise Invalid("the current password is wrong", field="current_password")
+            user.password_hash = await hash_password(check_password(new_password))
+            changes.append("password")
+        if changes:
+            record_event(
+                self.session, actor, "user.updated", f"user:{user.id}", {"fields": changes}
+            )
+        await self.session.flush()
+        return user
+
+    async def sole_admin(self, actor: Actor) -> User | None:
+        """The instance's only active admin, or None when there are none or several
+        (admins only)."""
+        actor.require_admin()
+        admins = (
+            await self.session.scalars(
+                select(User)
+                .where(User.is_admin.is_(True), User.disabled_at.is_(None))
+                .order_by(User.id)
+                .limit(2)
+            )
+        ).all()
+        return admins[0] if len(admins) == 1 else None
+
+    async def count(self) -> int:
+        """How many users exist (0 means the instance still needs its first admin)."""
+        return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)

@@ -1,0 +1,36 @@
+"""The unit of work every face wraps around one request, tool call or command."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.database.engine import WRITE_OPTION, Database
+from crewboard.services.core.errors import DomainError
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed on success, rolled back on error.
+
+    A domain error flagged ``keep_changes`` (a refused login that must still be counted)
+    commits what was done before it and is then raised as usual.
+    """
+    async with database.write_gate(write), database.session(write) as session:
+        await session.connection(execution_options={WRITE_OPTION: write})
+        try:
+            yield session
+        except DomainError as exc:
+            if exc.keep_changes:
+                await session.commit()
+                database.committed(write)
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+        database.committed(write)

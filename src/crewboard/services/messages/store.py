@@ -1,0 +1,136 @@
+"""Writing messages and their deliveries, without permission checks: the shared bottom of
+``MessageService`` and of the notices the task flow and the lease job send.
+
+Addresses: an agent is its roster name (``backend``), a person is ``@`` and their e-mail
+(``@ada@example.com``), crewboard itself is ``#crewboard``. The three cannot collide: agent
+names start with a letter or digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.models import User
+from crewboard.models.messages import Delivery, Message
+from crewboard.services.core import MESSAGE_BODY_MAX, MESSAGE_SUMMARY_MAX, Actor, record_event
+
+SYSTEM_SENDER = "#crewboard"
+HUMAN_PREFIX = "@"
+BODY_MAX = MESSAGE_BODY_MAX
+SUMMARY_MAX = MESSAGE_SUMMARY_MAX
+# Key of the PostgreSQL advisory lock that orders the sends of one project (see ``deliver``).
+_SEND_LOCK = 0x6D736773  # "msgs"
+
+
+class Kind(StrEnum):
+    """What a message is. The last three are sent by crewboard itself."""
+
+    MESSAGE = "message"
+    BROADCAST = "broadcast"
+    SHUTDOWN_REQUEST = "shutdown_request"
+    SHUTDOWN_RESPONSE = "shutdown_response"
+    PLAN_APPROVAL_REQUEST = "plan_approval_request"
+    PLAN_APPROVAL_RESPONSE = "plan_approval_response"
+    IDLE = "idle"
+    TASK_ASSIGNMENT = "task_assignment"
+    LEASE_EXPIRED = "lease_expired"
+
+
+SYSTEM_KINDS = frozenset({Kind.TASK_ASSIGNMENT, Kind.LEASE_EXPIRED})
+# Each request kind and the response kind that answers it.
+REQUESTS = {
+    Kind.SHUTDOWN_REQUEST: Kind.SHUTDOWN_RESPONSE,
+    Kind.PLAN_APPROVAL_REQUEST: Kind.PLAN_APPROVAL_RESPONSE,
+}
+RESPONSES = {response: request for request, response in REQUESTS.items()}
+
+
+def is_agent_address(address: str) -> bool:
+    """True for a roster agent's address (not a person, not crewboard)."""
+    return not address.startswith((HUMAN_PREFIX, "#"))
+
+
+async def address_of(session: AsyncSession, actor: Actor, agent_name: str | None) -> str:
+    """The address an actor sends from and reads the inbox of."""
+    if agent_name is not None:
+        return agent_name
+    if actor.user_id is None:
+        return SYSTEM_SENDER
+    email = await session.scalar(select(User.email).where(User.id == actor.user_id))
+    return HUMAN_PREFIX + (email or actor.label)
+
+
+async def deliver(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: int,
+    sender: str,
+    recipients: Sequence[str],
+    kind: Kind,
+    body: str,
+    summary: str | None = None,
+    team_id: int | None = None,
+    request_id: str | None = None,
+    reply_to: int | None = None,
+    approve: bool | None = None,
+    about: dict[str, Any] | None = None,
+) -> Message:
+    """Write a message, one delivery per recipient and its event, in the caller's transaction.
+
+    On PostgreSQL the sends of a project take turns (an advisory lock held until commit), so
+    message ids are committed in order and a reader resuming ``after`` an id misses nothing;
+    SQLite serialises every writer already.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(select(func.pg_advisory_xact_lock(_SEND_LOCK, project_id)))
+    message = Message(
+        project_id=project_id, team_id=team_id, sender=sender, kind=kind.value, body=body,
+        summary=summary, request_id=request_id, reply_to=reply_to, approve=approve,
+    )  # fmt: skip
+    session.add(message)
+    await session.flush()
+    unique = list(dict.fromkeys(recipients))
+    await session.execute(
+        insert(Delivery),
+        [{"message_id": message.id, "recipient": r, "project_id": project_id} for r in unique],
+    )
+    # The body stays out of the event log: every project reader sees events, while a
+    # message is its sender's and recipients' (docs/messages.md).
+    data: dict[str, Any] = {"kind": kind.value, "sender": sender, "recipients": unique}
+    for key, value in (("request_id", request_id), ("reply_to", reply_to),
+                       ("approve", approve)):  # fmt: skip
+        if value is not None:
+            data[key] = value
+    record_event(session, actor, "message.sent", f"message:{message.id}",
+                  {**data, **(about or {})}, project_id=project_id)  # fmt: skip
+    return message
+
+
+async def notify(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: int,
+    sender: str,
+    recipients: Sequence[str],
+    kind: Kind,
+    summary: str,
+    body: str,
+    team_id: int | None = None,
+    task: int | None = None,
+) -> Message | None:
+    """A notice from crewboard's own rules (task assignment, lease expiry); none without
+    recipients."""
+    if not recipients:
+        return None
+    return await deliver(
+        session, actor, project_id=project_id, sender=sender, recipients=recipients, kind=kind,
+        body=body, summary=summary[:SUMMARY_MAX], team_id=team_id,
+        about={"task": task} if task is not None else None,
+    )  # fmt: skip

@@ -1,0 +1,197 @@
+"""Atomic claims: one compare-and-set UPDATE in SQL, never read-then-write in Python."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
+
+from crewboard.models import utcnow
+from crewboard.models.tasks import Task
+from crewboard.services.core import Actor, Conflict, Invalid, NotFound
+from crewboard.services.projects import ProjectAccess, Role
+from crewboard.services.tasks.rules import Status
+from crewboard.services.tasks.service import TaskService, ready_clause
+
+_CLAIM_ATTEMPTS = 8
+
+
+class _Where(enum.Enum):
+    """The scopes of claim-next, each with its own prebuilt statement."""
+
+    MINE = "mine"
+    TRACKER = "tracker"
+    SHARED = "shared"
+    ANYWHERE = "anywhere"
+    TEAM = "team"
+
+
+def _claim_update(where: ColumnElement[bool]) -> ExecutableReturnsRows:
+    """UPDATE ... SET owner, in progress, lease WHERE <where> RETURNING the task.
+
+    A Core UPDATE loaded as ORM rows: the ORM's own bulk-UPDATE path costs several times the
+    statement, and the claim is the hottest write there is.
+    """
+    tasks = cast(Table, Task.__table__)
+    statement = (
+        update(tasks)
+        .where(where)
+        .values(owner=bindparam("p_me"), status=Status.IN_PROGRESS.value,
+                lease_expires_at=bindparam("p_lease"), version=tasks.c.version + 1,
+                updated_at=bindparam("p_now"))
+        .returning(*tasks.c)
+    )  # fmt: skip
+    return select(Task).from_statement(statement).execution_options(populate_existing=True)
+
+
+@cache
+def _candidate(where: _Where, *, lock: bool) -> Select[int]:
+    """The best ready task in a scope (priority, then age); parameters are bound per call."""
+    query = (
+        select(Task.id)
+        .where(Task.project_id == bindparam("p_project"), ready_clause())
+        .order_by(Task.priority, Task.id)
+        .limit(1)
+    )
+    if where is _Where.TEAM:
+        query = query.where(Task.team_id == bindparam("p_team"))
+    elif where is _Where.TRACKER:
+        query = query.where(Task.tracker == bindparam("p_tracker"))
+    elif where is _Where.SHARED:
+        query = query.where(Task.tracker.is_(None))
+    elif where is _Where.MINE:
+        query = query.where((Task.tracker == bindparam("p_me")) | Task.tracker.is_(None))
+    return query.with_for_update(skip_locked=True, of=Task) if lock else query
+
+
+@cache
+def _next_statements(where: _Where, skip_locked: bool) -> ExecutableReturnsRows:
+    """Claim-next's compare-and-set, built once per scope: a claim is the hottest write, and
+    building the statement cost more than running it."""
+    candidate = _candidate(where, lock=skip_locked).scalar_subquery()
+    return _claim_update(
+        (Task.id == candidate) & (Task.status == Status.PENDING.value) & Task.owner.is_(None)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimScope:
+    """Where "the best ready task" is looked for.
+
+    By default: the claimer's own tracker and the shared (trackerless) tasks. ``tracker``
+    names one tracker, ``shared_only`` keeps to shared tasks, ``anywhere`` takes any.
+    ``team`` takes any task of that team's list, whatever its tracker (it goes alone).
+    """
+
+    tracker: str | None = None
+    shared_only: bool = False
+    anywhere: bool = False
+    team: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.team is not None and (self.tracker is not None or self.shared_only
+                                      or self.anywhere):  # fmt: skip
+            raise Invalid("team goes alone: no tracker, shared_only or anywhere with it",
+                          field="team")  # fmt: skip
+
+
+class TaskClaims(TaskService):
+    """Claim a given task, or the best ready one; renew a lease."""
+
+    async def _claimer(
+        self, actor: Actor, slug: str, as_agent: str | None
+    ) -> tuple[ProjectAccess, str]:
+        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
+        me = await self.acting_agent(access, as_agent)
+        if me is None:
+            raise Invalid("claiming needs an agent: use an agent token or name one (as_agent)",
+                          field="as_agent")  # fmt: skip
+        return access, me
+
+    async def claim(
+        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None
+    ) -> Task:
+        """Take a ready task: it becomes in progress, owned by the claimer, with a lease."""
+        access, me = await self._claimer(actor, slug, as_agent)
+        where = (Task.project_id == access.project.id) & (Task.number == number) & ready_clause()
+        claimed = await self._take(where, me)
+        task = claimed or await self.load(access, number)
+        if claimed is None:
+            await self._explain_refusal(access, task, me)
+        until = task.lease_expires_at.isoformat() if task.lease_expires_at else None
+        self.record(actor, access, task, "task.claimed", {"owner": me, "lease_expires_at": until})
+        return task
+
+    async def _explain_refusal(self, access: ProjectAccess, task: Task, me: str) -> None:
+        if task.owner == me and task.status == Status.IN_PROGRESS:
+            raise Conflict(f"you already hold task #{task.number}", code="already-yours")
+        if task.owner is not None:
+            raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
+                           code="already-claimed", owner=task.owner)  # fmt: skip
+        if task.status != Status.PENDING:
+            raise Conflict(f"task #{task.number} is {task.status}, not pending",
+                           code="not-claimable", task_status=task.status)  # fmt: skip
+        waits = (await self.links([task]))[task.id].open_blockers
+        raise Conflict(f"task #{task.number} waits on " + ", ".join(f"#{n}" for n in waits),
+                       code="blocked", blocked_by=waits)  # fmt: skip
+
+    async def claim_next(
+        self, actor: Actor, slug: str, scope: ClaimScope, *, as_agent: str | None = None
+    ) -> Task:
+        """Claim the most urgent, oldest ready task in scope (priority, then age)."""
+        access, me = await self._claimer(actor, slug, as_agent)
+        params: dict[str, Any] = {"p_project": access.project.id, "p_me": me}
+        if scope.team is not None:
+            where = _Where.TEAM
+            params["p_team"] = await self.require_team(access, scope.team)
+        elif scope.tracker is not None:
+            await self.require_roster(access, scope.tracker, "tracker")
+            where, params["p_tracker"] = _Where.TRACKER, scope.tracker
+        elif scope.shared_only:
+            where = _Where.SHARED
+        elif scope.anywhere:
+            where = _Where.ANYWHERE
+        else:
+            where = _Where.MINE
+        # PostgreSQL: concurrent claimers skip rows another is taking instead of queueing.
+        # (SQLite write transactions are serialised, so there is nothing to skip.)
+        skip_locked = self.session.get_bind().dialect.name != "sqlite"
+        take, probe = _next_statements(where, skip_locked), _candidate(where, lock=False)
+        for _ in range(_CLAIM_ATTEMPTS):
+            task = await self._run_take(take, params, me)
+            if task is not None:
+                self.record(actor, access, task, "task.claimed", {"owner": me, "next": True})
+                return task
+            if await self.session.scalar(probe, params) is None:
+                break
+        raise NotFound("no ready task to claim", code="nothing-ready")
+
+    async def _take(self, where: ColumnElement[bool], me: str) -> Task | None:
+        """The compare-and-set for one given task (see ``_run_take``)."""
+        return await self._run_take(_claim_update(where), {"p_me": me}, me)
+
+    async def _run_take(
+        self, statement: ExecutableReturnsRows, params: dict[str, Any], me: str
+    ) -> Task | None:
+        """The compare-and-set itself: one UPDATE ... RETURNING; None if the row did not match."""
+        now = utcnow()
+        values = {**params, "p_now": now, "p_lease": self.lease_until(now), "p_me": me}
+        return (await self.session.scalars(statement, values)).first()
+
+    async def renew(self, actor: Actor, slug: str, number: int) -> Task:
+        """Extend the lease of a task one holds (a heartbeat while working)."""
+        access, me = await self._claimer(actor, slug, None)
+        task = await self.load(access, number)
+        if task.owner != me or task.status != Status.IN_PROGRESS:
+            raise Conflict(f"you do not hold task #{number}", code="not-yours")
+        task.lease_expires_at = self.lease_until(utcnow())
+        await self.save(task)
+        # A change like any other: it moves the version, and polled lists must see it.
+        self.record(actor, access, task, "task.lease_renewed",
+                    {"lease_expires_at": task.lease_expires_at.isoformat()})  # fmt: skip
+        return task

@@ -1,0 +1,166 @@
+"""Load what the markdown files show from the database: an agent's tracker, the changelog.
+
+The tracker of agent X lists the tasks on X's tracker and the shared (trackerless) tasks X
+holds. Rendering and parsing are pure functions in ``crewboard.services.markdown``; REST,
+MCP ``TrackerRead``, the CLI and markdown sync all come through here. Viewers and up may read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, select
+
+from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
+from crewboard.models.tasks import Task
+from crewboard.services.core import Actor, Invalid
+from crewboard.services.markdown import (
+    ChangelogDoc,
+    ChangelogRecord,
+    TrackerDoc,
+    TrackerTask,
+    render_changelog,
+    render_tracker,
+)
+from crewboard.services.projects import require_on_roster
+from crewboard.services.tasks.rules import Status
+from crewboard.services.tasks.service import TaskLinks, TaskService
+
+SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
+COMPLETED_MAX = SECTION_MAX
+_UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
+
+
+def tracker_task(task: Task, links: TaskLinks) -> TrackerTask:
+    """What a tracker line shows of a task (completed lines show the completion record)."""
+    if task.status == Status.COMPLETED.value:
+        done = task.completed_at or task.updated_at
+        return TrackerTask(
+            status=task.status, title=task.title, number=task.number,
+            completed_on=done.date(), outcome=task.outcome, files=tuple(task.files),
+            verified=task.verified,
+        )  # fmt: skip
+    blocked = task.status == Status.BLOCKED.value
+    return TrackerTask(
+        status=task.status, title=task.title, number=task.number, priority=task.priority,
+        owner=task.owner, waits_on=tuple(links.open_blockers), follow_up_of=links.source,
+        blocked_reason=task.blocked_reason if blocked else None,
+        needs_agent=task.needs_agent if blocked else None,
+    )  # fmt: skip
+
+
+def _newest_first(task: Task) -> tuple[int, float, int]:
+    """Completed tasks newest first; one without a completion time last."""
+    at = task.completed_at
+    return (at is None, -at.timestamp() if at else 0.0, -task.number)
+
+
+class TrackerService(TaskService):
+    """Read an agent's tracker and the project's changelog, as documents or as markdown."""
+
+    async def tracker(
+        self, actor: Actor, slug: str, agent: str | None = None, *,
+        completed: int = COMPLETED_MAX,
+    ) -> TrackerDoc:  # fmt: skip
+        """The tracker of ``agent`` (default: the acting agent's own); at most ``completed``
+        completed tasks, the newest."""
+        access = await self.projects.access(actor, slug)
+        agent = agent or access.agent_name
+        if agent is None:
+            raise Invalid("name the agent whose tracker to read", field="agent")
+        if not 0 <= completed <= COMPLETED_MAX:
+            raise Invalid(f"completed is 0 to {COMPLETED_MAX}", field="completed")
+        await require_on_roster(self.session, access.project, agent, "agent")
+        # Two branches, each on its own index: the tasks on the agent's tracker, and the shared
+        # tasks it holds. As one OR, SQLite read every trackerless task of the project.
+        branches = (
+            (Task.project_id == access.project.id) & (Task.tracker == agent),
+            (Task.project_id == access.project.id) & Task.tracker.is_(None) & (Task.owner == agent),
+        )
+        hidden: dict[str, int] = {}
+        rows: list[Task] = []
+        for status in (*_UNFINISHED, Status.COMPLETED):
+            cap = completed if status == Status.COMPLETED else SECTION_MAX
+            found, total = await self._section(branches, status, cap)
+            rows += found
+            if total > cap:
+                hidden[status.value] = total - cap
+        links = await self.links(rows)
+        tasks = tuple(tracker_task(t, links[t.id]) for t in rows)
+        return TrackerDoc(access.project.slug, agent, tasks, hidden)
+
+    async def _section(
+        self, branches: tuple[ColumnElement[bool], ...], status: Status, cap: int
+    ) -> tuple[list[Task], int]:
+        """The first ``cap`` tasks of one section, in the file's order, and how many there are."""
+        done = status == Status.COMPLETED
+        found: list[Task] = []
+        total = 0
+        for branch in branches:
+            where = branch & (Task.status == status.value)
+            query = select(Task).where(where)
+            if done:
+                query = query.order_by(Task.completed_at.desc(), Task.number.desc())
+            else:
+                query = query.order_by(Task.priority, Task.number)
+            part = list((await self.session.scalars(query.limit(cap))).all())
+            found += part
+            if len(part) < cap:
+                total += len(part)
+            else:
+                counted = await self.session.scalar(
+                    select(func.count()).select_from(Task).where(where)
+                )
+                total += int(counted or 0)
+        if done:
+            found.sort(key=_newest_first)
+        else:
+            found.sort(key=lambda t: (t.priority, t.number))
+        return found[:cap], total
+
+    async def markdown(
+        self, actor: Actor, slug: str, agent: str | None = None, *,
+        completed: int = COMPLETED_MAX,
+    ) -> str:  # fmt: skip
+        """The tracker as markdown (``<agent>-tracker.md``)."""
+        return render_tracker(await self.tracker(actor, slug, agent, completed=completed))
+
+    async def changelog(self, actor: Actor, slug: str) -> ChangelogDoc:
+        """Every changelog entry of the project, oldest first, with its linked task numbers."""
+        access = await self.projects.access(actor, slug)
+        entries = list(
+            (
+                await self.session.scalars(
+                    select(ChangelogEntry)
+                    .where(ChangelogEntry.project_id == access.project.id)
+                    .order_by(ChangelogEntry.id)
+                )
+            ).all()
+        )
+        numbers: dict[int, list[int]] = {}
+        linked = await self.session.execute(
+            select(ChangelogTaskLink.entry_id, Task.number)
+            .join(Task, Task.id == ChangelogTaskLink.task_id)
+            .join(ChangelogEntry, ChangelogEntry.id == ChangelogTaskLink.entry_id)
+            .where(ChangelogEntry.project_id == access.project.id)
+            .order_by(Task.number)
+        )
+        for entry_id, number in linked:
+            numbers.setdefault(entry_id, []).append(number)
+        records = tuple(
+            ChangelogRecord(
+                title=e.title,
+                agent=e.agent,
+                day=e.created_at.date(),
+                problem=e.problem,
+                fix=e.fix,
+                files=tuple(e.files),
+                verification=e.verification,
+                tasks=tuple(numbers.get(e.id, ())),
+                entry_id=e.id,
+            )
+            for e in entries
+        )
+        return ChangelogDoc(access.project.slug, records)
+
+    async def changelog_markdown(self, actor: Actor, slug: str) -> str:
+        """The changelog as markdown (``CHANGELOG.md``)."""
+        return render_changelog(await self.changelog(actor, slug))

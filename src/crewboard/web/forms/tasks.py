@@ -1,0 +1,130 @@
+"""Task actions from the dashboard's forms: create, claim/start, assign, block, unblock,
+complete, release. Each is one call of the same service the API uses; ``ViewerDep`` has
+already refused a post without the session's CSRF token (403, nothing changed)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response
+
+from crewboard.services.tasks import TaskChange, Tasks
+from crewboard.web.auth import Viewer, ViewerDep
+from crewboard.web.pages.board import Number, Slug
+from crewboard.web.render import redirect
+from crewboard.web.routing import WebRoute
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+# Generous bounds: the services apply the real limits and say which one was hit.
+Text = Annotated[str, Form(max_length=20_000)]
+Line = Annotated[str, Form(max_length=2_000)]
+Agent = Annotated[str, Form(max_length=64)]
+Version = Annotated[int | None, Form(ge=1)]
+_FILE_SPLIT = re.compile(r"[\n,]+")
+
+
+def _opt(value: str) -> str | None:
+    """An empty form field means 'not given'."""
+    value = value.strip()
+    return value or None
+
+
+def _task_url(slug: str, number: int) -> str:
+    return f"/p/{slug}/tasks/{number}"
+
+
+def _tasks(viewer: Viewer) -> Tasks:
+    return Tasks(viewer.session, viewer.settings)
+
+
+@router.post("/p/{slug}/tasks")
+async def create_task(
+    viewer: ViewerDep,
+    slug: Slug,
+    title: Line,
+    description: Text = "",
+    tracker: Agent = "",
+    team: Agent = "",
+    priority: Annotated[int, Form(ge=0, le=3)] = 2,
+    as_agent: Agent = "",
+) -> Response:
+    """A new pending task."""
+    task = await _tasks(viewer).create(
+        viewer.actor, slug, title=title.strip(), description=description,
+        tracker=_opt(tracker), team=_opt(team), priority=priority, as_agent=_opt(as_agent),
+    )  # fmt: skip
+    return redirect(_task_url(slug, task.number))
+
+
+@router.post("/p/{slug}/tasks/{number}/claim")
+async def claim_task(
+    viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
+) -> Response:
+    """Take a ready task (or resume one's own): it moves to In Progress with a lease."""
+    await _tasks(viewer).start(viewer.actor, slug, number, as_agent=_opt(as_agent), version=version)
+    return redirect(_task_url(slug, number))
+
+
+@router.post("/p/{slug}/tasks/{number}/assign")
+async def assign_task(
+    viewer: ViewerDep, slug: Slug, number: Number, owner: Agent, as_agent: Agent = "",
+    version: Version = None,
+) -> Response:  # fmt: skip
+    """Give the task to an agent (who is told by a task_assignment message)."""
+    change = TaskChange(owner=owner.strip())
+    await _tasks(viewer).update(
+        viewer.actor, slug, number, change, version=version, as_agent=_opt(as_agent)
+    )
+    return redirect(_task_url(slug, number))
+
+
+@router.post("/p/{slug}/tasks/{number}/block")
+async def block_task(
+    viewer: ViewerDep, slug: Slug, number: Number, reason: Line, needs_agent: Agent = "",
+    as_agent: Agent = "", version: Version = None,
+) -> Response:  # fmt: skip
+    """Blocked, with the reason and the agent whose help is needed."""
+    await _tasks(viewer).block(
+        viewer.actor, slug, number, reason=reason.strip(), needs_agent=_opt(needs_agent),
+        as_agent=_opt(as_agent), version=version,
+    )  # fmt: skip
+    return redirect(_task_url(slug, number))
+
+
+@router.post("/p/{slug}/tasks/{number}/unblock")
+async def unblock_task(
+    viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
+) -> Response:
+    """Back to work if someone holds it, else back to the queue."""
+    await _tasks(viewer).unblock(
+        viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
+    )
+    return redirect(_task_url(slug, number))
+
+
+@router.post("/p/{slug}/tasks/{number}/complete")
+async def complete_task(
+    viewer: ViewerDep, slug: Slug, number: Number, outcome: Line, files: Text = "",
+    verified: Line = "", as_agent: Agent = "", version: Version = None,
+) -> Response:  # fmt: skip
+    """Completed with its outcome, the files it touched (one a line, or comma-separated) and
+    how it was verified."""
+    paths = [p.strip() for p in _FILE_SPLIT.split(files) if p.strip()]
+    await _tasks(viewer).complete(
+        viewer.actor, slug, number, outcome=outcome.strip(), files=paths,
+        verified=_opt(verified), as_agent=_opt(as_agent), version=version,
+    )  # fmt: skip
+    return redirect(_task_url(slug, number))
+
+
+@router.post("/p/{slug}/tasks/{number}/release")
+async def release_task(
+    viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
+) -> Response:
+    """Back to the queue: pending, unowned."""
+    await _tasks(viewer).release(
+        viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
+    )
+    return redirect(_task_url(slug, number))

@@ -1,0 +1,84 @@
+"""The kanban board (all tasks, one agent's, or one team's) and the task detail page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from crewboard.models.tasks import Task
+from crewboard.services.tasks import ChangelogService, Status, TaskFilter, Tasks
+from crewboard.services.teams import TeamService
+from crewboard.web.auth import Viewer, ViewerDep
+from crewboard.web.context import COLUMNS, project_context
+from crewboard.web.render import page
+from crewboard.web.routing import WebRoute
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+Slug = Annotated[str, Path(max_length=64)]
+Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
+Name = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
+BOARD_LIMIT = 200
+SHOWN = tuple(Status(status) for status, _ in COLUMNS)
+
+
+async def board_columns(
+    viewer: Viewer, slug: str, *, agent: str | None = None, team: str | None = None
+) -> tuple[dict[str, list[Task]], bool]:
+    """Tasks by column: an agent's are those on its tracker or owned by it."""
+    tasks = Tasks(viewer.session, viewer.settings)
+    filters = (
+        [TaskFilter(tracker=agent, statuses=SHOWN), TaskFilter(owner=agent, statuses=SHOWN)]
+        if agent
+        else [TaskFilter(team=team, statuses=SHOWN)]
+    )
+    found: dict[int, Task] = {}
+    more = False
+    for wanted in filters:
+        listed = await tasks.list(viewer.actor, slug, wanted, limit=BOARD_LIMIT)
+        more = more or listed.next_cursor is not None
+        found.update((t.id, t) for t in listed.items)
+    columns: dict[str, list[Task]] = {status: [] for status, _ in COLUMNS}
+    for task in sorted(found.values(), key=lambda t: (t.priority, t.number)):
+        columns[task.status].append(task)
+    columns[Status.COMPLETED.value].sort(key=lambda t: t.completed_at or t.updated_at, reverse=True)
+    return columns, more
+
+
+@router.get("/p/{slug}")
+async def board(request: Request, viewer: ViewerDep, slug: Slug, agent: Name = None) -> Response:
+    """The kanban: Pending / In Progress / Blocked / Completed, for everyone or one agent."""
+    context = await project_context(viewer, slug, "board")
+    columns, more = await board_columns(viewer, slug, agent=agent or None)
+    teams = await TeamService(viewer.session, viewer.settings).list(viewer.actor, slug, limit=200)
+    context.update(
+        board=columns, more=more, agent=agent or "", team="",
+        team_names=[t.team.name for t in teams.items],
+    )  # fmt: skip
+    return page(request, "board.html", context)
+
+
+@router.get("/p/{slug}/tasks/{number}")
+async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: Number) -> Response:
+    """A task: description, history, dependencies both ways, follow-ups, completion record,
+    linked changelog entries, and the actions the viewer may take."""
+    context = await project_context(viewer, slug, "board")
+    tasks = Tasks(viewer.session, viewer.settings)
+    task, links = await tasks.get(viewer.actor, slug, number)
+    history = await tasks.history(viewer.actor, slug, number, limit=200)
+    follow_ups = await tasks.follow_ups(viewer.actor, slug, number)
+    entries = await ChangelogService(viewer.session, viewer.settings).list(
+        viewer.actor, slug, task_number=number, limit=50
+    )
+    context.update(
+        task=task, links=links, history=history.items, follow_ups=follow_ups,
+        entries=entries.items, may_modify=_may_modify(context, task),
+    )  # fmt: skip
+    return page(request, "task.html", context)
+
+
+def _may_modify(context: dict[str, Any], task: Task) -> bool:
+    """Whether to offer the change forms (the service's own rule; it decides again on submit)."""
+    return bool(context["can_write"]) and Tasks.may_modify(context["access"], task)

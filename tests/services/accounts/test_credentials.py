@@ -1,0 +1,72 @@
+"""Secrets: tokens, their stored form, CSRF tokens, Argon2id passwords."""
+
+from __future__ import annotations
+
+import re
+
+from crewboard.services.accounts.credentials import (
+    SETUP_PREFIX,
+    TOKEN_PREFIX,
+    csrf_token_for,
+    hash_password,
+    hash_token,
+    new_token,
+    same_secret,
+    token_hint,
+    verify_password,
+)
+
+
+def test_tokens_are_long_random_and_prefixed() -> None:
+    tokens = {new_token() for _ in range(50)}
+    assert len(tokens) == 50
+    for token in tokens:
+        assert token.startswith(TOKEN_PREFIX)
+        body = token.removeprefix(TOKEN_PREFIX)
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", body)  # 32 random bytes, URL-safe
+    assert new_token(SETUP_PREFIX).startswith("cbsetup_")
+
+
+def test_the_stored_form_is_a_sha256_digest() -> None:
+    token = new_token()
+    digest = hash_token(token)
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert digest == hash_token(token)
+    assert digest != hash_token(new_token())
+    assert token not in digest
+
+
+def test_hint_is_a_short_prefix() -> None:
+    token = new_token()
+    assert token_hint(token) == token[:10]
+    assert len(token_hint(token)) < len(token) // 4
+
+
+def test_csrf_tokens_are_bound_to_their_session() -> None:
+    a, b = new_token(), new_token()
+    assert csrf_token_for(a) == csrf_token_for(a)
+    assert csrf_token_for(a) != csrf_token_for(b)
+    assert csrf_token_for(a) != hash_token(a)  # cannot be used to look the session up
+    assert a not in csrf_token_for(a)
+
+
+def test_same_secret() -> None:
+    assert same_secret("abc", "abc")
+    assert not same_secret("abc", "abd")
+    assert not same_secret("abc", "abcd")
+    assert not same_secret("", "abc")
+
+
+async def test_passwords_are_argon2id() -> None:
+    stored = await hash_password("correct horse battery")
+    assert stored.startswith("$argon2id$")
+    assert "correct horse battery" not in stored
+    assert stored != await hash_password("correct horse battery")  # salted
+    assert await verify_password(stored, "correct horse battery")
+    assert not await verify_password(stored, "correct horse batterY")
+
+
+async def test_missing_or_broken_hashes_never_verify() -> None:
+    assert not await verify_password(None, "anything")
+    assert not await verify_password("", "anything")
+    assert not await verify_password("not-a-hash", "anything")
