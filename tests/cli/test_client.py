@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from crewboard import __version__
-from crewboard.client.rest import exit_code_for_status, problem_message
+from crewboard.cli.errors import exit_code_for_status
+from crewboard.client.rest import problem_message
 from tests.cli.helpers import assert_one_line_error, run_in_process
 
 TOKEN = "cb_test-token-never-shown"

@@ -13,11 +13,12 @@ from crewboard.cli.remote.connection import (
     AsOption,
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.client.project import connect
 from crewboard.schemas.tasks import ChangelogRead
 
 app = new_app(
@@ -73,7 +74,7 @@ def list_entries(
 ) -> None:
     """Entries, oldest first."""
     with connect(project) as remote:
-        items = remote.listing(
+        items = listing(remote,
             "changelog", params={"agent": agent, "task": task}, limit=limit, every=every,
             noun="entries",
         )  # fmt: skip

@@ -13,11 +13,12 @@ from crewboard.cli.output import JsonFlag, emit_line, emit_table, when
 from crewboard.cli.remote.connection import (
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.client.project import connect
 from crewboard.schemas.messages import InboxMessage, MessageRead
 
 app = new_app(
@@ -127,7 +128,7 @@ def inbox(
     """Your inbox, oldest first: unread messages (--all: every one)."""
     params: dict[str, Any] = drop_none(all=every or None, after=after, agent=agent)
     with connect(project) as remote:
-        items = remote.listing("inbox", params=params, limit=limit, every=pages, noun="messages")
+        items = listing(remote, "inbox", params=params, limit=limit, every=pages, noun="messages")
     if as_json:
         emit_api_json(items)
         return

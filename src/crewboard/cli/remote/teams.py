@@ -19,11 +19,12 @@ from crewboard.cli.remote.connection import (
     AllFlag,
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.client.project import connect
 from crewboard.schemas.teams import TeamDeleted, TeamRead
 
 app = new_app(
@@ -115,7 +116,7 @@ def list_teams(
 ) -> None:
     """The project's teams, oldest first."""
     with connect(project) as remote:
-        items = remote.listing("teams", params={}, limit=limit, every=every, noun="teams")
+        items = listing(remote, "teams", params={}, limit=limit, every=every, noun="teams")
     if as_json:
         emit_api_json(items)
         return
