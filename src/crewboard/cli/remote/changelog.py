@@ -18,6 +18,7 @@ from crewboard.cli.remote.connection import (
     listing,
     parse,
 )
+from crewboard.cli.remote.presenters import appended_line
 from crewboard.client.project import connect
 from crewboard.schemas.tasks import ChangelogRead
 
@@ -56,7 +57,7 @@ def add(
         emit_api_json(data)
     else:
         entry = parse(ChangelogRead, data)
-        emit_line(f"changelog entry {entry.id} appended: {entry.title}")
+        emit_line(appended_line(entry))
 
 
 @app.command("list")

@@ -18,6 +18,7 @@ from crewboard.cli.remote.connection import (
     listing,
     parse,
 )
+from crewboard.cli.remote.presenters import sent_line
 from crewboard.client.project import connect
 from crewboard.schemas.messages import InboxMessage, MessageRead
 
@@ -36,13 +37,6 @@ def _kind(value: str | None) -> str | None:
     if value is not None and value not in KINDS:
         raise typer.BadParameter("one of " + ", ".join(KINDS))
     return value
-
-
-def message_line(message: MessageRead) -> str:
-    """``sent #12 (message) to qa, reviewer``."""
-    to = ", ".join(message.recipients)
-    extra = f" · request {message.request_id}" if message.request_id else ""
-    return f"sent #{message.id} ({message.kind}) to {to}{extra}"
 
 
 @app.command("send")
@@ -101,7 +95,7 @@ def send(
     if as_json:
         emit_api_json(data)
     else:
-        emit_line(message_line(parse(MessageRead, data)))
+        emit_line(sent_line(parse(MessageRead, data)))
 
 
 @app.command("inbox")

@@ -20,7 +20,7 @@ from crewboard.cli.remote.connection import (
     parse,
     priority_number,
 )
-from crewboard.cli.remote.task_views import task_line
+from crewboard.cli.remote.presenters import appended_line, task_line
 from crewboard.client.project import connect
 from crewboard.schemas.tasks import CompletionRead, TaskChangeRead, TaskRead
 
@@ -205,7 +205,7 @@ def done(
     emit_line("done " + task_line(completion.task))
     if completion.changelog is not None:
         entry = completion.changelog
-        emit_line(f"changelog entry {entry.id} appended: {entry.title}")
+        emit_line(appended_line(entry))
 
 
 def follow_up(

@@ -25,7 +25,7 @@ from crewboard.cli.remote.connection import (
     parse,
     priority_number,
 )
-from crewboard.cli.remote.task_views import task_line, task_panel, task_table
+from crewboard.cli.remote.presenters import task_line, task_panel, task_table
 from crewboard.client.project import Remote, connect
 from crewboard.client.rest import Params
 from crewboard.schemas.tasks import EventRead, TaskRead

@@ -14,23 +14,13 @@ import typer
 from crewboard.cli.errors import CliError, exit_code_for_status
 from crewboard.cli.output import JsonFlag, emit_line, note
 from crewboard.cli.remote.connection import ProjectOption
+from crewboard.cli.remote.presenters import event_line, inbox_line
 from crewboard.client.credentials import resolve
 from crewboard.client.project import connect
 from crewboard.client.rest import problem_message
 from crewboard.client.sse import MAX_BACKOFF_SECONDS, read_events, stream_client, stream_path
 
 logger = logging.getLogger(__name__)
-
-
-def event_line(event: dict[str, Any]) -> str:
-    """``#<id> <time> <actor> <kind> <subject>``."""
-    return f"#{event['id']} {event['at']} {event['actor']} {event['kind']} {event['subject']}"
-
-
-def message_line(message: dict[str, Any]) -> str:
-    """``#<id> <time> <sender> <kind>: <body>`` for a message of one's inbox."""
-    text = " ".join(str(message["body"] or message["summary"] or "").split())
-    return f"#{message['id']} {message['created_at']} {message['sender']} {message['kind']}: {text}"
 
 
 def watch(
@@ -67,7 +57,7 @@ def watch(
     with connect(project) as remote:
         slug = remote.project
     path = stream_path(slug, inbox=inbox)
-    line = message_line if inbox else event_line
+    line = inbox_line if inbox else event_line
     params: dict[str, Any] = {"kind": kind or [], "subject": subject, "once": once or None}
     params = {k: v for k, v in params.items() if v not in (None, [])}
     last = after
