@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
 from crewboard import __version__
-from crewboard.client.rest import exit_code_for_status, problem_message
 from tests.cli.helpers import assert_one_line_error, run_in_process
 
 TOKEN = "cb_test-token-never-shown"
@@ -80,33 +78,6 @@ def stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[d
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-@pytest.mark.parametrize(
-    ("status", "code"),
-    [(400, 2), (422, 2), (428, 2), (413, 2), (401, 4), (403, 4), (404, 3), (409, 1), (429, 1),
-     (500, 1), (502, 1), (503, 1)],
-)  # fmt: skip
-def test_exit_codes_follow_the_http_status(status: int, code: int) -> None:
-    assert exit_code_for_status(status) == code
-
-
-def test_problem_messages() -> None:
-    request = httpx.Request("GET", "http://server/api/v1/x")
-    validation = httpx.Response(
-        422,
-        request=request,
-        json={
-            "type": "urn:crewboard:problem:validation",
-            "detail": "the request does not match the schema",
-            "errors": [{"loc": ["body", "reason"], "msg": "Field required"}],
-        },
-    )
-    assert problem_message(validation) == (
-        "the request does not match the schema (reason: Field required) [validation]"
-    )
-    plain = httpx.Response(502, request=request, text="<html>bad gateway</html>")
-    assert problem_message(plain) == "HTTP 502 Bad Gateway from http://server/api/v1/x"
 
 
 async def test_what_the_client_sends(stand_in: list[dict[str, str]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from crewboard.client.errors import ClientError, one_line
 from crewboard.services.core import (
     Conflict,
     DomainError,
@@ -34,6 +35,8 @@ __all__ = [
     "CliError",
     "click_exceptions",
     "exit_code_for",
+    "exit_code_for_client",
+    "exit_code_for_status",
     "fail_line",
     "one_line",
 ]
@@ -73,10 +76,20 @@ def exit_code_for(error: DomainError) -> int:
     return EXIT_FAILURE
 
 
-def one_line(text: str, limit: int = 500) -> str:
-    """Collapse whitespace (newlines included) and bound the length."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def exit_code_for_status(status: int) -> int:
+    """The exit code for an HTTP error status (the admin commands' meaning of each)."""
+    if status in (401, 403):
+        return EXIT_FORBIDDEN
+    if status == 404:
+        return EXIT_NOT_FOUND
+    if status in (409, 429) or status >= 500:
+        return EXIT_FAILURE
+    return EXIT_USAGE  # 400, 422, 428 and any other refusal of the request as sent
+
+
+def exit_code_for_client(error: ClientError) -> int:
+    """The exit code of a client error: its status's, or failure when it has none."""
+    return EXIT_FAILURE if error.status is None else exit_code_for_status(error.status)
 
 
 def fail_line(message: str) -> None:

@@ -38,10 +38,12 @@ from crewboard.cli.errors import (
     CliError,
     click_exceptions,
     exit_code_for,
+    exit_code_for_client,
     fail_line,
 )
 from crewboard.cli.lazy import LazyRoot
 from crewboard.cli.remote import changelog, login, messages, tasks, teams, trackers, watch
+from crewboard.client.errors import ClientError
 from crewboard.log import configure_logging
 from crewboard.services.core import DomainError
 
@@ -108,6 +110,9 @@ def run(argv: Sequence[str] | None = None, *, application: typer.Typer = app) ->
     except CliError as exc:
         fail_line(exc.message)
         return exc.exit_code
+    except ClientError as exc:
+        fail_line(exc.message)
+        return exit_code_for_client(exc)
     except DomainError as exc:
         fail_line(exc.message)
         return exit_code_for(exc)

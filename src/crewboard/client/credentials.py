@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from platformdirs import user_config_dir
 
-from crewboard.cli.errors import EXIT_FORBIDDEN, EXIT_USAGE, CliError, one_line
+from crewboard.client.errors import BAD_REQUEST, UNAUTHORIZED, ClientError, one_line
 
 FILE_NAME = "credentials.json"
 ENV_URL = "CREWBOARD_URL"
@@ -53,9 +53,9 @@ def normalise_url(url: str) -> str:
     text = url.strip().rstrip("/").removesuffix("/api/v1")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CliError(f"not a server URL: {url!r} (expected http://host:port)", EXIT_USAGE)
+        raise ClientError(f"not a server URL: {url!r} (expected http://host:port)", BAD_REQUEST)
     if parts.query or parts.fragment or "@" in parts.netloc:
-        raise CliError(f"the server URL takes no query, fragment or user: {url!r}", EXIT_USAGE)
+        raise ClientError(f"the server URL takes no query, fragment or user: {url!r}", BAD_REQUEST)
     return text
 
 
@@ -67,14 +67,14 @@ def load_stored() -> Credentials | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise CliError(f"cannot read {path}: {one_line(str(exc), 200)}", EXIT_USAGE) from exc
+        raise ClientError(f"cannot read {path}: {one_line(str(exc), 200)}", BAD_REQUEST) from exc
     if not isinstance(raw, dict):
-        raise CliError(f"cannot read {path}: not a JSON object", EXIT_USAGE)
+        raise ClientError(f"cannot read {path}: not a JSON object", BAD_REQUEST)
     url, token, project = raw.get("url"), raw.get("token"), raw.get("project")
     if not isinstance(url, str) or not isinstance(token, str) or not url or not token:
-        raise CliError(f"cannot read {path}: url or token missing", EXIT_USAGE)
+        raise ClientError(f"cannot read {path}: url or token missing", BAD_REQUEST)
     if project is not None and not isinstance(project, str):
-        raise CliError(f"cannot read {path}: project is not a string", EXIT_USAGE)
+        raise ClientError(f"cannot read {path}: project is not a string", BAD_REQUEST)
     return Credentials(url=url, token=token, project=project)
 
 
@@ -127,9 +127,9 @@ def resolve() -> Credentials:
         url = url or stored.url
         token = token or stored.token
     if not url or not token:
-        raise CliError(
+        raise ClientError(
             "not logged in: run 'crewboard login URL --token-stdin' "
             f"or set {ENV_URL} and {ENV_TOKEN}",
-            EXIT_FORBIDDEN,
+            UNAUTHORIZED,
         )
     return Credentials(url=normalise_url(url), token=token, project=project)

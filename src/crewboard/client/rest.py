@@ -1,7 +1,7 @@
 """A small synchronous client of the REST API, for the client commands.
 
-Problem responses (RFC 9457) become one-line ``CliError`` s, ``<detail> [<type code>]``, with
-the exit code of the HTTP status; a server that cannot be reached is one line naming its URL.
+Problem responses (RFC 9457) become one-line ``ClientError`` s, ``<detail> [<type code>]``,
+carrying the HTTP status; a server that cannot be reached is one line naming its URL.
 The token goes in the ``Authorization`` header and nowhere else: never in a message.
 """
 
@@ -14,14 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from crewboard import __version__
-from crewboard.cli.errors import (
-    EXIT_FAILURE,
-    EXIT_FORBIDDEN,
-    EXIT_NOT_FOUND,
-    EXIT_USAGE,
-    CliError,
-    one_line,
-)
+from crewboard.client.errors import ClientError, one_line
 
 API_PREFIX = "/api/v1"
 USER_AGENT = f"crewboard-cli/{__version__}"
@@ -29,17 +22,6 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PROBLEM_PREFIX = "urn:crewboard:problem:"
 
 Params = Mapping[str, str | int | bool | Sequence[str] | None]
-
-
-def exit_code_for_status(status: int) -> int:
-    """The CLI's exit code for an HTTP error status (the admin commands' meaning of each)."""
-    if status in (401, 403):
-        return EXIT_FORBIDDEN
-    if status == 404:
-        return EXIT_NOT_FOUND
-    if status in (409, 429) or status >= 500:
-        return EXIT_FAILURE
-    return EXIT_USAGE  # 400, 422, 428 and any other refusal of the request as sent
 
 
 def segment(value: str | int) -> str:
@@ -103,14 +85,14 @@ class ApiClient:
     def request(
         self, method: str, path: str, *, json: object = None, params: Params | None = None
     ) -> Any:
-        """Send one request; a problem answer or a transport failure becomes a ``CliError``."""
+        """Send one request; a problem answer or a transport failure becomes a ``ClientError``."""
         response = self._send(method, path, json=json, params=params)
         if response.status_code == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError as exc:
-            raise CliError(
+            raise ClientError(
                 f"the server at {self.url} answered {method} {path} with something other than "
                 "JSON; is this URL a crewboard server?"
             ) from exc
@@ -129,15 +111,17 @@ class ApiClient:
                 method, path, json=json, params=query or None, headers=headers
             )
         except httpx.TimeoutException as exc:
-            raise CliError(f"the crewboard server at {self.url} did not answer in time") from exc
+            raise ClientError(f"the crewboard server at {self.url} did not answer in time") from exc
         except httpx.TransportError as exc:
             reason = one_line(str(exc), 200) or type(exc).__name__
-            raise CliError(f"cannot reach the crewboard server at {self.url}: {reason}") from exc
+            raise ClientError(f"cannot reach the crewboard server at {self.url}: {reason}") from exc
         if response.is_error:
-            raise CliError(problem_message(response), exit_code_for_status(response.status_code))
+            raise ClientError(problem_message(response), response.status_code)
         if response.is_redirect:  # not followed: the token must not travel somewhere else
             where = response.headers.get("location", "elsewhere")
-            raise CliError(f"the server at {self.url} redirects to {where}; use that URL instead")
+            raise ClientError(
+                f"the server at {self.url} redirects to {where}; use that URL instead"
+            )
         return response
 
     def get(self, path: str, params: Params | None = None) -> Any:
@@ -154,7 +138,7 @@ class ApiClient:
         while True:
             page = self.get(path, {**params, "limit": size, "cursor": cursor})
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-                raise CliError(f"unexpected answer from {self.url} to GET {path}")
+                raise ClientError(f"unexpected answer from {self.url} to GET {path}")
             yield page
             cursor = page.get("next_cursor")
             if not follow or not cursor:

@@ -1,9 +1,11 @@
 # ruff: noqa: N815 - the argument names are Claude Code's (taskId, activeForm, blockedBy)
 """Arguments of the MCP tools (Claude Code's names), and their compact JSON schemas.
 
-Only shapes are checked here; every rule (lengths, names, states) is the services'. The
-schemas sent in ``tools/list`` are generated from these models and stripped of what only
-costs tokens (titles, ``null`` alternatives, ``null`` defaults).
+Only shapes are checked here; every rule (lengths, names, states) is the services'. The list
+sizes advertised are the services' own limits, imported, so a client is never told it may
+send more than the service takes. The schemas sent in ``tools/list`` are generated from these
+models and stripped of what only costs tokens (titles, ``null`` alternatives, ``null``
+defaults).
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-MAX_ID = 2**31 - 1
+from crewboard.services.core import ID_MAX, TEAM_MEMBERS_PER_CALL
+from crewboard.services.tasks import FILES_MAX, MAX_LINKS_PER_CALL, MAX_TASK_LINKS
+
+# Pages of MCP answers are smaller than the REST ones (MAX_LIMIT): an agent pays for each token.
+PAGE_MAX = 100
 
 
 def _task_id(value: object) -> object:
@@ -30,12 +36,12 @@ def _task_id(value: object) -> object:
 TaskId = Annotated[
     int,
     BeforeValidator(_task_id),
-    Field(ge=1, le=MAX_ID),
+    Field(ge=1, le=ID_MAX),
     WithJsonSchema({"type": ["string", "integer"]}),
 ]
 Status = Literal["pending", "in_progress", "blocked", "completed", "deleted"]
 Priority = Annotated[int, Field(ge=0, le=3, description="0 (P0, most urgent) to 3; default 2")]
-Limit = Annotated[int, Field(ge=1, le=100)]
+Limit = Annotated[int, Field(ge=1, le=PAGE_MAX)]
 
 
 class Args(BaseModel):
@@ -47,7 +53,7 @@ class Args(BaseModel):
 class TeamCreateArgs(Args):
     team_name: str
     description: str = ""
-    members: list[str] = Field(default_factory=list, max_length=50,
+    members: list[str] = Field(default_factory=list, max_length=TEAM_MEMBERS_PER_CALL,
                                description="roster agents; you lead the team")  # fmt: skip
 
 
@@ -63,7 +69,7 @@ class TaskCreateArgs(Args):
     priority: Priority = 2
     tracker: str | None = Field(None, description="agent whose tracker it goes on")
     team_name: str | None = None
-    blockedBy: list[TaskId] = Field(default_factory=list, max_length=100)
+    blockedBy: list[TaskId] = Field(default_factory=list, max_length=MAX_LINKS_PER_CALL)
     followUpOf: TaskId | None = Field(None, description="the task this follows up (with tracker)")
 
 
@@ -88,15 +94,15 @@ class TaskUpdateArgs(Args):
     activeForm: str | None = None
     status: Status | None = None
     owner: str | None = Field(None, description="yourself on an unowned task claims it")
-    addBlocks: list[TaskId] = Field(default_factory=list, max_length=100)
-    addBlockedBy: list[TaskId] = Field(default_factory=list, max_length=100)
+    addBlocks: list[TaskId] = Field(default_factory=list, max_length=MAX_LINKS_PER_CALL)
+    addBlockedBy: list[TaskId] = Field(default_factory=list, max_length=MAX_LINKS_PER_CALL)
     metadata: dict[str, Any] | None = Field(None, description="merged; null deletes a key")
     blockedReason: str | None = None
     needsAgent: str | None = None
     outcome: str | None = Field(None, description="one line, with status completed")
-    files: list[str] | None = Field(None, max_length=100)
+    files: list[str] | None = Field(None, max_length=FILES_MAX)
     verified: str | None = None
-    version: int | None = Field(None, ge=1, le=MAX_ID, description="refuse if changed since")
+    version: int | None = Field(None, ge=1, le=ID_MAX, description="refuse if changed since")
 
 
 class TaskClaimArgs(Args):
@@ -134,9 +140,9 @@ class ChangelogAppendArgs(Args):
     title: str
     problem: str
     fix: str
-    files: list[str] = Field(max_length=100)
+    files: list[str] = Field(max_length=FILES_MAX)
     verification: str
-    taskIds: list[TaskId] = Field(default_factory=list, max_length=50)
+    taskIds: list[TaskId] = Field(default_factory=list, max_length=MAX_TASK_LINKS)
 
 
 def compact_schema(model: type[BaseModel]) -> dict[str, Any]:

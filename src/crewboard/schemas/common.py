@@ -6,7 +6,16 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from crewboard.services.core import AGENT_NAME_PATTERN, NAME_MAX, SLUG_PATTERN
+from crewboard.services.core import (
+    AGENT_NAME_MAX,
+    AGENT_NAME_PATTERN,
+    CURSOR_MAX,
+    MAX_LIMIT,
+    NAME_MAX,
+    REQUEST_STRING_MAX,
+    SLUG_MAX,
+    SLUG_PATTERN,
+)
 
 T = TypeVar("T")
 
@@ -14,7 +23,7 @@ T = TypeVar("T")
 class RequestModel(BaseModel):
     """Base of request bodies: unknown fields are refused, types are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=100_000)
+    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=REQUEST_STRING_MAX)
 
 
 class ResponseModel(BaseModel):
@@ -30,8 +39,8 @@ class Page(ResponseModel, Generic[T]):
     next_cursor: str | None
 
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
-AgentName = Annotated[str, StringConstraints(pattern=AGENT_NAME_PATTERN, max_length=64)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX)]
+AgentName = Annotated[str, StringConstraints(pattern=AGENT_NAME_PATTERN, max_length=AGENT_NAME_MAX)]
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
-Limit = Annotated[int, Field(ge=1, le=200)]
-Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=CURSOR_MAX)]

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 from crewboard.schemas.common import RequestModel, ResponseModel
 from crewboard.schemas.teams import TeamName
 from crewboard.services.core import (
+    ADDRESS_MAX,
     MAX_CURSOR_ID,
     MAX_LIMIT,
     MESSAGE_BODY_MAX,
@@ -19,7 +20,7 @@ from crewboard.services.core import (
 
 MessageId = Annotated[int, Field(ge=1, le=MAX_CURSOR_ID)]
 # An agent's name or "@" and a member's e-mail; the service checks which.
-Address = Annotated[str, StringConstraints(min_length=1, max_length=260)]
+Address = Annotated[str, StringConstraints(min_length=1, max_length=ADDRESS_MAX)]
 SendKind = Literal[
     "message", "broadcast", "shutdown_request", "shutdown_response",
     "plan_approval_request", "plan_approval_response", "idle",

@@ -8,12 +8,16 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from crewboard.schemas.common import AgentName, RequestModel, ResponseModel
-from crewboard.services.core import TEAM_NAME_MAX, TEAM_NAME_PATTERN
+from crewboard.services.core import ID_MAX, TEAM_NAME_MAX, TEAM_NAME_PATTERN
 from crewboard.services.tasks import (
     ACTIVE_FORM_MAX,
+    BODY_MAX,
+    CHANGELOG_TITLE_MAX,
     DESCRIPTION_MAX,
     FILE_MAX,
     FILES_MAX,
+    MAX_LINKS_PER_CALL,
+    MAX_TASK_LINKS,
     OUTCOME_MAX,
     REASON_MAX,
     TITLE_MAX,
@@ -29,10 +33,12 @@ Verified = Annotated[str, StringConstraints(min_length=1, max_length=VERIFIED_MA
 FilePath = Annotated[str, StringConstraints(min_length=1, max_length=FILE_MAX)]
 Files = Annotated[list[FilePath], Field(max_length=FILES_MAX)]
 Priority = Annotated[int, Field(ge=0, le=3)]
-TaskNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Numbers = Annotated[list[TaskNumber], Field(max_length=50)]
+TaskNumber = Annotated[int, Field(ge=1, le=ID_MAX)]
+Numbers = Annotated[list[TaskNumber], Field(max_length=MAX_LINKS_PER_CALL)]  # dependencies
+TaskLinks = Annotated[list[TaskNumber], Field(max_length=MAX_TASK_LINKS)]  # of an entry
 StatusName = Literal["pending", "in_progress", "blocked", "completed", "cancelled", "deleted"]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+EntryTitle = Annotated[str, StringConstraints(min_length=1, max_length=CHANGELOG_TITLE_MAX)]
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=TEAM_NAME_MAX)]
 
 
@@ -106,19 +112,19 @@ class BlockRequest(ActAs):
 class ChangelogIn(RequestModel):
     """A changelog entry: the four parts the seed asks for."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    title: EntryTitle
     problem: Body
     fix: Body
     verification: Body
     files: Files = Field(default_factory=list)
-    task_ids: Numbers = Field(default_factory=list)
+    task_ids: TaskLinks = Field(default_factory=list)
     as_agent: AgentName | None = None
 
 
 class ChangelogWithTask(RequestModel):
     """The entry appended when completing a task (the task is linked by itself)."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    title: EntryTitle
     problem: Body
     fix: Body
     verification: Body
@@ -137,7 +143,7 @@ class CompleteRequest(ActAs):
 class DependenciesIn(RequestModel):
     """Tasks this one waits on."""
 
-    blocked_by: Annotated[list[TaskNumber], Field(min_length=1, max_length=50)]
+    blocked_by: Annotated[list[TaskNumber], Field(min_length=1, max_length=MAX_LINKS_PER_CALL)]
 
 
 class FollowUpIn(RequestModel):

@@ -8,17 +8,17 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from crewboard.schemas.common import AgentName, RequestModel, ResponseModel, Slug
-from crewboard.services.core import TOKEN_NAME_MAX
+from crewboard.services.core import ID_MAX, TOKEN_DAYS_MAX, TOKEN_NAME_MAX
 
 
 class TokenCreate(RequestModel):
     """A new token: a person's, or an agent's in one project."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=TOKEN_NAME_MAX)] | None = None
-    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)  # ids are int32 in SQL
+    user_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     project: Slug | None = None
     agent_name: AgentName | None = None
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: int | None = Field(default=None, ge=1, le=TOKEN_DAYS_MAX)
     read_only: bool = False
 
 

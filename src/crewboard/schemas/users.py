@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import EmailStr, StringConstraints
 
 from crewboard.schemas.common import DisplayName, RequestModel, ResponseModel
-from crewboard.services.core import PASSWORD_MAX, PASSWORD_MIN
+from crewboard.services.core import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, SETUP_SECRET_MAX
 
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 # Login takes any string up to the maximum so that a wrong-length password is just "wrong".
@@ -54,14 +54,14 @@ class ProfileUpdate(RequestModel):
 class LoginRequest(RequestModel):
     """E-mail and password."""
 
-    email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+    email: Annotated[str, StringConstraints(min_length=3, max_length=EMAIL_MAX)]
     password: LoginPassword
 
 
 class SetupRequest(RequestModel):
     """The first admin, created with the setup secret the server printed."""
 
-    setup_secret: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    setup_secret: Annotated[str, StringConstraints(min_length=1, max_length=SETUP_SECRET_MAX)]
     email: EmailStr
     name: DisplayName | None = None
     password: Password

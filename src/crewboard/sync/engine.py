@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crewboard.cli.errors import CliError
-from crewboard.cli.remote.connection import Remote
+from crewboard.client.errors import ClientError
+from crewboard.client.project import Remote
 from crewboard.services.core import TRACKERS_DIR, write_atomic
 from crewboard.services.markdown import parse_changelog, parse_tracker
 from crewboard.sync.plan import (
@@ -101,7 +101,7 @@ def _safe_path(agent: str, tracker_path: str) -> str:
     server checks it too; a server's word is not enough to write elsewhere in a repository)."""
     norm = posixpath.normpath(tracker_path)
     if not norm.startswith(TRACKERS_DIR) or not norm.endswith(".md"):
-        raise CliError(f"the tracker path of {agent} ({tracker_path}) is outside {TRACKERS_DIR}")
+        raise ClientError(f"the tracker path of {agent} ({tracker_path}) is outside {TRACKERS_DIR}")
     return norm
 
 
@@ -217,7 +217,7 @@ def _apply(remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapsh
     for edit in plan.edits:
         try:
             _apply_edit(remote, edit, state.versions.get(edit.number))
-        except CliError as exc:
+        except ClientError as exc:
             ok = False
             if "[version-conflict]" in exc.message:
                 out.conflicts.append(Conflict(path, edit.number, edit.text, "changed meanwhile"))
@@ -229,13 +229,13 @@ def _apply(remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapsh
         try:
             if agent is not None and _apply_create(remote, agent, path, new, snap):
                 out.applied.append(f"{path}: created '{new.title}'")
-        except CliError as exc:
+        except ClientError as exc:
             ok = False
             out.problems.append(Problem(path, new.line, new.text, exc.message))
     if plan.entries:
         try:
             out.applied.extend(_apply_entries(remote, state, plan, snap))
-        except CliError as exc:
+        except ClientError as exc:
             ok = False
             out.problems.append(Problem(path, plan.entries[0].line, "", exc.message))
     return ok

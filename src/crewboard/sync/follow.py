@@ -16,9 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from crewboard.cli.remote.watch import MAX_BACKOFF_SECONDS, TIMEOUT, read_events
 from crewboard.client.credentials import Credentials
-from crewboard.client.rest import API_PREFIX, USER_AGENT, segment
+from crewboard.client.sse import MAX_BACKOFF_SECONDS, read_events, stream_client, stream_path
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +43,10 @@ class ServerEvents(threading.Thread):
                 self._response.close()
 
     def run(self) -> None:
-        path = f"{API_PREFIX}/projects/{segment(self.project)}/events"
-        headers = {"Authorization": f"Bearer {self.credentials.token}",
-                   "User-Agent": USER_AGENT, "Accept": "text/event-stream"}  # fmt: skip
+        path = stream_path(self.project)
         last: int | None = None
         backoff = 1.0
-        with httpx.Client(base_url=self.credentials.url, headers=headers, timeout=TIMEOUT) as http:
+        with stream_client(self.credentials) as http:
             while not self.stop_flag.is_set():
                 resume = {} if last is None else {"Last-Event-ID": str(last)}
                 try:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crewboard.cli.errors import CliError
+from crewboard.client.errors import BAD_REQUEST, ClientError
 from crewboard.services.core import write_atomic
 
 STATE_FILE = ".claude/.crewboard-sync.json"
@@ -62,14 +62,14 @@ def load_state(repo: Path, project: str) -> SyncState:
     except FileNotFoundError:
         return SyncState(project)
     except (OSError, ValueError) as exc:
-        raise CliError(f"cannot read the sync state {path}: {exc}") from exc
+        raise ClientError(f"cannot read the sync state {path}: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise CliError(f"the sync state {path} is not one this crewboard writes; remove it")
+        raise ClientError(f"the sync state {path} is not one this crewboard writes; remove it")
     if raw.get("project") != project:
-        raise CliError(
+        raise ClientError(
             f"{repo} is synced with project {raw.get('project')!r}, not {project!r} "
             f"(remove {STATE_FILE} to sync it with another)",
-            2,
+            BAD_REQUEST,
         )
     files: dict[str, FileState] = {}
     try:
@@ -80,7 +80,7 @@ def load_state(repo: Path, project: str) -> SyncState:
                 str(entry["text"]), versions, None if previous is None else str(previous)
             )
     except (KeyError, TypeError, ValueError) as exc:
-        raise CliError(f"the sync state {path} is damaged ({exc}); remove it") from exc
+        raise ClientError(f"the sync state {path} is damaged ({exc}); remove it") from exc
     return SyncState(project, files)
 
 
@@ -96,4 +96,4 @@ def read_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read {path}: {exc}") from exc
+        raise ClientError(f"cannot read {path}: {exc}") from exc

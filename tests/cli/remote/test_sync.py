@@ -6,9 +6,9 @@ import asyncio
 import threading
 from pathlib import Path
 
-from crewboard.cli.remote.connection import Remote
 from crewboard.cli.remote.sync import watch_repo
 from crewboard.client.credentials import Credentials
+from crewboard.client.project import Remote
 from crewboard.client.rest import ApiClient
 from tests.cli.crew import LEAD, Crew
 from tests.cli.helpers import Result

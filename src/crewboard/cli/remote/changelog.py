@@ -13,11 +13,13 @@ from crewboard.cli.remote.connection import (
     AsOption,
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.cli.remote.presenters import appended_line
+from crewboard.client.project import connect
 from crewboard.schemas.tasks import ChangelogRead
 
 app = new_app(
@@ -55,7 +57,7 @@ def add(
         emit_api_json(data)
     else:
         entry = parse(ChangelogRead, data)
-        emit_line(f"changelog entry {entry.id} appended: {entry.title}")
+        emit_line(appended_line(entry))
 
 
 @app.command("list")
@@ -73,7 +75,7 @@ def list_entries(
 ) -> None:
     """Entries, oldest first."""
     with connect(project) as remote:
-        items = remote.listing(
+        items = listing(remote,
             "changelog", params={"agent": agent, "task": task}, limit=limit, every=every,
             noun="entries",
         )  # fmt: skip

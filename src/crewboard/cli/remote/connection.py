@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 
-from crewboard.cli.errors import EXIT_USAGE, CliError
+from crewboard.cli.errors import CliError
 from crewboard.cli.output import note
-from crewboard.client.credentials import resolve
-from crewboard.client.rest import ApiClient, Params, segment
+from crewboard.client.project import Remote
+from crewboard.client.rest import Params
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -72,60 +69,17 @@ PriorityOption = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Remote:
-    """The API client and the project the command works in."""
-
-    client: ApiClient
-    project: str
-
-    def path(self, *parts: str | int) -> str:
-        """``/projects/{slug}/part/...``, each part quoted as one segment."""
-        return "/".join(["/projects", segment(self.project), *(segment(p) for p in parts)])
-
-    def get(self, *parts: str | int, params: Params | None = None) -> Any:
-        return self.client.get(self.path(*parts), params)
-
-    def post(self, *parts: str | int, body: dict[str, object] | None = None) -> Any:
-        return self.client.post(self.path(*parts), body)
-
-    def patch(self, *parts: str | int, body: dict[str, object]) -> Any:
-        return self.client.request("PATCH", self.path(*parts), json=body)
-
-    def delete(self, *parts: str | int, params: Params | None = None) -> Any:
-        return self.client.request("DELETE", self.path(*parts), params=params)
-
-    def listing(
-        self, *parts: str | int, params: Params, limit: int, every: bool, noun: str
-    ) -> list[Any]:
-        """The items of one page, or of every page; says on stderr when more were left."""
-        items: list[Any] = []
-        page: dict[str, Any] = {}
-        for page in self.client.pages(self.path(*parts), params, size=limit, follow=every):
-            items.extend(page["items"])
-        if page.get("next_cursor"):
-            note(f"more {noun} than shown: --all lists every one")
-        return items
-
-
-def _token_project(client: ApiClient) -> str:
-    me = client.get("/auth/me")
-    project = me.get("project") if isinstance(me, dict) else None
-    if isinstance(project, str) and project:
-        return project
-    raise CliError(
-        "no project: pass --project SLUG, set CREWBOARD_PROJECT, or log in with --project",
-        EXIT_USAGE,
-    )
-
-
-@contextmanager
-def connect(project: str | None) -> Iterator[Remote]:
-    """The client for the resolved credentials, and the project to work in."""
-    credentials = resolve()
-    with ApiClient(credentials.url, credentials.token) as client:
-        slug = project or credentials.project or _token_project(client)
-        yield Remote(client, slug)
+def listing(
+    remote: Remote, *parts: str | int, params: Params, limit: int, every: bool, noun: str
+) -> list[Any]:
+    """The items of one page, or of every page; says on stderr when more were left."""
+    items: list[Any] = []
+    page: dict[str, Any] = {}
+    for page in remote.pages(*parts, params=params, limit=limit, every=every):
+        items.extend(page["items"])
+    if page.get("next_cursor"):
+        note(f"more {noun} than shown: --all lists every one")
+    return items
 
 
 def parse(model: type[M], data: Any) -> M:

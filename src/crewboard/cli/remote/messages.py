@@ -13,11 +13,13 @@ from crewboard.cli.output import JsonFlag, emit_line, emit_table, when
 from crewboard.cli.remote.connection import (
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.cli.remote.presenters import sent_line
+from crewboard.client.project import connect
 from crewboard.schemas.messages import InboxMessage, MessageRead
 
 app = new_app(
@@ -35,13 +37,6 @@ def _kind(value: str | None) -> str | None:
     if value is not None and value not in KINDS:
         raise typer.BadParameter("one of " + ", ".join(KINDS))
     return value
-
-
-def message_line(message: MessageRead) -> str:
-    """``sent #12 (message) to qa, reviewer``."""
-    to = ", ".join(message.recipients)
-    extra = f" · request {message.request_id}" if message.request_id else ""
-    return f"sent #{message.id} ({message.kind}) to {to}{extra}"
 
 
 @app.command("send")
@@ -100,7 +95,7 @@ def send(
     if as_json:
         emit_api_json(data)
     else:
-        emit_line(message_line(parse(MessageRead, data)))
+        emit_line(sent_line(parse(MessageRead, data)))
 
 
 @app.command("inbox")
@@ -127,7 +122,7 @@ def inbox(
     """Your inbox, oldest first: unread messages (--all: every one)."""
     params: dict[str, Any] = drop_none(all=every or None, after=after, agent=agent)
     with connect(project) as remote:
-        items = remote.listing("inbox", params=params, limit=limit, every=pages, noun="messages")
+        items = listing(remote, "inbox", params=params, limit=limit, every=pages, noun="messages")
     if as_json:
         emit_api_json(items)
         return

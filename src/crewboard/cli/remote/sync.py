@@ -17,8 +17,10 @@ import typer
 
 from crewboard.cli.errors import EXIT_FAILURE, EXIT_USAGE, CliError
 from crewboard.cli.output import emit_line, note
-from crewboard.cli.remote.connection import ProjectOption, Remote, connect
+from crewboard.cli.remote.connection import ProjectOption
 from crewboard.client.credentials import Credentials, resolve
+from crewboard.client.errors import ClientError
+from crewboard.client.project import Remote, connect
 from crewboard.sync.engine import Outcome, sync_once
 from crewboard.sync.follow import ServerEvents, follow
 from crewboard.sync.report import summary_lines, write_report
@@ -50,7 +52,7 @@ def watch_repo(remote: Remote, credentials: Credentials, repo: Path, stop: threa
     def once() -> list[Path]:
         try:
             out = run_and_report(remote, repo)
-        except CliError as exc:  # the server may be back on the next change: keep watching
+        except ClientError as exc:  # the server may be back on the next change: keep watching
             note(f"sync failed: {exc.message}")
             return []
         return [repo / path for path in out.files]

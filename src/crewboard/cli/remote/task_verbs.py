@@ -15,13 +15,13 @@ from crewboard.cli.remote.connection import (
     AsOption,
     PriorityOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
     parse,
     priority_number,
 )
-from crewboard.cli.remote.task_views import task_line
+from crewboard.cli.remote.presenters import appended_line, task_line
+from crewboard.client.project import connect
 from crewboard.schemas.tasks import CompletionRead, TaskChangeRead, TaskRead
 
 NumberArg = Annotated[int, typer.Argument(metavar="N", help="The task's number (#N).")]
@@ -205,7 +205,7 @@ def done(
     emit_line("done " + task_line(completion.task))
     if completion.changelog is not None:
         entry = completion.changelog
-        emit_line(f"changelog entry {entry.id} appended: {entry.title}")
+        emit_line(appended_line(entry))
 
 
 def follow_up(

@@ -19,14 +19,14 @@ from crewboard.cli.remote.connection import (
     LimitOption,
     PriorityOption,
     ProjectOption,
-    Remote,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
     priority_number,
 )
-from crewboard.cli.remote.task_views import task_line, task_panel, task_table
+from crewboard.cli.remote.presenters import task_line, task_panel, task_table
+from crewboard.client.project import Remote, connect
 from crewboard.client.rest import Params
 from crewboard.schemas.tasks import EventRead, TaskRead
 
@@ -83,7 +83,7 @@ def add(
 
 
 def _list(remote: Remote, params: Params, limit: int, every: bool, as_json: bool) -> None:
-    items = remote.listing("tasks", params=params, limit=limit, every=every, noun="tasks")
+    items = listing(remote, "tasks", params=params, limit=limit, every=every, noun="tasks")
     if as_json:
         emit_api_json(items)
     else:
@@ -149,8 +149,8 @@ def show(
     with connect(project) as remote:
         data = remote.get("tasks", number)
         events = (
-            remote.listing(
-                "tasks", number, "history", params={}, limit=200, every=True, noun="events"
+            listing(
+                remote, "tasks", number, "history", params={}, limit=200, every=True, noun="events"
             )
             if history
             else None

@@ -19,11 +19,13 @@ from crewboard.cli.remote.connection import (
     AllFlag,
     LimitOption,
     ProjectOption,
-    connect,
     drop_none,
     emit_api_json,
+    listing,
     parse,
 )
+from crewboard.cli.remote.presenters import team_line
+from crewboard.client.project import connect
 from crewboard.schemas.teams import TeamDeleted, TeamRead
 
 app = new_app(
@@ -43,12 +45,6 @@ def tally(counts: dict[str, int]) -> str:
     order = ("pending", "in_progress", "blocked", "completed", "cancelled")
     known = [s for s in order if counts.get(s)] + sorted(set(counts) - set(order))
     return ", ".join(f"{counts[s]} {s}" for s in known)
-
-
-def team_line(team: TeamRead) -> str:
-    """``web · lead frontend · 3 members``."""
-    lead = f" · lead {team.lead}" if team.lead else " · no lead"
-    return f"{team.name}{lead} · {len(team.members)} member{'s' * (len(team.members) != 1)}"
 
 
 def _emit_team(data: Any, verb: str, as_json: bool) -> None:
@@ -115,7 +111,7 @@ def list_teams(
 ) -> None:
     """The project's teams, oldest first."""
     with connect(project) as remote:
-        items = remote.listing("teams", params={}, limit=limit, every=every, noun="teams")
+        items = listing(remote, "teams", params={}, limit=limit, every=every, noun="teams")
     if as_json:
         emit_api_json(items)
         return

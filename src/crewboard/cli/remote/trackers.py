@@ -8,7 +8,8 @@ import typer
 
 from crewboard.cli.app import new_app
 from crewboard.cli.output import emit_text
-from crewboard.cli.remote.connection import ProjectOption, connect
+from crewboard.cli.remote.connection import ProjectOption
+from crewboard.client.project import connect
 
 app = new_app("Agents' trackers, over the API: show one as its markdown file.")
 

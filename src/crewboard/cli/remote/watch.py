@@ -6,51 +6,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import httpx
 import typer
 
-from crewboard.cli.errors import CliError
+from crewboard.cli.errors import CliError, exit_code_for_status
 from crewboard.cli.output import JsonFlag, emit_line, note
-from crewboard.cli.remote.connection import ProjectOption, connect
+from crewboard.cli.remote.connection import ProjectOption
+from crewboard.cli.remote.presenters import event_line, inbox_line
 from crewboard.client.credentials import resolve
-from crewboard.client.rest import API_PREFIX, USER_AGENT, problem_message, segment
-from crewboard.client.rest import exit_code_for_status as exit_code
+from crewboard.client.project import connect
+from crewboard.client.rest import problem_message
+from crewboard.client.sse import MAX_BACKOFF_SECONDS, read_events, stream_client, stream_path
 
 logger = logging.getLogger(__name__)
-
-# No read timeout: the server sends a keep-alive comment every 15 s (by default).
-TIMEOUT = httpx.Timeout(None, connect=10.0)
-MAX_BACKOFF_SECONDS = 30.0
-
-
-def read_events(response: httpx.Response) -> Iterator[tuple[int | None, dict[str, Any] | None]]:
-    """``(id, data)`` per SSE message: ``data`` None for a message that only moves the id."""
-    fields: dict[str, str] = {}
-    for line in response.iter_lines():
-        if line:
-            if not line.startswith(":"):
-                name, _, value = line.partition(":")
-                fields[name] = value.removeprefix(" ")
-            continue
-        ident = fields.get("id")
-        data = json.loads(fields["data"]) if "data" in fields else None
-        if ident is not None or data is not None:
-            yield (int(ident) if ident and ident.isdigit() else None), data
-        fields = {}
-
-
-def event_line(event: dict[str, Any]) -> str:
-    """``#<id> <time> <actor> <kind> <subject>``."""
-    return f"#{event['id']} {event['at']} {event['actor']} {event['kind']} {event['subject']}"
-
-
-def message_line(message: dict[str, Any]) -> str:
-    """``#<id> <time> <sender> <kind>: <body>`` for a message of one's inbox."""
-    text = " ".join(str(message["body"] or message["summary"] or "").split())
-    return f"#{message['id']} {message['created_at']} {message['sender']} {message['kind']}: {text}"
 
 
 def watch(
@@ -86,22 +56,22 @@ def watch(
     credentials = resolve()
     with connect(project) as remote:
         slug = remote.project
-    path = f"{API_PREFIX}/projects/{segment(slug)}/" + ("inbox/stream" if inbox else "events")
-    line = message_line if inbox else event_line
+    path = stream_path(slug, inbox=inbox)
+    line = inbox_line if inbox else event_line
     params: dict[str, Any] = {"kind": kind or [], "subject": subject, "once": once or None}
     params = {k: v for k, v in params.items() if v not in (None, [])}
-    headers = {"Authorization": f"Bearer {credentials.token}", "User-Agent": USER_AGENT,
-               "Accept": "text/event-stream"}  # fmt: skip
     last = after
     backoff = 1.0
-    with httpx.Client(base_url=credentials.url, headers=headers, timeout=TIMEOUT) as http:
+    with stream_client(credentials) as http:
         while True:
             resume = {} if last is None else {"Last-Event-ID": str(last)}
             try:
                 with http.stream("GET", path, params=params, headers=resume) as response:
                     if response.is_error:
                         response.read()
-                        raise CliError(problem_message(response), exit_code(response.status_code))
+                        raise CliError(
+                            problem_message(response), exit_code_for_status(response.status_code)
+                        )
                     backoff = 1.0
                     for ident, data in read_events(response):
                         last = ident if ident is not None else last

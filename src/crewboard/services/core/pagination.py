@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crewboard.services.core.errors import Invalid
+from crewboard.services.core.rules import ID_MAX
 
 T = TypeVar("T")
 
 MAX_LIMIT = 200
+CURSOR_MAX = 200  # characters of an opaque cursor
 # Ids are 32-bit on PostgreSQL (``integer``): a larger cursor would fail in the driver.
-MAX_CURSOR_ID = 2**31 - 1
+MAX_CURSOR_ID = ID_MAX
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,23 +9,21 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from crewboard.services.tasks.changelog import (
-        BODY_MAX,
-        CHANGELOG_TITLE_MAX,
-        ChangelogDraft,
-        ChangelogService,
-        EntryView,
-    )
+    from crewboard.services.tasks.changelog import ChangelogDraft, ChangelogService, EntryView
     from crewboard.services.tasks.claims import ClaimScope
     from crewboard.services.tasks.facade import Completion, Tasks
     from crewboard.services.tasks.flow import ChangeResult, TaskChange, TaskFlow
-    from crewboard.services.tasks.graph import MAX_LINKS_PER_CALL, add_dependencies
+    from crewboard.services.tasks.graph import add_dependencies
     from crewboard.services.tasks.leases import ExpiredLease, expire_leases
     from crewboard.services.tasks.rules import (
         ACTIVE_FORM_MAX,
+        BODY_MAX,
+        CHANGELOG_TITLE_MAX,
         DESCRIPTION_MAX,
         FILE_MAX,
         FILES_MAX,
+        MAX_LINKS_PER_CALL,
+        MAX_TASK_LINKS,
         OUTCOME_MAX,
         REASON_MAX,
         TITLE_MAX,
@@ -41,8 +39,8 @@ if TYPE_CHECKING:
 
 EXPORTS = {
     "ACTIVE_FORM_MAX": "rules",
-    "BODY_MAX": "changelog",
-    "CHANGELOG_TITLE_MAX": "changelog",
+    "BODY_MAX": "rules",
+    "CHANGELOG_TITLE_MAX": "rules",
     "ChangeResult": "flow",
     "ChangelogDraft": "changelog",
     "ChangelogService": "changelog",
@@ -53,7 +51,8 @@ EXPORTS = {
     "ExpiredLease": "leases",
     "FILES_MAX": "rules",
     "FILE_MAX": "rules",
-    "MAX_LINKS_PER_CALL": "graph",
+    "MAX_LINKS_PER_CALL": "rules",
+    "MAX_TASK_LINKS": "rules",
     "OUTCOME_MAX": "rules",
     "REASON_MAX": "rules",
     "Status": "rules",
@@ -81,6 +80,7 @@ __all__ = [
     "FILES_MAX",
     "FILE_MAX",
     "MAX_LINKS_PER_CALL",
+    "MAX_TASK_LINKS",
     "OUTCOME_MAX",
     "REASON_MAX",
     "TITLE_MAX",

@@ -23,12 +23,14 @@ from crewboard.services.core import (
     record_event,
 )
 from crewboard.services.projects import ProjectAccess, Role
-from crewboard.services.tasks.rules import check_files, check_one_line
+from crewboard.services.tasks.rules import (
+    BODY_MAX,
+    CHANGELOG_TITLE_MAX,
+    MAX_TASK_LINKS,
+    check_files,
+    check_one_line,
+)
 from crewboard.services.tasks.service import TaskService
-
-CHANGELOG_TITLE_MAX = 300
-BODY_MAX = 20_000
-MAX_TASK_LINKS = 50
 
 
 @dataclass(frozen=True, slots=True)

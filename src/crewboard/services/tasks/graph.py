@@ -11,8 +11,7 @@ from crewboard.models import Project
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.core import Conflict, Invalid, NotFound
 from crewboard.services.projects import ProjectAccess
-
-MAX_LINKS_PER_CALL = 50
+from crewboard.services.tasks.rules import MAX_LINKS_PER_CALL
 
 
 async def _tasks_by_number(

@@ -18,6 +18,10 @@ FILE_MAX = 500
 METADATA_MAX_KEYS = 50
 METADATA_MAX_BYTES = 16_384
 METADATA_MAX_DEPTH = 16  # lists/objects within a value (responses cannot serialise deep ones)
+MAX_LINKS_PER_CALL = 50  # dependencies added by one call
+CHANGELOG_TITLE_MAX = 300
+BODY_MAX = 20_000  # a changelog entry's problem, fix and verification
+MAX_TASK_LINKS = 50  # tasks linked to one changelog entry
 
 
 class Status(StrEnum):

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Response
 
-from crewboard.services.tasks import TaskChange, Tasks
+from crewboard.services.core import AGENT_NAME_MAX
+from crewboard.services.tasks import DESCRIPTION_MAX, REASON_MAX, TaskChange, Tasks
 from crewboard.web.auth import Viewer, ViewerDep
 from crewboard.web.pages.board import Number, Slug
 from crewboard.web.render import redirect
@@ -17,10 +18,11 @@ from crewboard.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-# Generous bounds: the services apply the real limits and say which one was hit.
-Text = Annotated[str, Form(max_length=20_000)]
-Line = Annotated[str, Form(max_length=2_000)]
-Agent = Annotated[str, Form(max_length=64)]
+# The largest of the service limits each kind of field meets: the services apply the real
+# limit of each field and say which one was hit.
+Text = Annotated[str, Form(max_length=DESCRIPTION_MAX)]
+Line = Annotated[str, Form(max_length=REASON_MAX)]
+Agent = Annotated[str, Form(max_length=AGENT_NAME_MAX)]
 Version = Annotated[int | None, Form(ge=1)]
 _FILE_SPLIT = re.compile(r"[\n,]+")
 

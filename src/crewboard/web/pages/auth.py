@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from crewboard.edge.auth import SESSION_COOKIE
 from crewboard.edge.deps import SessionDep, SettingsDep
 from crewboard.services.accounts import AuthService
-from crewboard.services.core import Unauthenticated
+from crewboard.services.core import EMAIL_MAX, SLUG_MAX, Unauthenticated
 from crewboard.services.projects import ProjectService
 from crewboard.web.auth import (
     CSRF_FIELD,
@@ -24,7 +24,7 @@ from crewboard.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-EMAIL_MAX = 254
+# Generous on purpose: a longer password than the service allows is a failed login, not a 422.
 PASSWORD_MAX = 1024
 
 
@@ -93,7 +93,7 @@ async def logout(viewer: ViewerDep) -> Response:
 
 @router.get("/go")
 async def switch_project(
-    viewer: ViewerDep, project: Annotated[str, Query(max_length=64)]
+    viewer: ViewerDep, project: Annotated[str, Query(max_length=SLUG_MAX)]
 ) -> Response:
     """The project switcher's target (a plain GET form, so it works without JS)."""
     slug = (await ProjectService(viewer.session).access(viewer.actor, project)).project.slug

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from crewboard.models.tasks import Task
+from crewboard.services.core import AGENT_NAME_MAX, ID_MAX, MAX_LIMIT, SLUG_MAX, TEAM_NAME_MAX
 from crewboard.services.tasks import ChangelogService, Status, TaskFilter, Tasks
 from crewboard.services.teams import TeamService
 from crewboard.web.auth import Viewer, ViewerDep
@@ -16,11 +17,13 @@ from crewboard.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Slug = Annotated[str, Path(max_length=64)]
-Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Slug = Annotated[str, Path(max_length=SLUG_MAX)]
+Number = Annotated[int, Path(ge=1, le=ID_MAX)]
 # No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
-Name = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
-BOARD_LIMIT = 200
+Name = Annotated[
+    str | None, Query(max_length=max(AGENT_NAME_MAX, TEAM_NAME_MAX), pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+BOARD_LIMIT = MAX_LIMIT
 SHOWN = tuple(Status(status) for status, _ in COLUMNS)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from crewboard.services.core import AGENT_NAME_MAX
 from crewboard.services.tasks import ChangelogService
 from crewboard.services.views import DashboardService, StatsService
 from crewboard.web.auth import ViewerDep
@@ -18,7 +19,7 @@ from crewboard.web.svg import NODE_H, NODE_W, layout_graph, throughput_bars
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 # No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
-Name = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Name = Annotated[str | None, Query(max_length=AGENT_NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # The cycle-time histogram's drawing height.
 HIST_H = 120
 

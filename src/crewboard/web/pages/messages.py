@@ -6,6 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 
+from crewboard.services.core import (
+    AGENT_NAME_MAX,
+    MESSAGE_BODY_MAX,
+    MESSAGE_SUMMARY_MAX,
+    REQUEST_ID_MAX,
+    TEAM_NAME_MAX,
+)
 from crewboard.services.messages import InboxService, Kind, MessageService, Outgoing
 from crewboard.services.teams import TeamService
 from crewboard.services.views import DashboardService
@@ -44,7 +51,9 @@ async def inbox(
     slug: Slug,
     all: bool = False,
     # No control characters: PostgreSQL text cannot hold a NUL (the query would fail, 500).
-    agent: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
+    agent: Annotated[
+        str | None, Query(max_length=AGENT_NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")
+    ] = None,
 ) -> Response:
     """Your inbox (or, for members, an agent's), unread first-class; with the send form."""
     context = await project_context(viewer, slug, "inbox")
@@ -78,13 +87,13 @@ async def thread(
 async def send(
     viewer: ViewerDep,
     slug: Slug,
-    body: Annotated[str, Form(max_length=20_000)] = "",
+    body: Annotated[str, Form(max_length=MESSAGE_BODY_MAX)] = "",
     to: Annotated[str, Form(max_length=300)] = "",
     kind: Annotated[str, Form(max_length=32)] = Kind.MESSAGE.value,
-    summary: Annotated[str, Form(max_length=200)] = "",
-    team: Annotated[str, Form(max_length=64)] = "",
+    summary: Annotated[str, Form(max_length=MESSAGE_SUMMARY_MAX)] = "",
+    team: Annotated[str, Form(max_length=TEAM_NAME_MAX)] = "",
     reply_to: Annotated[int | None, Form(ge=1)] = None,
-    request_id: Annotated[str, Form(max_length=64)] = "",
+    request_id: Annotated[str, Form(max_length=REQUEST_ID_MAX)] = "",
     approve: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
 ) -> Response:
     """Send as yourself (the service decides who that is); then show the thread."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from crewboard.services.core import TEAM_NAME_MAX
 from crewboard.services.teams import TeamService
 from crewboard.services.views import DashboardService
 from crewboard.web.auth import ViewerDep
@@ -16,7 +17,7 @@ from crewboard.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-TeamName = Annotated[str, Path(max_length=64)]
+TeamName = Annotated[str, Path(max_length=TEAM_NAME_MAX)]
 
 
 @router.get("/p/{slug}/teams")

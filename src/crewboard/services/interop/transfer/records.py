@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticError
 
 from crewboard.services.core import (
+    ADDRESS_MAX,
     AGENT_NAME_PATTERN,
     DOMAIN_MAX,
     EMAIL_MAX,
@@ -58,7 +59,6 @@ VERSION: Final = 1
 # One line may hold a message body and its JSON escaping, or a large metadata object.
 LINE_MAX = 1_048_576
 LABEL_MAX = 200  # "who did it": actor labels and created_by
-ADDRESS_MAX = 260  # message senders and recipients
 EVENT_KIND_MAX = 64
 EVENT_SUBJECT_MAX = 200
 

@@ -1,4 +1,7 @@
-"""How tasks look to people: a one-line summary, a table, a panel with the history."""
+"""How the API's answers look to people, one place for every client command: tasks (a line,
+a table, a panel with the history), teams, messages, changelog entries and live events.
+
+Fed by the schemas (``crewboard.schemas``) the API answers with; ``--json`` bypasses this."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from rich.text import Text
 
 from crewboard.cli.errors import one_line
 from crewboard.cli.output import emit_table, when
-from crewboard.schemas.tasks import EventRead, TaskRead
+from crewboard.schemas.messages import MessageRead
+from crewboard.schemas.tasks import ChangelogRead, EventRead, TaskRead
+from crewboard.schemas.teams import TeamRead
 
 COLUMNS = ("#", "pri", "status", "title", "tracker", "team", "owner", "blocked", "lease")
 
@@ -152,3 +157,32 @@ def event_details(data: dict[str, Any]) -> str:
         if key != "changes" and value not in (None, [], {}, ""):
             parts.append(f"{key}={_value(value)}")
     return one_line("; ".join(parts))
+
+
+def team_line(team: TeamRead) -> str:
+    """``web · lead frontend · 3 members``."""
+    lead = f" · lead {team.lead}" if team.lead else " · no lead"
+    return f"{team.name}{lead} · {len(team.members)} member{'s' * (len(team.members) != 1)}"
+
+
+def sent_line(message: MessageRead) -> str:
+    """``sent #12 (message) to qa, reviewer``."""
+    to = ", ".join(message.recipients)
+    extra = f" · request {message.request_id}" if message.request_id else ""
+    return f"sent #{message.id} ({message.kind}) to {to}{extra}"
+
+
+def appended_line(entry: ChangelogRead) -> str:
+    """``changelog entry 7 appended: <title>``."""
+    return f"changelog entry {entry.id} appended: {entry.title}"
+
+
+def event_line(event: dict[str, Any]) -> str:
+    """``#<id> <time> <actor> <kind> <subject>`` for an event of the live stream."""
+    return f"#{event['id']} {event['at']} {event['actor']} {event['kind']} {event['subject']}"
+
+
+def inbox_line(message: dict[str, Any]) -> str:
+    """``#<id> <time> <sender> <kind>: <body>`` for a message of one's inbox stream."""
+    text = " ".join(str(message["body"] or message["summary"] or "").split())
+    return f"#{message['id']} {message['created_at']} {message['sender']} {message['kind']}: {text}"
