@@ -23,6 +23,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache  # the layer contracts of pyproject.toml (docs/architecture.md)
 
 typecheck: setup
 	$(BIN)/mypy src tests bench
