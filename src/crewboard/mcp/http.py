@@ -8,7 +8,8 @@ The credential is read here, at the HTTP door, without the database. A ``tools/c
 resolves it inside the tool call's own unit of work, as a REST request does; a refusal there
 still answers HTTP 401 (the JSON response is sent only once the tool call is done). Every
 other request (``initialize``, ``tools/list``, notifications) runs no unit of work of its own,
-so it is authenticated in a short read here first. See docs/decisions.md.
+so it is authenticated in a short read here first; so is a tool call the SDK answers without
+running it (a malformed one). No answer leaves unauthenticated. See docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 MCP_PATH = "/mcp"
 CREDENTIAL_KEY = "crewboard.mcp.credential"
 REFUSAL_KEY = "crewboard.mcp.refusal"
+ADMITTED_KEY = "crewboard.mcp.admitted"
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
@@ -88,19 +90,28 @@ async def admit(database: Database, settings: Settings, credential: Credential) 
     return actor
 
 
-def _refusing(scope: Scope, send: Send) -> Send:
-    """``send``, except that a tool call whose credential was refused answers HTTP 401."""
+def _guarded(scope: Scope, send: Send) -> Send:
+    """``send``, except that no answer leaves before the credential was accepted: a tool
+    call whose credential was refused answers HTTP 401, and one the SDK answered without
+    running it (a malformed call) is authenticated first."""
     refused = False
 
     async def wrapped(message: Message) -> None:
         nonlocal refused
         if refused:
             return  # the SDK's body of the refused call
-        exc = scope.get(REFUSAL_KEY)
-        if message["type"] == "http.response.start" and isinstance(exc, DomainError):
-            refused = True
-            await _refuse(send, 401, exc.detail_code, exc.message)
-            return
+        if message["type"] == "http.response.start" and not scope.get(ADMITTED_KEY):
+            if REFUSAL_KEY not in scope:
+                app = scope["app"]
+                try:
+                    await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
+                except DomainError as exc:
+                    scope[REFUSAL_KEY] = exc
+            refusal = scope.get(REFUSAL_KEY)
+            if isinstance(refusal, DomainError):
+                refused = True
+                await _refuse(send, 401, refusal.detail_code, refusal.message)
+                return
         await send(message)
 
     return wrapped
@@ -128,10 +139,12 @@ class McpEndpoint:
 
         async def authenticate(session: AsyncSession, write: bool) -> Actor:
             try:
-                return await resolve_actor(session, settings, credential, MCP, write=write)
+                actor = await resolve_actor(session, settings, credential, MCP, write=write)
             except DomainError as exc:
                 scope[REFUSAL_KEY] = exc
                 raise
+            scope[ADMITTED_KEY] = True
+            return actor
 
         return Bound(app.state.database, settings, authenticate)
 
@@ -144,10 +157,11 @@ class McpEndpoint:
                 body, receive = await _buffered(receive)
             if not _is_tool_call(body):
                 await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
+                scope[ADMITTED_KEY] = True
         except DomainError as exc:
             await _refuse(send, 401, exc.detail_code, exc.message)
             return
-        await self.manager.handle_request(scope, receive, _refusing(scope, send))
+        await self.manager.handle_request(scope, receive, _guarded(scope, send))
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
