@@ -17,7 +17,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.edge.auth import CSRF_HEADER, SESSION_COOKIE
+from crewboard.edge.credentials import SESSION_COOKIE
+from crewboard.edge.csrf import CSRF_HEADER
 from tests.api.harness import API, api_client, assert_problem, quiet_settings, snapshot
 from tests.api.matrix import OWNER_PASSWORD, Row, World, build_world
 from tests.api.test_authz_matrix import MATRIX, app_routes

@@ -10,12 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.edge.auth import (
-    SAFE_METHODS,
-    read_credential,
-    record_last_use,
-    resolve_actor,
-)
+from crewboard.edge.credentials import REST, SAFE_METHODS, read_credential
+from crewboard.edge.csrf import check_header_csrf
+from crewboard.edge.last_use import record_last_use
+from crewboard.edge.resolve import resolve_actor
 from crewboard.services.core import Actor, Unauthenticated, unit_of_work
 
 
@@ -23,6 +21,17 @@ def database_of(request: Request) -> Database:
     """The process's database (created by the app's lifespan)."""
     database: Database = request.app.state.database
     return database
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def writes(request: Request) -> bool:
+    """Whether the request's unit of work is a write transaction (every method that changes)."""
+    return request.method not in SAFE_METHODS
 
 
 # Dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in a worker
@@ -33,22 +42,21 @@ async def get_database(request: Request) -> Database:
 
 
 async def get_settings(request: Request) -> Settings:
-    """The app's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
+    """The app's settings, as a dependency."""
+    return settings_of(request)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: a write transaction for every method that changes state.
 
     ``scope="function"`` (below) commits before the response is sent, so a 2xx always
-    means the change is durable, and a failed commit becomes an error response.
+    means the change is durable, and a failed commit becomes an error response. A read's
+    deferred last-use write runs after its connection is back in the pool (edge.last_use).
     """
-    write = request.method not in SAFE_METHODS
     database = database_of(request)
-    async with unit_of_work(database, write=write) as session:
+    async with unit_of_work(database, write=writes(request)) as session:
         yield session
-    await record_last_use(request, database, session)
+    await record_last_use(database, settings_of(request), session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -56,16 +64,23 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 async def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
     """The authenticated actor, or None for an anonymous request (same transaction)."""
-    credential = read_credential(request)
+    credential = read_credential(request, REST)
     if credential is None:
         return None
-    return await resolve_actor(request, credential, session)
+    write = writes(request)
+    actor = await resolve_actor(session, settings_of(request), credential, REST, write=write)
+    if write:
+        check_header_csrf(request, credential)
+    return actor
 
 
-async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
+
+
+async def get_actor(actor: OptionalActorDep) -> Actor:
     """The authenticated actor; anonymous requests get 401."""
     if actor is None:
-        raise Unauthenticated("authentication required", code="unauthenticated")
+        raise Unauthenticated(REST.missing, code="unauthenticated")
     return actor
 
 

@@ -1,8 +1,15 @@
 """``/mcp``: the tools over streamable HTTP, inside the FastAPI app.
 
 Stateless (every POST stands alone, so any server process can answer any call) with JSON
-responses. Every request is authenticated with its Bearer token through ``AuthService``;
-only agent tokens are accepted, and the token fixes the project and the agent name.
+responses. Only agent tokens are accepted (``edge.credentials.MCP``), and the token fixes the
+project and the agent name.
+
+The credential is read here, at the HTTP door, without the database. A ``tools/call``
+resolves it inside the tool call's own unit of work, as a REST request does; a refusal there
+still answers HTTP 401 (the JSON response is sent only once the tool call is done). Every
+other request (``initialize``, ``tools/list``, notifications) runs no unit of work of its own,
+so it is authenticated in a short read here first; so is a tool call the SDK answers without
+running it (a malformed one). No answer leaves unauthenticated. See docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -16,21 +23,25 @@ from typing import Any
 from fastapi import FastAPI
 from mcp.server import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from starlette.requests import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection, Request
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.edge.credentials import MCP, Credential, require_credential
+from crewboard.edge.last_use import record_last_use
+from crewboard.edge.resolve import resolve_actor
 from crewboard.mcp.server import Bound, build_server
-from crewboard.services.accounts import AuthService
 from crewboard.services.core import Actor, DomainError, Unauthenticated, unit_of_work
 
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
-ACTOR_KEY = "crewboard.mcp.actor"
-_MAX_TOKEN_LENGTH = 256
+CREDENTIAL_KEY = "crewboard.mcp.credential"
+REFUSAL_KEY = "crewboard.mcp.refusal"
+ADMITTED_KEY = "crewboard.mcp.admitted"
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
@@ -42,34 +53,72 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _bearer(scope: Scope) -> str:
-    header = Request(scope).headers.get("authorization")
-    if header is None:
-        raise Unauthenticated("send 'Authorization: Bearer <agent token>'", code="unauthenticated")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("use 'Authorization: Bearer <token>'", code="bad-auth-header")
-    if len(token) > _MAX_TOKEN_LENGTH:
-        raise Unauthenticated("invalid credential", code="invalid-token")
-    return token
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it to the SDK again."""
+    chunks: list[bytes] = []
+    last: Message = {"type": "http.request", "body": b"", "more_body": False}
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            last = message  # the client left; the SDK sees that, too
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replay: list[Message] = [{**last, "body": body} if last["type"] == "http.request" else last]
+
+    async def replayed() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return body, replayed
 
 
-async def authenticate(database: Database, settings: Settings, token: str) -> Actor:
-    """The agent behind a token; its last use is recorded as the REST faces do."""
+def _is_tool_call(body: bytes) -> bool:
+    try:
+        message = json.loads(body)
+    except ValueError:  # the SDK answers a malformed body itself
+        return False
+    return isinstance(message, dict) and message.get("method") == "tools/call"
+
+
+async def admit(database: Database, settings: Settings, credential: Credential) -> Actor:
+    """Authenticate a request that is not a tool call, in a short read of its own."""
     async with unit_of_work(database, write=False) as session:
-        result = await AuthService(session, settings).authenticate(token)
-    if not result.actor.is_agent:
-        raise Unauthenticated("the MCP endpoint takes an agent token (crewboard token create "
-                              "--agent NAME)", code="agent-token-required")  # fmt: skip
-    if result.needs_touch and result.actor.session_id is not None:
-        async with unit_of_work(database, write=True) as session:
-            await AuthService(session, settings).touch(result.actor.session_id)
-    return result.actor
+        actor = await resolve_actor(session, settings, credential, MCP, write=False)
+    await record_last_use(database, settings, session)
+    return actor
+
+
+def _guarded(scope: Scope, send: Send) -> Send:
+    """``send``, except that no answer leaves before the credential was accepted: a tool
+    call whose credential was refused answers HTTP 401, and one the SDK answered without
+    running it (a malformed call) is authenticated first."""
+    refused = False
+
+    async def wrapped(message: Message) -> None:
+        nonlocal refused
+        if refused:
+            return  # the SDK's body of the refused call
+        if message["type"] == "http.response.start" and not scope.get(ADMITTED_KEY):
+            if REFUSAL_KEY not in scope:
+                app = scope["app"]
+                try:
+                    await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
+                except DomainError as exc:
+                    scope[REFUSAL_KEY] = exc
+            refusal = scope.get(REFUSAL_KEY)
+            if isinstance(refusal, DomainError):
+                refused = True
+                await _refuse(send, 401, refusal.detail_code, refusal.message)
+                return
+        await send(message)
+
+    return wrapped
 
 
 class McpEndpoint:
-    """The ASGI app at ``/mcp``: authenticate, then hand the request to the SDK."""
+    """The ASGI app at ``/mcp``: read the credential, then hand the request to the SDK."""
 
     def __init__(self) -> None:
         self.manager = StreamableHTTPSessionManager(
@@ -78,22 +127,41 @@ class McpEndpoint:
 
     @staticmethod
     async def bind(ctx: ServerRequestContext[Any, Any]) -> Bound:
-        """The caller of a tool call: the actor this request authenticated as."""
+        """A tool call's caller: resolved from the request's credential in the call's own
+        unit of work; a refusal is noted on the request, which then answers 401."""
         request: Request | None = ctx.request
-        if request is None or ACTOR_KEY not in request.scope:
+        if request is None or CREDENTIAL_KEY not in request.scope:
             raise Unauthenticated("no credential on this call", code="unauthenticated")
-        app = request.scope["app"]
-        return Bound(app.state.database, app.state.settings, request.scope[ACTOR_KEY])
+        scope = request.scope
+        credential: Credential = scope[CREDENTIAL_KEY]
+        app = scope["app"]
+        settings: Settings = app.state.settings
+
+        async def authenticate(session: AsyncSession, write: bool) -> Actor:
+            try:
+                actor = await resolve_actor(session, settings, credential, MCP, write=write)
+            except DomainError as exc:
+                scope[REFUSAL_KEY] = exc
+                raise
+            scope[ADMITTED_KEY] = True
+            return actor
+
+        return Bound(app.state.database, settings, authenticate)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["app"]
         try:
-            token = _bearer(scope)
-            scope[ACTOR_KEY] = await authenticate(app.state.database, app.state.settings, token)
+            scope[CREDENTIAL_KEY] = require_credential(HTTPConnection(scope), MCP)
+            body = b""
+            if scope["method"] == "POST":
+                body, receive = await _buffered(receive)
+            if not _is_tool_call(body):
+                await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
+                scope[ADMITTED_KEY] = True
         except DomainError as exc:
             await _refuse(send, 401, exc.detail_code, exc.message)
             return
-        await self.manager.handle_request(scope, receive, send)
+        await self.manager.handle_request(scope, receive, _guarded(scope, send))
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

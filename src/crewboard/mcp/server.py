@@ -1,8 +1,9 @@
 """The MCP server: the agent-teams tools on the official SDK's low-level ``Server``.
 
 Transports differ only in how a call learns who calls (``Binding``): over HTTP from the
-request's Bearer token, over stdio from the local agent chosen at start. Each tool call
-is one unit of work: committed when the tool succeeds, rolled back when it fails.
+request's Bearer token, resolved inside the call's unit of work; over stdio, the local agent
+chosen at start. Each tool call is one unit of work: committed when the tool succeeds,
+rolled back when it fails.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from mcp_types import (
 )
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard import __version__
 from crewboard.config import Settings
 from crewboard.database import Database, is_busy
+from crewboard.edge.last_use import record_last_use
 from crewboard.mcp.errors import from_domain, from_validation, tool_error
 from crewboard.mcp.registry import Call, ToolSpec, dumps
 from crewboard.mcp.schemas import compact_schema
 from crewboard.mcp.tools import messages as tools_messages
 from crewboard.mcp.tools import tasks as tools_tasks
 from crewboard.mcp.tools import team as tools_team
-from crewboard.services.core import Actor, DomainError, unit_of_work
+from crewboard.services.core import Actor, DomainError, Forbidden, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +49,26 @@ INSTRUCTIONS = (
 )
 
 
+Authenticate = Callable[[AsyncSession, bool], Awaitable[Actor]]
+
+
 @dataclass(frozen=True, slots=True)
 class Bound:
-    """What a tool call runs against: the database, the settings, and the caller."""
+    """What a tool call runs against: the database, the settings, and how it learns who calls
+    inside its own unit of work (``authenticate(session, write)``, as a REST request does)."""
 
     database: Database
     settings: Settings
-    actor: Actor
+    authenticate: Authenticate
+
+
+def fixed(actor: Actor) -> Authenticate:
+    """Every call is ``actor`` (stdio on the local database: chosen at start)."""
+
+    async def authenticate(session: AsyncSession, write: bool) -> Actor:
+        return actor
+
+    return authenticate
 
 
 Binding = Callable[[ServerRequestContext[Any, Any]], Awaitable[Bound]]
@@ -76,21 +92,45 @@ def _text(value: object) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)])
 
 
-async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
-    """Validate the arguments, then run the tool in one transaction; failures are results."""
+def _prepare(name: str, arguments: dict[str, Any] | None) -> tuple[ToolSpec, Any] | CallToolResult:
+    """The tool and its validated arguments, or why the call cannot run."""
     spec = BY_NAME.get(name)
     if spec is None:
         return tool_error("unknown-tool", f"no tool named {name!r}")
-    slug = bound.actor.project_slug
-    if slug is None or not bound.actor.is_agent:
-        return tool_error("agent-token-required", "the MCP tools need an agent token")
     try:
-        args = spec.args.model_validate(arguments or {})
+        return spec, spec.args.model_validate(arguments or {})
     except ValidationError as exc:
         return from_validation(exc)
+
+
+async def _run(bound: Bound, prepared: tuple[ToolSpec, Any] | CallToolResult) -> CallToolResult:
+    """One unit of work: authenticate the caller, then (if the call can run) run the tool.
+
+    Even a call that cannot run authenticates first, so a refused credential is always
+    refused as such. A read's last-use write waits until its connection is back in the pool.
+    """
+    write = not isinstance(prepared, CallToolResult) and prepared[0].writes(prepared[1])
+    async with unit_of_work(bound.database, write=write) as session:
+        actor = await bound.authenticate(session, write)
+        if actor.project_slug is None or not actor.is_agent:
+            raise Forbidden("the MCP tools need an agent token", code="agent-token-required")
+        if isinstance(prepared, CallToolResult):
+            result = prepared
+        else:
+            spec, args = prepared
+            value = await spec.handler(
+                Call(session, bound.settings, actor, actor.project_slug), args
+            )
+            result = _text(value)
+    await record_last_use(bound.database, bound.settings, session)
+    return result
+
+
+async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
+    """Validate the arguments, then authenticate and run the tool in one transaction;
+    failures are results."""
     try:
-        async with unit_of_work(bound.database, write=spec.writes(args)) as session:
-            value = await spec.handler(Call(session, bound.settings, bound.actor, slug), args)
+        return await _run(bound, _prepare(name, arguments))
     except DomainError as exc:
         logger.info("tool %s refused: %s", name, exc.detail_code)
         return from_domain(exc)
@@ -105,7 +145,6 @@ async def run_tool(bound: Bound, name: str, arguments: dict[str, Any] | None) ->
         # exception's text (a database error quotes the SQL); the log keeps the traceback.
         logger.exception("tool %s failed", name)
         return tool_error("internal", "internal error; see the server log")
-    return _text(value)
 
 
 def build_server(bind: Binding) -> Server[Any]:

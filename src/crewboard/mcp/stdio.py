@@ -32,7 +32,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.mcp.errors import tool_error
 from crewboard.mcp.http import MCP_PATH
-from crewboard.mcp.server import INSTRUCTIONS, Bound, build_server
+from crewboard.mcp.server import INSTRUCTIONS, Bound, build_server, fixed
 from crewboard.services.core import unit_of_work
 from crewboard.services.teams import local_agent
 from mcp.client import ClientSession
@@ -54,7 +54,7 @@ async def serve_local(settings: Settings, project: str, agent: str) -> None:
     try:
         async with unit_of_work(database, write=False) as session:
             actor = await local_agent(session, project, agent)
-        bound = Bound(database, settings, actor)
+        bound = Bound(database, settings, fixed(actor))
 
         async def bind(ctx: ServerRequestContext[Any, Any]) -> Bound:
             return bound

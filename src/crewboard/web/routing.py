@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from crewboard.edge.auth import SAFE_METHODS
+from crewboard.edge.credentials import SAFE_METHODS
 from crewboard.services.core import (
     Conflict,
     DomainError,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.edge.auth import SESSION_COOKIE
+from crewboard.edge.credentials import SESSION_COOKIE
 from crewboard.models import LoginAttempt
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import unit_of_work

@@ -1,1 +1,1 @@
-"""Request id and access log, authentication, error handling."""
+"""Real ASGI middleware only: request id, access log and body limit; error handling."""

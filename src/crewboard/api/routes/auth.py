@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from crewboard.edge.auth import SESSION_COOKIE, read_credential
+from crewboard.edge.credentials import SESSION_COOKIE, read_credential
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.users import (
     LoginRequest,

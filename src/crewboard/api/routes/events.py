@@ -13,7 +13,7 @@ from pydantic import StringConstraints
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.edge.auth import read_credential
+from crewboard.edge.credentials import read_credential
 from crewboard.edge.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Slug
 from crewboard.services.accounts import AuthService

@@ -28,7 +28,7 @@ from crewboard.api.routes.events import (
 )
 from crewboard.api.routes.messages import inbox_message
 from crewboard.database import Database
-from crewboard.edge.auth import read_credential
+from crewboard.edge.credentials import read_credential
 from crewboard.edge.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Slug
 from crewboard.services.core import Actor, unit_of_work

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from crewboard.services.accounts.auth import AuthService
+    from crewboard.services.accounts.auth import Authenticated, AuthService
     from crewboard.services.accounts.credentials import csrf_token_for, same_secret, warm_up
     from crewboard.services.accounts.users import UserService
 
 EXPORTS = {
+    "Authenticated": "auth",
     "AuthService": "auth",
     "UserService": "users",
     "csrf_token_for": "credentials",
@@ -22,6 +23,7 @@ EXPORTS = {
 }
 __all__ = [
     "AuthService",
+    "Authenticated",
     "UserService",
     "csrf_token_for",
     "same_secret",

@@ -6,18 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
 
-from crewboard.edge.auth import SESSION_COOKIE
+from crewboard.edge.credentials import SESSION_COOKIE
+from crewboard.edge.csrf import CSRF_FIELD
 from crewboard.edge.deps import SessionDep, SettingsDep
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import EMAIL_MAX, SLUG_MAX, Unauthenticated
 from crewboard.services.projects import ProjectService
-from crewboard.web.auth import (
-    CSRF_FIELD,
-    LOGIN_CSRF_COOKIE,
-    ViewerDep,
-    check_login_csrf,
-    new_login_csrf,
-)
+from crewboard.web.auth import LOGIN_CSRF_COOKIE, ViewerDep, check_login_csrf, new_login_csrf
 from crewboard.web.context import base_context
 from crewboard.web.render import page, redirect
 from crewboard.web.routing import WebRoute

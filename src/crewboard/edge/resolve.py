@@ -1,0 +1,22 @@
+"""Who a credential is, inside the caller's own unit of work (request or tool call)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crewboard.config import Settings
+from crewboard.edge.credentials import Accepts, Credential
+from crewboard.edge.last_use import note_use
+from crewboard.services.accounts import AuthService
+from crewboard.services.core import Actor
+
+
+async def resolve_actor(
+    session: AsyncSession, settings: Settings, credential: Credential, accepts: Accepts,
+    *, write: bool,
+) -> Actor:  # fmt: skip
+    """The actor behind ``credential`` if ``accepts`` admits it; its use is noted (last_use)."""
+    result = await AuthService(session, settings).authenticate(credential.token)
+    accepts.admit(result)
+    await note_use(session, settings, result, write=write)
+    return result.actor
