@@ -62,10 +62,10 @@ async def test_sixty_four_clients_drain_two_thousand_tasks_each_once(
         while True:
             try:
                 async with unit_of_work(database, write=True) as session:
-                    task = await Tasks(session, settings).claim_next(
+                    view = await Tasks(session, settings).claim_next(
                         world.actors[agent], SLUG, ClaimScope(anywhere=True)
                     )
-                    mine.append(task.number)
+                    mine.append(view.task.number)
             except NotFound:
                 return mine
 
@@ -170,8 +170,8 @@ async def test_claim_next_prefers_priority_then_age_and_own_tracker(
 
     async def next_for(agent: str, scope: ClaimScope) -> str:
         async with unit_of_work(database, write=True) as session:
-            task = await Tasks(session, settings).claim_next(world.actors[agent], SLUG, scope)
-            return task.title
+            view = await Tasks(session, settings).claim_next(world.actors[agent], SLUG, scope)
+            return view.task.title
 
     assert await next_for("backend", ClaimScope()) == "p0 on backend later"
     assert await next_for("backend", ClaimScope()) == "p1 on backend"

@@ -34,8 +34,7 @@ async def _numbers(world: World, **filters: object) -> list[int]:
 
 async def _team_of(world: World, number: int) -> str | None:
     async with unit_of_work(world.database, write=False) as session:
-        _, links = await Tasks(session, world.settings).get(world.lead, SLUG, number)
-        return links.team
+        return (await Tasks(session, world.settings).get(world.lead, SLUG, number)).team
 
 
 async def test_a_task_is_created_in_a_team(world: World, database: Database) -> None:

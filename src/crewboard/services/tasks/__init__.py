@@ -1,5 +1,7 @@
 """Tasks: the store, claims, the status flow, links, leases, trackers and the changelog.
 
+``Tasks`` is the facade the faces call; it answers ``TaskView``s.
+
 Faces and other domains import from here, never from a module inside."""
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from crewboard.services.tasks.catalog import TaskCatalog, TaskFilter
     from crewboard.services.tasks.changelog import (
         BODY_MAX,
         CHANGELOG_TITLE_MAX,
@@ -16,11 +19,13 @@ if TYPE_CHECKING:
         ChangelogService,
         EntryView,
     )
-    from crewboard.services.tasks.claims import ClaimScope
+    from crewboard.services.tasks.claims import ClaimScope, TaskClaims, check_claimable
     from crewboard.services.tasks.facade import Completion, Tasks
-    from crewboard.services.tasks.flow import ChangeResult, TaskChange, TaskFlow
+    from crewboard.services.tasks.flow import Applied, ChangeResult, TaskChange, TaskFlow
     from crewboard.services.tasks.graph import MAX_LINKS_PER_CALL, add_dependencies
     from crewboard.services.tasks.leases import ExpiredLease, expire_leases
+    from crewboard.services.tasks.links import TaskLinking
+    from crewboard.services.tasks.protocol import Completed, TaskProtocol
     from crewboard.services.tasks.rules import (
         ACTIVE_FORM_MAX,
         DESCRIPTION_MAX,
@@ -36,17 +41,19 @@ if TYPE_CHECKING:
         check_title,
         parse_status,
     )
-    from crewboard.services.tasks.service import TaskFilter, TaskLinks, TaskService
+    from crewboard.services.tasks.store import TaskStore, TaskView
     from crewboard.services.tasks.trackers import TrackerService
 
 EXPORTS = {
     "ACTIVE_FORM_MAX": "rules",
+    "Applied": "flow",
     "BODY_MAX": "changelog",
     "CHANGELOG_TITLE_MAX": "changelog",
     "ChangeResult": "flow",
     "ChangelogDraft": "changelog",
     "ChangelogService": "changelog",
     "ClaimScope": "claims",
+    "Completed": "protocol",
     "Completion": "facade",
     "DESCRIPTION_MAX": "rules",
     "EntryView": "changelog",
@@ -58,15 +65,20 @@ EXPORTS = {
     "REASON_MAX": "rules",
     "Status": "rules",
     "TITLE_MAX": "rules",
+    "TaskCatalog": "catalog",
     "TaskChange": "flow",
-    "TaskFilter": "service",
+    "TaskClaims": "claims",
+    "TaskFilter": "catalog",
     "TaskFlow": "flow",
-    "TaskLinks": "service",
-    "TaskService": "service",
+    "TaskLinking": "links",
+    "TaskProtocol": "protocol",
+    "TaskStore": "store",
+    "TaskView": "store",
     "Tasks": "facade",
     "TrackerService": "trackers",
     "VERIFIED_MAX": "rules",
     "add_dependencies": "graph",
+    "check_claimable": "claims",
     "check_files": "rules",
     "check_one_line": "rules",
     "check_title": "rules",
@@ -85,22 +97,29 @@ __all__ = [
     "REASON_MAX",
     "TITLE_MAX",
     "VERIFIED_MAX",
+    "Applied",
     "ChangeResult",
     "ChangelogDraft",
     "ChangelogService",
     "ClaimScope",
+    "Completed",
     "Completion",
     "EntryView",
     "ExpiredLease",
     "Status",
+    "TaskCatalog",
     "TaskChange",
+    "TaskClaims",
     "TaskFilter",
     "TaskFlow",
-    "TaskLinks",
-    "TaskService",
+    "TaskLinking",
+    "TaskProtocol",
+    "TaskStore",
+    "TaskView",
     "Tasks",
     "TrackerService",
     "add_dependencies",
+    "check_claimable",
     "check_files",
     "check_one_line",
     "check_title",

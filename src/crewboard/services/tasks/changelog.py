@@ -24,7 +24,7 @@ from crewboard.services.core import (
 )
 from crewboard.services.projects import ProjectAccess, Role
 from crewboard.services.tasks.rules import check_files, check_one_line
-from crewboard.services.tasks.service import TaskService
+from crewboard.services.tasks.store import TaskStore
 
 CHANGELOG_TITLE_MAX = 300
 BODY_MAX = 20_000
@@ -56,7 +56,7 @@ class ChangelogService:
 
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
-        self.tasks = TaskService(session, settings)
+        self.tasks = TaskStore(session, settings)
 
     async def append(
         self, actor: Actor, slug: str, draft: ChangelogDraft, *, as_agent: str | None = None

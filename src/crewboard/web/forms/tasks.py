@@ -51,11 +51,11 @@ async def create_task(
     as_agent: Agent = "",
 ) -> Response:
     """A new pending task."""
-    task = await _tasks(viewer).create(
+    view = await _tasks(viewer).create(
         viewer.actor, slug, title=title.strip(), description=description,
         tracker=_opt(tracker), team=_opt(team), priority=priority, as_agent=_opt(as_agent),
     )  # fmt: skip
-    return redirect(_task_url(slug, task.number))
+    return redirect(_task_url(slug, view.task.number))
 
 
 @router.post("/p/{slug}/tasks/{number}/claim")

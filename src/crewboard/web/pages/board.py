@@ -66,9 +66,10 @@ async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: N
     linked changelog entries, and the actions the viewer may take."""
     context = await project_context(viewer, slug, "board")
     tasks = Tasks(viewer.session, viewer.settings)
-    task, links = await tasks.get(viewer.actor, slug, number)
+    links = await tasks.get(viewer.actor, slug, number)
+    task = links.task
     history = await tasks.history(viewer.actor, slug, number, limit=200)
-    follow_ups = await tasks.follow_ups(viewer.actor, slug, number)
+    follow_ups = [view.task for view in await tasks.follow_ups(viewer.actor, slug, number)]
     entries = await ChangelogService(viewer.session, viewer.settings).list(
         viewer.actor, slug, task_number=number, limit=50
     )
