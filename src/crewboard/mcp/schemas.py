@@ -8,9 +8,11 @@ costs tokens (titles, ``null`` alternatives, ``null`` defaults).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from crewboard.services.tasks import CLAUDE_STATUS_NAMES
 
 MAX_ID = 2**31 - 1
 
@@ -33,7 +35,10 @@ TaskId = Annotated[
     Field(ge=1, le=MAX_ID),
     WithJsonSchema({"type": ["string", "integer"]}),
 ]
-Status = Literal["pending", "in_progress", "blocked", "completed", "deleted"]
+if TYPE_CHECKING:
+    Status = str
+else:  # Claude Code's names, from the tasks service, as an enum in the JSON schema
+    Status = Literal[CLAUDE_STATUS_NAMES]
 Priority = Annotated[int, Field(ge=0, le=3, description="0 (P0, most urgent) to 3; default 2")]
 Limit = Annotated[int, Field(ge=1, le=100)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -16,6 +16,7 @@ from crewboard.services.tasks import (
     FILES_MAX,
     OUTCOME_MAX,
     REASON_MAX,
+    STATUS_NAMES,
     TITLE_MAX,
     VERIFIED_MAX,
 )
@@ -31,7 +32,10 @@ Files = Annotated[list[FilePath], Field(max_length=FILES_MAX)]
 Priority = Annotated[int, Field(ge=0, le=3)]
 TaskNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Numbers = Annotated[list[TaskNumber], Field(max_length=50)]
-StatusName = Literal["pending", "in_progress", "blocked", "completed", "cancelled", "deleted"]
+if TYPE_CHECKING:
+    StatusName = str
+else:  # the tasks service's names, as an enum in the JSON schema
+    StatusName = Literal[STATUS_NAMES]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=TEAM_NAME_MAX)]
 

@@ -14,6 +14,7 @@ from crewboard.mcp.schemas import (
 )
 from crewboard.services.core import Invalid
 from crewboard.services.tasks import (
+    CLAUDE_STATUS_NAMES,
     ClaimScope,
     Status,
     TaskChange,
@@ -123,7 +124,7 @@ async def task_get(call: Call, args: TaskGetArgs) -> dict[str, Any]:
     return full(await Tasks(call.session, call.settings).get(call.actor, call.slug, args.taskId))
 
 
-@tool("TaskUpdate", "Change a task. status: pending|in_progress|blocked|completed|deleted; "
+@tool("TaskUpdate", f"Change a task. status: {'|'.join(CLAUDE_STATUS_NAMES)}; "
       "blocked takes blockedReason (+needsAgent), completed takes outcome, files, verified. "
       "owner=yourself on an unowned task claims it.", TaskUpdateArgs, write=True)  # fmt: skip
 async def task_update(call: Call, args: TaskUpdateArgs) -> dict[str, Any]:

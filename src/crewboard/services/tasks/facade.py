@@ -208,8 +208,8 @@ class Tasks:
         )  # fmt: skip
 
     async def follow_ups(self, actor: Actor, slug: str, number: int) -> builtins.list[TaskView]:
-        """The follow-ups of a task."""
-        return await self.linking.follow_ups(actor, slug, number)
+        """The follow-ups of a task, with their links."""
+        return await self.store.views(await self.linking.follow_ups(actor, slug, number))
 
     async def history(
         self, actor: Actor, slug: str, number: int, *, cursor: str | None = None, limit: int = 50

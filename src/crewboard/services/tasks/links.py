@@ -72,14 +72,14 @@ class TaskLinking:
             priority=priority, source=source, as_agent=as_agent,
         )  # fmt: skip
 
-    async def follow_ups(self, actor: Actor, slug: str, number: int) -> list[TaskView]:
+    async def follow_ups(self, actor: Actor, slug: str, number: int) -> list[Task]:
         """The tasks created as follow-ups of this one."""
         access = await self.store.projects.access(actor, slug)
         source = await self.store.load(access, number)
         rows = await self.store.session.scalars(
             select(Task).where(Task.source_task_id == source.id).order_by(Task.number).limit(200)
         )
-        return await self.store.views(list(rows))
+        return list(rows)
 
     async def history(
         self, actor: Actor, slug: str, number: int, *, cursor: str | None = None, limit: int = 50

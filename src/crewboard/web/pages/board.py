@@ -69,7 +69,7 @@ async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: N
     links = await tasks.get(viewer.actor, slug, number)
     task = links.task
     history = await tasks.history(viewer.actor, slug, number, limit=200)
-    follow_ups = [view.task for view in await tasks.follow_ups(viewer.actor, slug, number)]
+    follow_ups = await tasks.linking.follow_ups(viewer.actor, slug, number)  # shown bare
     entries = await ChangelogService(viewer.session, viewer.settings).list(
         viewer.actor, slug, task_number=number, limit=50
     )
