@@ -1,4 +1,5 @@
-"""Changing tasks: one ``apply`` holds every transition rule; the verbs are shorthands for it."""
+"""Changing tasks: one ``apply`` holds every transition rule; the protocol's verbs
+(``protocol.py``) are shorthands for it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""TaskService: creating tasks, listing them (filters, ready queue, cursors) and the change
-marker behind the list's ETag."""
+"""TaskCatalog (through Tasks): creating tasks, listing them (filters, ready queue, cursors)
+and the change marker behind the list's ETag."""
 
 from __future__ import annotations
 
