@@ -40,29 +40,29 @@ def _ids(numbers: list[int]) -> list[str]:
     return [str(n) for n in numbers]
 
 
-def summary(links: TaskView) -> dict[str, Any]:
+def summary(view: TaskView) -> dict[str, Any]:
     """A task as TaskList shows it: ``blockedBy`` names only unfinished blockers."""
-    task = links.task
+    task = view.task
     return {
         "id": str(task.number), "subject": task.title, "status": _status(task.status),
-        "owner": task.owner, "blockedBy": _ids(links.open_blockers),
+        "owner": task.owner, "blockedBy": _ids(view.open_blockers),
         "priority": task.priority, "tracker": task.tracker,
     }  # fmt: skip
 
 
-def full(links: TaskView) -> dict[str, Any]:
+def full(view: TaskView) -> dict[str, Any]:
     """The whole task, as TaskGet shows it."""
-    task = links.task
+    task = view.task
     return {
-        **summary(links),
+        **summary(view),
         "description": task.description,
         "activeForm": task.active_form,
-        "team_name": links.team,
-        "blocks": _ids(links.blocks),
-        "dependsOn": _ids(links.blocked_by),
+        "team_name": view.team,
+        "blocks": _ids(view.blocks),
+        "dependsOn": _ids(view.blocked_by),
         "blockedReason": task.blocked_reason,
         "needsAgent": task.needs_agent,
-        "followUpOf": str(links.source) if links.source is not None else None,
+        "followUpOf": str(view.source) if view.source is not None else None,
         "leaseExpiresAt": task.lease_expires_at.isoformat() if task.lease_expires_at else None,
         "outcome": task.outcome,
         "files": list(task.files),

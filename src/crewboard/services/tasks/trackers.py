@@ -31,9 +31,9 @@ COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
 
 
-def tracker_task(links: TaskView) -> TrackerTask:
+def tracker_task(view: TaskView) -> TrackerTask:
     """What a tracker line shows of a task (completed lines show the completion record)."""
-    task = links.task
+    task = view.task
     if task.status == Status.COMPLETED.value:
         done = task.completed_at or task.updated_at
         return TrackerTask(
@@ -44,7 +44,7 @@ def tracker_task(links: TaskView) -> TrackerTask:
     blocked = task.status == Status.BLOCKED.value
     return TrackerTask(
         status=task.status, title=task.title, number=task.number, priority=task.priority,
-        owner=task.owner, waits_on=tuple(links.open_blockers), follow_up_of=links.source,
+        owner=task.owner, waits_on=tuple(view.open_blockers), follow_up_of=view.source,
         blocked_reason=task.blocked_reason if blocked else None,
         needs_agent=task.needs_agent if blocked else None,
     )  # fmt: skip
