@@ -35,18 +35,18 @@ class World:
     async def task(self, title: str, **kwargs: object) -> Task:
         """Create a task as the lead."""
         async with unit_of_work(self.database, write=True) as session:
-            return await Tasks(session, self.settings).create(
+            view = await Tasks(session, self.settings).create(
                 self.lead,
                 SLUG,
                 title=title,
                 **kwargs,  # type: ignore[arg-type]
             )
+            return view.task
 
     async def get(self, number: int) -> Task:
         """A task as it is now in the database."""
         async with unit_of_work(self.database, write=False) as session:
-            task, _ = await Tasks(session, self.settings).get(self.lead, SLUG, number)
-            return task
+            return (await Tasks(session, self.settings).get(self.lead, SLUG, number)).task
 
 
 async def actor_for(database: Database, settings: Settings, token: str) -> Actor:

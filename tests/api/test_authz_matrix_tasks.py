@@ -42,13 +42,16 @@ async def fresh_task(w: World, kind: Kind, *, waits_on: int | None = None) -> tu
     """A new task in the given state (optionally waiting on another): its number and version."""
     async with unit_of_work(w.database, write=True) as session:
         tasks = Tasks(session, w.settings)
-        task = await tasks.create(SYSTEM, "alpha", title=w.unique("task "), tracker=TRACKER[kind])
+        created = await tasks.create(
+            SYSTEM, "alpha", title=w.unique("task "), tracker=TRACKER[kind]
+        )
+        task = created.task
         if kind in HOLDER:
-            task = await tasks.claim(SYSTEM, "alpha", task.number, as_agent=HOLDER[kind])
+            task = (await tasks.claim(SYSTEM, "alpha", task.number, as_agent=HOLDER[kind])).task
         if kind in ("blocked", "their-blocked"):
             task = (await tasks.block(SYSTEM, "alpha", task.number, reason="waiting")).task
         if waits_on is not None:
-            task = await tasks.add_blockers(SYSTEM, "alpha", task.number, [waits_on])
+            task = (await tasks.add_blockers(SYSTEM, "alpha", task.number, [waits_on])).task
         return task.number, task.version
 
 
@@ -202,7 +205,7 @@ async def world(migrated_database: Database, base_settings: Settings) -> AsyncIt
     async with build_world(migrated_database, base_settings) as world:
         async with unit_of_work(world.database, write=True) as session:
             tasks = Tasks(session, world.settings)
-            task = await tasks.create(SYSTEM, "alpha", title="Read me", tracker="qa")
+            task = (await tasks.create(SYSTEM, "alpha", title="Read me", tracker="qa")).task
             assert task.number == READ_TASK
             await tasks.follow_up(SYSTEM, "alpha", READ_TASK, tracker="backend", title="Then me")
             draft = ChangelogDraft("Logged", "p", "f", "v", task_numbers=[READ_TASK])

@@ -50,8 +50,8 @@ class Team:
                 )
                 if self.busy:
                     tasks = Tasks(session, w.settings)
-                    task = await tasks.create(SYSTEM, "alpha", title=w.unique("t"), team=name)
-                    await tasks.claim(SYSTEM, "alpha", task.number, as_agent="qa")
+                    made = await tasks.create(SYSTEM, "alpha", title=w.unique("t"), team=name)
+                    await tasks.claim(SYSTEM, "alpha", made.task.number, as_agent="qa")
         body = None
         if self.body is not None:
             body = {k: (w.unique("new") if v == "{new}" else v) for k, v in self.body.items()}

@@ -23,13 +23,13 @@ async def write_forever(url: str, slug: str, chain: bool) -> None:
         n, previous = 0, None
         while True:
             async with unit_of_work(database, write=True) as session:
-                task = await Tasks(session, settings).create(
+                view = await Tasks(session, settings).create(
                     Actor.system(), slug, title=f"written while backing up {n}",
                     description="x" * 2000,  # a bigger file: more pages to copy
                     blocked_by=[previous] if chain and previous else (),
                 )  # fmt: skip
-                previous = task.number
-            sys.stdout.write(f"{task.number}\n")
+                previous = view.task.number
+            sys.stdout.write(f"{view.task.number}\n")
             sys.stdout.flush()
             n += 1
     finally:

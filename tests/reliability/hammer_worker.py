@@ -62,14 +62,15 @@ async def direct(
                 if step % CLAIM_EVERY == CLAIM_EVERY - 1:
                     async with unit_of_work(database, write=True) as session:
                         tasks = Tasks(session, settings)
-                        task = await tasks.claim_next(claimer, SLUG, ClaimScope(anywhere=True))
+                        view = await tasks.claim_next(claimer, SLUG, ClaimScope(anywhere=True))
+                        task = view.task
                         await tasks.complete(claimer, SLUG, task.number, outcome="done")
                     tally["claims"].append(task.number)
                     _count(tally, "acked", "claim+complete")
                     continue
                 number = counters[step % len(counters)]
                 async with unit_of_work(database, write=False) as session:
-                    seen, _ = await Tasks(session, settings).get(actor, SLUG, number)
+                    seen = (await Tasks(session, settings).get(actor, SLUG, number)).task
                     version, value = seen.version, int(seen.meta.get("n", 0))
                 async with unit_of_work(database, write=True) as session:
                     await Tasks(session, settings).update(

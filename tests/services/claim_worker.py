@@ -26,10 +26,10 @@ async def drain(url: str, slug: str, token: str) -> list[int]:
         while True:
             try:
                 async with unit_of_work(database, write=True) as session:
-                    task = await Tasks(session, settings).claim_next(
+                    view = await Tasks(session, settings).claim_next(
                         actor, slug, ClaimScope(anywhere=True)
                     )
-                    claimed.append(task.number)
+                    claimed.append(view.task.number)
             except NotFound:
                 return claimed
     finally:

@@ -7,7 +7,7 @@ from typing import Any
 from crewboard.models.tasks import Task
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.projects import Role
-from crewboard.services.tasks import Tasks
+from crewboard.services.tasks import Tasks, TaskView
 from crewboard.services.teams import TeamService
 from tests.factory import Factory
 from tests.services.helpers import person
@@ -34,8 +34,8 @@ async def tasks(world: World, method: str, *args: Any, actor: Actor | None = Non
 async def claimed(world: World, title: str, agent: str, **fields: Any) -> Task:
     """A new task, claimed by ``agent`` (in progress, held by it)."""
     task = await world.task(title, **fields)
-    result: Task = await tasks(world, "claim", task.number, actor=world.actors[agent])
-    return result
+    result: TaskView = await tasks(world, "claim", task.number, actor=world.actors[agent])
+    return result.task
 
 
 async def people(world: World, factory: Factory) -> dict[str, Actor]:

@@ -15,7 +15,7 @@ from tests.web.helpers import PASSWORD, csrf_of, login, two_projects
 
 async def _task(database: Database, factory: Factory, number: int) -> dict[str, object]:
     async with unit_of_work(database, write=False) as session:
-        task, _links = await Tasks(session, factory.settings).get(Actor.system(), "shop", number)
+        task = (await Tasks(session, factory.settings).get(Actor.system(), "shop", number)).task
         return {
             "status": task.status, "owner": task.owner, "reason": task.blocked_reason,
             "needs": task.needs_agent, "outcome": task.outcome, "files": task.files,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from crewboard.models.tasks import Task
 from crewboard.schemas.tasks import (
     ChangelogRead,
     CompletionRead,
     TaskChangeRead,
     TaskRead,
 )
-from crewboard.services.tasks import ChangeResult, Completion, EntryView, TaskLinks, Tasks
+from crewboard.services.tasks import ChangeResult, Completion, EntryView, TaskView
 
 
-def task_read(task: Task, links: TaskLinks) -> TaskRead:
+def task_read(view: TaskView) -> TaskRead:
     """A task with its dependency numbers."""
+    task = view.task
     return TaskRead(
         number=task.number,
         title=task.title,
@@ -25,17 +25,17 @@ def task_read(task: Task, links: TaskLinks) -> TaskRead:
         priority=task.priority,
         blocked_reason=task.blocked_reason,
         needs_agent=task.needs_agent,
-        team=links.team,
-        source=links.source,
+        team=view.team,
+        source=view.source,
         outcome=task.outcome,
         files=list(task.files),
         verified=task.verified,
         lease_expires_at=task.lease_expires_at,
         metadata=dict(task.meta),
         version=task.version,
-        blocked_by=links.blocked_by,
-        open_blockers=links.open_blockers,
-        blocks=links.blocks,
+        blocked_by=view.blocked_by,
+        open_blockers=view.open_blockers,
+        blocks=view.blocks,
         created_by=task.created_by,
         created_at=task.created_at,
         updated_at=task.updated_at,
@@ -43,17 +43,10 @@ def task_read(task: Task, links: TaskLinks) -> TaskRead:
     )
 
 
-async def tasks_read(service: Tasks, tasks: list[Task]) -> list[TaskRead]:
-    """Several tasks, their links fetched in a fixed number of queries."""
-    links = await service.links(tasks)
-    return [task_read(t, links[t.id]) for t in tasks]
-
-
-async def change_read(service: Tasks, result: ChangeResult) -> TaskChangeRead:
+def change_read(result: ChangeResult) -> TaskChangeRead:
     """A change result."""
-    (read,) = await tasks_read(service, [result.task])
     return TaskChangeRead(
-        task=read,
+        task=task_read(result.view),
         updated_fields=result.updated_fields,
         status_change=list(result.status_change) if result.status_change else None,
     )
@@ -76,9 +69,9 @@ def entry_read(view: EntryView) -> ChangelogRead:
     )
 
 
-async def completion_read(service: Tasks, done: Completion) -> CompletionRead:
+def completion_read(done: Completion) -> CompletionRead:
     """A completion with its changelog entry."""
-    change = await change_read(service, done.result)
+    change = change_read(done.result)
     return CompletionRead(
         **change.model_dump(), changelog=entry_read(done.entry) if done.entry else None
     )

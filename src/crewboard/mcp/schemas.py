@@ -10,12 +10,17 @@ defaults).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from crewboard.services.core import ID_MAX, TEAM_MEMBERS_PER_CALL
-from crewboard.services.tasks import FILES_MAX, MAX_LINKS_PER_CALL, MAX_TASK_LINKS
+from crewboard.services.tasks import (
+    CLAUDE_STATUS_NAMES,
+    FILES_MAX,
+    MAX_LINKS_PER_CALL,
+    MAX_TASK_LINKS,
+)
 
 # Pages of MCP answers are smaller than the REST ones (MAX_LIMIT): an agent pays for each token.
 PAGE_MAX = 100
@@ -39,7 +44,10 @@ TaskId = Annotated[
     Field(ge=1, le=ID_MAX),
     WithJsonSchema({"type": ["string", "integer"]}),
 ]
-Status = Literal["pending", "in_progress", "blocked", "completed", "deleted"]
+if TYPE_CHECKING:
+    Status = str
+else:  # Claude Code's names, from the tasks service, as an enum in the JSON schema
+    Status = Literal[CLAUDE_STATUS_NAMES]
 Priority = Annotated[int, Field(ge=0, le=3, description="0 (P0, most urgent) to 3; default 2")]
 Limit = Annotated[int, Field(ge=1, le=PAGE_MAX)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -20,6 +20,7 @@ from crewboard.services.tasks import (
     MAX_TASK_LINKS,
     OUTCOME_MAX,
     REASON_MAX,
+    STATUS_NAMES,
     TITLE_MAX,
     VERIFIED_MAX,
 )
@@ -36,7 +37,10 @@ Priority = Annotated[int, Field(ge=0, le=3)]
 TaskNumber = Annotated[int, Field(ge=1, le=ID_MAX)]
 Numbers = Annotated[list[TaskNumber], Field(max_length=MAX_LINKS_PER_CALL)]  # dependencies
 TaskLinks = Annotated[list[TaskNumber], Field(max_length=MAX_TASK_LINKS)]  # of an entry
-StatusName = Literal["pending", "in_progress", "blocked", "completed", "cancelled", "deleted"]
+if TYPE_CHECKING:
+    StatusName = str
+else:  # the tasks service's names, as an enum in the JSON schema
+    StatusName = Literal[STATUS_NAMES]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
 EntryTitle = Annotated[str, StringConstraints(min_length=1, max_length=CHANGELOG_TITLE_MAX)]
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=TEAM_NAME_MAX)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crewboard.models.tasks import Task
+from crewboard.services.tasks import RESOLVED
 from crewboard.services.views import Graph, Throughput
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 190, 44, 60, 16, 10
@@ -73,7 +74,7 @@ def layout_graph(graph: Graph) -> Layout:
             place[b][1] + NODE_H // 2,
             place[w][0],
             place[w][1] + NODE_H // 2,
-            open=by_number[b].status not in ("completed", "cancelled"),
+            open=by_number[b].status not in RESOLVED,
         )
         for b, w in graph.edges
     ]

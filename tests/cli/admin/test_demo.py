@@ -9,7 +9,7 @@ from crewboard.database import Database
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.projects import RosterService
-from crewboard.services.tasks import TaskFilter, TaskService
+from crewboard.services.tasks import TaskFilter, Tasks
 from crewboard.services.views import DashboardService
 from tests.cli.conftest import Invoke
 from tests.factory import Factory
@@ -30,7 +30,7 @@ async def test_demo_seeds_every_state_and_prints_a_login(
         assert [a.name for a in roster.items] == [
             "architect", "frontend", "backend", "domain-expert", "reviewer", "qa",
         ]  # fmt: skip
-        tasks = await TaskService(session, settings).list(system, "demo", TaskFilter(), limit=50)
+        tasks = await Tasks(session, settings).list(system, "demo", TaskFilter(), limit=50)
         assert {t.status for t in tasks.items} >= {"pending", "in_progress", "blocked", "completed"}
         kinds = {e.kind for e in await DashboardService(session).activity(system, "demo")}
         assert {"message.sent", "changelog.appended", "team.created"} <= kinds

@@ -16,7 +16,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models.tasks import Task
 from crewboard.services.core import Conflict, NotFound, unit_of_work
-from crewboard.services.tasks import ClaimScope, TaskChange, Tasks
+from crewboard.services.tasks import ClaimScope, TaskChange, Tasks, check_claimable
 from tests.factory import Factory
 from tests.task_world import SLUG, World, build_world
 
@@ -62,10 +62,10 @@ async def test_sixty_four_clients_drain_two_thousand_tasks_each_once(
         while True:
             try:
                 async with unit_of_work(database, write=True) as session:
-                    task = await Tasks(session, settings).claim_next(
+                    view = await Tasks(session, settings).claim_next(
                         world.actors[agent], SLUG, ClaimScope(anywhere=True)
                     )
-                    mine.append(task.number)
+                    mine.append(view.task.number)
             except NotFound:
                 return mine
 
@@ -170,8 +170,8 @@ async def test_claim_next_prefers_priority_then_age_and_own_tracker(
 
     async def next_for(agent: str, scope: ClaimScope) -> str:
         async with unit_of_work(database, write=True) as session:
-            task = await Tasks(session, settings).claim_next(world.actors[agent], SLUG, scope)
-            return task.title
+            view = await Tasks(session, settings).claim_next(world.actors[agent], SLUG, scope)
+            return view.task.title
 
     assert await next_for("backend", ClaimScope()) == "p0 on backend later"
     assert await next_for("backend", ClaimScope()) == "p1 on backend"
@@ -183,3 +183,26 @@ async def test_claim_next_prefers_priority_then_age_and_own_tracker(
     with pytest.raises(NotFound) as unknown:
         await next_for("backend", ClaimScope(tracker="ghost"))
     assert (unknown.value.detail_code, unknown.value.details["field"]) == ("not-found", "tracker")
+
+
+@pytest.mark.parametrize(
+    ("owner", "status", "waits", "code"),
+    [
+        ("backend", "in_progress", [], "already-yours"),
+        ("qa", "in_progress", [], "already-claimed"),
+        ("qa", "pending", [], "already-claimed"),
+        (None, "blocked", [], "not-claimable"),
+        (None, "completed", [], "not-claimable"),
+        (None, "pending", [3, 4], "blocked"),
+    ],
+)
+def test_the_claim_rule_says_which_part_fails(
+    owner: str | None, status: str, waits: list[int], code: str
+) -> None:
+    task = Task(number=7, owner=owner, status=status)
+    with pytest.raises(Conflict) as refused:
+        check_claimable(task, "backend", waits)
+    assert refused.value.detail_code == code
+    if code == "blocked":
+        assert refused.value.details["blocked_by"] == [3, 4]
+    check_claimable(Task(number=8, owner=None, status="pending"), "backend", [])

@@ -158,7 +158,7 @@ async def test_dependencies_both_ways_and_no_cycles(world: World) -> None:
     await _update(world, world.lead, 3, add_blocked_by=[2])
     await _update(world, world.lead, 2, add_blocked_by=[1])
     async with unit_of_work(world.database, write=False) as session:
-        _, links = await Tasks(session, world.settings).get(world.lead, SLUG, 2)
+        links = await Tasks(session, world.settings).get(world.lead, SLUG, 2)
     assert (links.blocked_by, links.blocks, links.open_blockers) == ([1], [3], [1])
     error = await _fails(world, world.lead, 1, add_blocked_by=[3])
     assert error.detail_code == "dependency-cycle"
@@ -166,7 +166,7 @@ async def test_dependencies_both_ways_and_no_cycles(world: World) -> None:
         "dependency-cycle"
     )
     async with unit_of_work(world.database, write=False) as session:
-        _, links = await Tasks(session, world.settings).get(world.lead, SLUG, 1)
+        links = await Tasks(session, world.settings).get(world.lead, SLUG, 1)
     assert links.blocked_by == []
 
 
@@ -174,13 +174,15 @@ async def test_follow_ups_land_on_another_tracker(world: World) -> None:
     await world.task("API", tracker="backend")
     async with unit_of_work(world.database, write=True) as session:
         service = Tasks(session, world.settings)
-        follow = await service.follow_up(
-            world.actors["backend"], SLUG, 1, tracker="frontend", title="Use the API"
-        )
+        follow = (
+            await service.follow_up(
+                world.actors["backend"], SLUG, 1, tracker="frontend", title="Use the API"
+            )
+        ).task
         assert (follow.number, follow.tracker, follow.created_by) == (2, "frontend", "backend")
-        _, links = await service.get(world.lead, SLUG, 2)
+        links = await service.get(world.lead, SLUG, 2)
         assert links.source == 1
-        assert [t.number for t in await service.follow_ups(world.lead, SLUG, 1)] == [2]
+        assert [v.task.number for v in await service.follow_ups(world.lead, SLUG, 1)] == [2]
 
 
 async def test_history_records_every_change_and_nothing_failed(world: World) -> None:

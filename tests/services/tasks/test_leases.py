@@ -20,7 +20,7 @@ from tests.task_world import SLUG, World, build_world
 
 async def _claim(world: World, agent: str, number: int) -> Task:
     async with unit_of_work(world.database, write=True) as session:
-        return await Tasks(session, world.settings).claim(world.actors[agent], SLUG, number)
+        return (await Tasks(session, world.settings).claim(world.actors[agent], SLUG, number)).task
 
 
 async def _age_lease(database: Database, number: int, by: timedelta) -> None:

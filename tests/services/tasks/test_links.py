@@ -18,7 +18,7 @@ from crewboard.services.core import (
     unit_of_work,
 )
 from crewboard.services.projects import Role
-from crewboard.services.tasks import Status, TaskChange, TaskLinks, Tasks
+from crewboard.services.tasks import Status, TaskChange, Tasks, TaskView
 from tests.factory import Factory
 from tests.services.helpers import events
 from tests.task_world import SLUG, World, actor_for, build_world
@@ -31,17 +31,19 @@ async def world(factory: Factory, database: Database, settings: Settings) -> Wor
 
 async def _add(world: World, actor: Actor, number: int, blocked_by: list[int]) -> Task:
     async with unit_of_work(world.database, write=True) as session:
-        return await Tasks(session, world.settings).add_blockers(actor, SLUG, number, blocked_by)
+        view = await Tasks(session, world.settings).add_blockers(actor, SLUG, number, blocked_by)
+        return view.task
 
 
 async def _remove(world: World, actor: Actor, number: int, blocker: int) -> Task:
     async with unit_of_work(world.database, write=True) as session:
-        return await Tasks(session, world.settings).remove_blocker(actor, SLUG, number, blocker)
+        view = await Tasks(session, world.settings).remove_blocker(actor, SLUG, number, blocker)
+        return view.task
 
 
-async def _links(world: World, number: int) -> TaskLinks:
+async def _links(world: World, number: int) -> TaskView:
     async with unit_of_work(world.database, write=False) as session:
-        return (await Tasks(session, world.settings).get(world.lead, SLUG, number))[1]
+        return await Tasks(session, world.settings).get(world.lead, SLUG, number)
 
 
 async def _history(
@@ -122,7 +124,7 @@ async def test_follow_ups(world: World, factory: Factory, database: Database) ->
     await world.task("API", tracker="backend")
     async with unit_of_work(database, write=True) as session:
         service = Tasks(session, world.settings)
-        first = await service.follow_up(
+        made_first = await service.follow_up(
             world.actors["backend"],
             SLUG,
             1,
@@ -131,10 +133,11 @@ async def test_follow_ups(world: World, factory: Factory, database: Database) ->
             priority=0,
             description="the new endpoint",
         )
-        second = await service.follow_up(
+        made_second = await service.follow_up(
             world.lead, SLUG, 1, tracker="qa", title="Test it", as_agent="reviewer"
         )
-        nested = await service.follow_up(world.lead, SLUG, 2, tracker="qa", title="And the UI")
+        made_nested = await service.follow_up(world.lead, SLUG, 2, tracker="qa", title="And the UI")
+    first, second, nested = made_first.task, made_second.task, made_nested.task
     assert (first.number, first.tracker, first.priority, first.description) == (
         2,
         "frontend",
@@ -148,8 +151,8 @@ async def test_follow_ups(world: World, factory: Factory, database: Database) ->
     )
     async with unit_of_work(database, write=False) as session:
         service = Tasks(session, world.settings)
-        assert [t.number for t in await service.follow_ups(world.lead, SLUG, 1)] == [2, 3]
-        assert [t.number for t in await service.follow_ups(world.lead, SLUG, 2)] == [4]
+        assert [v.task.number for v in await service.follow_ups(world.lead, SLUG, 1)] == [2, 3]
+        assert [v.task.number for v in await service.follow_ups(world.lead, SLUG, 2)] == [4]
         assert await service.follow_ups(world.lead, SLUG, 4) == []
     assert ((await _links(world, 2)).source, (await _links(world, 4)).source) == (1, 2)
     [created] = [e for e in await events(database, "task.created") if e.subject == "task:2"]

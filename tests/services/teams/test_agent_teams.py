@@ -8,7 +8,7 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import Actor, Conflict, DomainError, Invalid, NotFound, unit_of_work
-from crewboard.services.tasks import ChangeResult, Status, TaskChange, Tasks
+from crewboard.services.tasks import Applied, Status, TaskChange, Tasks
 from crewboard.services.teams import local_agent, sender_team, update_task
 from tests.factory import Factory
 from tests.services.team_helpers import claimed, teams
@@ -20,7 +20,7 @@ async def world(factory: Factory, database: Database, settings: Settings) -> Wor
     return await build_world(factory, database, settings)
 
 
-async def _update(world: World, agent: str, number: int, change: TaskChange) -> ChangeResult:
+async def _update(world: World, agent: str, number: int, change: TaskChange) -> Applied:
     async with unit_of_work(world.database, write=True) as session:
         tasks = Tasks(session, world.settings)
         return await update_task(tasks, world.actors[agent], SLUG, number, change)
@@ -97,7 +97,7 @@ async def test_a_local_agent_acts_for_the_roster_agent_on_the_owners_behalf(
     task = await world.task("Local work", tracker="backend")
     async with unit_of_work(world.database, write=True) as session:
         taken = await Tasks(session, world.settings).claim(actor, SLUG, task.number)
-    assert taken.owner == "backend"
+    assert taken.task.owner == "backend"
     with pytest.raises(NotFound):
         await _local(world, SLUG, "ghost")
     with pytest.raises(NotFound):

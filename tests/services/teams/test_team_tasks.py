@@ -12,7 +12,7 @@ from crewboard.database import Database
 from crewboard.models.tasks import Task
 from crewboard.services.core import Forbidden, Invalid, NotFound, unit_of_work
 from crewboard.services.projects import RosterService
-from crewboard.services.tasks import ClaimScope, Status, TaskChange, TaskFilter, Tasks
+from crewboard.services.tasks import ClaimScope, Status, TaskChange, TaskFilter, Tasks, TaskView
 from tests.factory import SYSTEM, Factory
 from tests.services.helpers import events
 from tests.services.team_helpers import claimed, tasks, teams
@@ -34,8 +34,7 @@ async def _numbers(world: World, **filters: object) -> list[int]:
 
 async def _team_of(world: World, number: int) -> str | None:
     async with unit_of_work(world.database, write=False) as session:
-        _, links = await Tasks(session, world.settings).get(world.lead, SLUG, number)
-        return links.team
+        return (await Tasks(session, world.settings).get(world.lead, SLUG, number)).team
 
 
 async def test_a_task_is_created_in_a_team(world: World, database: Database) -> None:
@@ -101,8 +100,8 @@ async def test_claim_next_per_team(world: World) -> None:
     await world.task("no team, P0", priority=0)
     scope = ClaimScope(team="web")
     # Any tracker of the team's list, by priority then age (not only the claimer's own).
-    first = await tasks(world, "claim_next", scope, actor=world.actors["qa"])
-    second = await tasks(world, "claim_next", scope, actor=world.actors["qa"])
+    first = (await tasks(world, "claim_next", scope, actor=world.actors["qa"])).task
+    second = (await tasks(world, "claim_next", scope, actor=world.actors["qa"])).task
     assert [(first.number, first.owner), (second.number, second.owner)] == [(3, "qa"), (2, "qa")]
     with pytest.raises(NotFound) as caught:
         await tasks(world, "claim_next", scope, actor=world.actors["qa"])
@@ -126,10 +125,10 @@ async def test_concurrent_claims_of_one_team_take_different_tasks(world: World) 
     await world.task("api", team="api")
 
     async def claim(agent: str) -> Task:
-        result: Task = await tasks(
+        result: TaskView = await tasks(
             world, "claim_next", ClaimScope(team="web"), actor=world.actors[agent]
         )
-        return result
+        return result.task
 
     agents = ("frontend", "qa", "backend", "reviewer", "architect", "domain-expert")
     won = await asyncio.gather(*(claim(a) for a in agents))

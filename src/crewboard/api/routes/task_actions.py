@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.api.presenters import change_read, completion_read, tasks_read
+from crewboard.api.presenters import change_read, completion_read, task_read
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Cursor, Limit, Page, Slug
 from crewboard.schemas.tasks import (
@@ -41,8 +41,7 @@ async def claim_next(
     service = Tasks(session, settings)
     scope = ClaimScope(tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere,
                        team=body.team)  # fmt: skip
-    task = await service.claim_next(actor, slug, scope, as_agent=body.as_agent)
-    return (await tasks_read(service, [task]))[0]
+    return task_read(await service.claim_next(actor, slug, scope, as_agent=body.as_agent))
 
 
 @router.post("/{number}/claim")
@@ -52,8 +51,7 @@ async def claim(
 ) -> TaskRead:  # fmt: skip
     """Claim this task; 409 ``already-claimed``, ``blocked`` or ``not-claimable`` if not."""
     service = Tasks(session, settings)
-    task = await service.claim(actor, slug, number, as_agent=body.as_agent)
-    return (await tasks_read(service, [task]))[0]
+    return task_read(await service.claim(actor, slug, number, as_agent=body.as_agent))
 
 
 @router.post("/{number}/start")
@@ -64,7 +62,7 @@ async def start(
     """In progress: claims it if unowned, or resumes one's own task."""
     service = Tasks(session, settings)
     result = await service.start(actor, slug, number, as_agent=body.as_agent, version=body.version)
-    return await change_read(service, result)
+    return change_read(result)
 
 
 @router.post("/{number}/block")
@@ -78,7 +76,7 @@ async def block(
         actor, slug, number, reason=body.reason, needs_agent=body.needs_agent,
         as_agent=body.as_agent, version=body.version,
     )  # fmt: skip
-    return await change_read(service, result)
+    return change_read(result)
 
 
 @router.post("/{number}/unblock")
@@ -91,7 +89,7 @@ async def unblock(
     result = await service.unblock(
         actor, slug, number, as_agent=body.as_agent, version=body.version
     )
-    return await change_read(service, result)
+    return change_read(result)
 
 
 @router.post("/{number}/complete")
@@ -110,7 +108,7 @@ async def complete(
         actor, slug, number, outcome=body.outcome, files=body.files, verified=body.verified,
         changelog=draft, as_agent=body.as_agent, version=body.version,
     )  # fmt: skip
-    return await completion_read(service, done)
+    return completion_read(done)
 
 
 @router.post("/{number}/release")
@@ -123,7 +121,7 @@ async def release(
     result = await service.release(
         actor, slug, number, as_agent=body.as_agent, version=body.version
     )
-    return await change_read(service, result)
+    return change_read(result)
 
 
 @router.post("/{number}/renew")
@@ -133,8 +131,7 @@ async def renew(
 ) -> TaskRead:  # fmt: skip
     """Extend the lease on a task you hold (any other write by you on it does too)."""
     service = Tasks(session, settings)
-    task = await service.renew(actor, slug, number)
-    return (await tasks_read(service, [task]))[0]
+    return task_read(await service.renew(actor, slug, number))
 
 
 @router.post("/{number}/dependencies")
@@ -144,8 +141,7 @@ async def add_dependencies(
 ) -> TaskRead:  # fmt: skip
     """Make this task wait on others; a cycle is refused (409 ``dependency-cycle``)."""
     service = Tasks(session, settings)
-    task = await service.add_blockers(actor, slug, number, body.blocked_by)
-    return (await tasks_read(service, [task]))[0]
+    return task_read(await service.add_blockers(actor, slug, number, body.blocked_by))
 
 
 @router.delete("/{number}/dependencies/{blocker}")
@@ -155,8 +151,7 @@ async def remove_dependency(
 ) -> TaskRead:  # fmt: skip
     """Stop this task waiting on ``blocker``."""
     service = Tasks(session, settings)
-    task = await service.remove_blocker(actor, slug, number, blocker)
-    return (await tasks_read(service, [task]))[0]
+    return task_read(await service.remove_blocker(actor, slug, number, blocker))
 
 
 @router.get("/{number}/follow-ups")
@@ -166,7 +161,7 @@ async def list_follow_ups(
 ) -> list[TaskRead]:  # fmt: skip
     """Tasks created as follow-ups of this one."""
     service = Tasks(session, settings)
-    return await tasks_read(service, await service.follow_ups(actor, slug, number))
+    return [task_read(view) for view in await service.follow_ups(actor, slug, number)]
 
 
 @router.post("/{number}/follow-ups", status_code=status.HTTP_201_CREATED)
@@ -176,11 +171,11 @@ async def add_follow_up(
 ) -> TaskRead:  # fmt: skip
     """A task on another agent's tracker, linked to this one."""
     service = Tasks(session, settings)
-    task = await service.follow_up(
+    view = await service.follow_up(
         actor, slug, number, tracker=body.tracker, title=body.title,
         description=body.description, priority=body.priority, as_agent=body.as_agent,
     )  # fmt: skip
-    return (await tasks_read(service, [task]))[0]
+    return task_read(view)
 
 
 @router.get("/{number}/history")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from crewboard.api.presenters import change_read, task_read, tasks_read
+from crewboard.api.presenters import change_read, task_read
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
 from crewboard.schemas.tasks import (
@@ -19,7 +19,7 @@ from crewboard.schemas.tasks import (
     TeamName,
 )
 from crewboard.services.core import Invalid, PreconditionRequired
-from crewboard.services.tasks import TaskChange, TaskFilter, TaskLinks, Tasks, parse_status
+from crewboard.services.tasks import TaskChange, TaskFilter, Tasks, TaskView, parse_status
 
 router = APIRouter(prefix="/projects/{slug}/tasks", tags=["tasks"])
 SlugPath = Annotated[Slug, Path()]
@@ -72,9 +72,9 @@ async def list_tasks(
         text=text,
         team=team,
     )
-    page = await service.list(actor, slug, filters, cursor=cursor, limit=limit)
+    page = await service.list_views(actor, slug, filters, cursor=cursor, limit=limit)
     response.headers["ETag"] = etag
-    return Page[TaskRead](items=await tasks_read(service, page.items), next_cursor=page.next_cursor)
+    return Page[TaskRead](items=[task_read(v) for v in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -82,15 +82,13 @@ async def create_task(
     slug: SlugPath, body: TaskCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> TaskRead:
     """A new pending task."""
-    service = Tasks(session, settings)
-    task = await service.create(
+    view = await Tasks(session, settings).create(
         actor, slug, title=body.title, description=body.description,
         active_form=body.active_form, tracker=body.tracker, priority=body.priority,
         metadata=body.metadata, blocked_by=body.blocked_by, as_agent=body.as_agent,
         team=body.team,
     )  # fmt: skip
-    (read,) = await tasks_read(service, [task])
-    return read
+    return task_read(view)
 
 
 @router.get("/{number}", response_model=TaskRead)
@@ -104,19 +102,19 @@ async def get_task(
     settings: SettingsDep,
 ) -> TaskRead | Response:
     """One task. Its ``ETag`` (``"<version>-<links>"``) goes back as ``If-Match`` on update."""
-    task, links = await Tasks(session, settings).get(actor, slug, number)
-    etag = task_etag(task.version, links)
+    view = await Tasks(session, settings).get(actor, slug, number)
+    etag = task_etag(view)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     response.headers["ETag"] = etag
-    return task_read(task, links)
+    return task_read(view)
 
 
-def task_etag(version: int, links: TaskLinks) -> str:
+def task_etag(view: TaskView) -> str:
     """The version, and a digest of the dependency view, which changes without a new version
     (a blocker finishing changes ``open_blockers``)."""
-    view = f"{links.blocked_by}{links.open_blockers}{links.blocks}{links.source}"
-    return f'"{version}-{hashlib.sha256(view.encode()).hexdigest()[:8]}"'
+    links = f"{view.blocked_by}{view.open_blockers}{view.blocks}{view.source}"
+    return f'"{view.task.version}-{hashlib.sha256(links.encode()).hexdigest()[:8]}"'
 
 
 def _version(body_version: int | None, if_match: str | None) -> int:
@@ -164,8 +162,5 @@ async def update_task(
     result = await service.update(
         actor, slug, number, change, version=version, as_agent=body.as_agent
     )
-    read = await change_read(service, result)
-    links = TaskLinks(read.task.blocked_by, read.task.open_blockers, read.task.blocks,
-                      read.task.source, read.task.team)  # fmt: skip
-    response.headers["ETag"] = task_etag(result.task.version, links)
-    return read
+    response.headers["ETag"] = task_etag(result.view)
+    return change_read(result)

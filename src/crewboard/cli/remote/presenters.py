@@ -20,6 +20,7 @@ from crewboard.cli.output import emit_table, when
 from crewboard.schemas.messages import MessageRead
 from crewboard.schemas.tasks import ChangelogRead, EventRead, TaskRead
 from crewboard.schemas.teams import TeamRead
+from crewboard.services.tasks import Status
 
 COLUMNS = ("#", "pri", "status", "title", "tracker", "team", "owner", "blocked", "lease")
 
@@ -59,7 +60,7 @@ def task_line(task: TaskRead) -> str:
     if task.owner:
         parts.append(f"owner {task.owner}")
     if reason := blocked(task):
-        parts.append(f"blocked: {reason}" if task.status == "blocked" else reason)
+        parts.append(f"blocked: {reason}" if task.status == Status.BLOCKED else reason)
     if lease := lease_left(task):
         parts.append(f"lease {lease}")
     return one_line(" · ".join(parts), 300)
@@ -103,7 +104,7 @@ def _fields(task: TaskRead) -> list[tuple[str, str]]:
         ("team", task.team or ""),
         ("owner", task.owner or ""),
         ("active form", task.active_form or ""),
-        ("blocked", blocked(task) if task.status == "blocked" else ""),
+        ("blocked", blocked(task) if task.status == Status.BLOCKED else ""),
         ("lease", _lease(task)),
         ("blocked by", _numbers(task.blocked_by)),
         ("still open", _numbers(task.open_blockers)),

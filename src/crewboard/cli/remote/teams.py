@@ -27,6 +27,7 @@ from crewboard.cli.remote.connection import (
 from crewboard.cli.remote.presenters import team_line
 from crewboard.client.project import connect
 from crewboard.schemas.teams import TeamDeleted, TeamRead
+from crewboard.services.tasks import Status
 
 app = new_app(
     "Teams of a project, over the API: create, list, show, edit, add, remove, delete. "
@@ -42,7 +43,7 @@ DescriptionOption = Annotated[
 
 def tally(counts: dict[str, int]) -> str:
     """``2 pending, 1 in_progress`` (statuses in their usual order)."""
-    order = ("pending", "in_progress", "blocked", "completed", "cancelled")
+    order = tuple(s.value for s in Status)
     known = [s for s in order if counts.get(s)] + sorted(set(counts) - set(order))
     return ", ".join(f"{counts[s]} {s}" for s in known)
 

@@ -12,15 +12,15 @@ from crewboard.mcp.schemas import (
     TaskListArgs,
     TaskUpdateArgs,
 )
-from crewboard.models.tasks import Task
 from crewboard.services.core import Invalid
 from crewboard.services.tasks import (
+    CLAUDE_STATUS_NAMES,
     ClaimScope,
     Status,
     TaskChange,
     TaskFilter,
-    TaskLinks,
     Tasks,
+    TaskView,
     parse_status,
 )
 from crewboard.services.teams import update_task
@@ -40,27 +40,29 @@ def _ids(numbers: list[int]) -> list[str]:
     return [str(n) for n in numbers]
 
 
-def summary(task: Task, links: TaskLinks) -> dict[str, Any]:
+def summary(view: TaskView) -> dict[str, Any]:
     """A task as TaskList shows it: ``blockedBy`` names only unfinished blockers."""
+    task = view.task
     return {
         "id": str(task.number), "subject": task.title, "status": _status(task.status),
-        "owner": task.owner, "blockedBy": _ids(links.open_blockers),
+        "owner": task.owner, "blockedBy": _ids(view.open_blockers),
         "priority": task.priority, "tracker": task.tracker,
     }  # fmt: skip
 
 
-def full(task: Task, links: TaskLinks) -> dict[str, Any]:
+def full(view: TaskView) -> dict[str, Any]:
     """The whole task, as TaskGet shows it."""
+    task = view.task
     return {
-        **summary(task, links),
+        **summary(view),
         "description": task.description,
         "activeForm": task.active_form,
-        "team_name": links.team,
-        "blocks": _ids(links.blocks),
-        "dependsOn": _ids(links.blocked_by),
+        "team_name": view.team,
+        "blocks": _ids(view.blocks),
+        "dependsOn": _ids(view.blocked_by),
         "blockedReason": task.blocked_reason,
         "needsAgent": task.needs_agent,
-        "followUpOf": str(links.source) if links.source is not None else None,
+        "followUpOf": str(view.source) if view.source is not None else None,
         "leaseExpiresAt": task.lease_expires_at.isoformat() if task.lease_expires_at else None,
         "outcome": task.outcome,
         "files": list(task.files),
@@ -71,10 +73,6 @@ def full(task: Task, links: TaskLinks) -> dict[str, Any]:
         "createdBy": task.created_by,
         "updatedAt": task.updated_at.isoformat(),
     }
-
-
-async def _full(service: Tasks, task: Task) -> dict[str, Any]:
-    return full(task, (await service.links([task]))[task.id])
 
 
 @tool("TaskCreate", "Create a pending task (followUpOf: a follow-up on another agent's "
@@ -89,17 +87,17 @@ async def task_create(call: Call, args: TaskCreateArgs) -> dict[str, Any]:
                   if getattr(args, n)]  # fmt: skip
         if extras:
             raise Invalid(f"{extras[0]} does not go with followUpOf", field=extras[0])
-        task = await service.follow_up(
+        view = await service.follow_up(
             call.actor, call.slug, args.followUpOf, tracker=args.tracker, title=args.subject,
             description=args.description, priority=args.priority,
         )  # fmt: skip
-        return {"task": {"id": str(task.number), "subject": task.title}}
-    task = await service.create(
-        call.actor, call.slug, title=args.subject, description=args.description,
-        active_form=args.activeForm, tracker=args.tracker, priority=args.priority,
-        metadata=args.metadata, blocked_by=args.blockedBy, team=args.team_name,
-    )  # fmt: skip
-    return {"task": {"id": str(task.number), "subject": task.title}}
+    else:
+        view = await service.create(
+            call.actor, call.slug, title=args.subject, description=args.description,
+            active_form=args.activeForm, tracker=args.tracker, priority=args.priority,
+            metadata=args.metadata, blocked_by=args.blockedBy, team=args.team_name,
+        )  # fmt: skip
+    return {"task": {"id": str(view.task.number), "subject": view.task.title}}
 
 
 @tool("TaskList", "List tasks (by id, or with ready=true the ready queue). Paged: pass "
@@ -111,9 +109,10 @@ async def task_list(call: Call, args: TaskListArgs) -> dict[str, Any]:
                          ready=args.ready, team=args.team_name)  # fmt: skip
 
     async def fetch(limit: int) -> dict[str, Any]:
-        page = await service.list(call.actor, call.slug, filters, cursor=args.cursor, limit=limit)
-        links = await service.links(page.items)
-        return {"tasks": [summary(t, links[t.id]) for t in page.items],
+        page = await service.list_views(
+            call.actor, call.slug, filters, cursor=args.cursor, limit=limit
+        )
+        return {"tasks": [summary(view) for view in page.items],
                 "nextCursor": page.next_cursor}  # fmt: skip
 
     return await fit(fetch, args.limit)
@@ -122,12 +121,10 @@ async def task_list(call: Call, args: TaskListArgs) -> dict[str, Any]:
 @tool("TaskGet", "One task in full: blocks, blockedBy, owner, lease, completion record.",
       TaskGetArgs, write=False)  # fmt: skip
 async def task_get(call: Call, args: TaskGetArgs) -> dict[str, Any]:
-    service = Tasks(call.session, call.settings)
-    task, links = await service.get(call.actor, call.slug, args.taskId)
-    return full(task, links)
+    return full(await Tasks(call.session, call.settings).get(call.actor, call.slug, args.taskId))
 
 
-@tool("TaskUpdate", "Change a task. status: pending|in_progress|blocked|completed|deleted; "
+@tool("TaskUpdate", f"Change a task. status: {'|'.join(CLAUDE_STATUS_NAMES)}; "
       "blocked takes blockedReason (+needsAgent), completed takes outcome, files, verified. "
       "owner=yourself on an unowned task claims it.", TaskUpdateArgs, write=True)  # fmt: skip
 async def task_update(call: Call, args: TaskUpdateArgs) -> dict[str, Any]:
@@ -163,10 +160,10 @@ async def task_claim(call: Call, args: TaskClaimArgs) -> dict[str, Any]:
     if args.taskId is not None:
         if args.team_name is not None:
             raise Invalid("give taskId or team_name, not both", field="team_name")
-        task = await service.claim(call.actor, call.slug, args.taskId)
+        view = await service.claim(call.actor, call.slug, args.taskId)
     else:
-        task = await service.claim_next(call.actor, call.slug, ClaimScope(team=args.team_name))
-    return await _full(service, task)
+        view = await service.claim_next(call.actor, call.slug, ClaimScope(team=args.team_name))
+    return full(view)
 
 
 TOOLS = [task_create, task_list, task_get, task_update, task_claim]

@@ -1,5 +1,7 @@
 """Tasks: the store, claims, the status flow, links, leases, trackers and the changelog.
 
+``Tasks`` is the facade the faces call; it answers ``TaskView``s.
+
 Faces and other domains import from here, never from a module inside."""
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from crewboard.services.tasks.catalog import TaskCatalog, TaskFilter
     from crewboard.services.tasks.changelog import ChangelogDraft, ChangelogService, EntryView
-    from crewboard.services.tasks.claims import ClaimScope
+    from crewboard.services.tasks.claims import ClaimScope, TaskClaims, check_claimable
     from crewboard.services.tasks.facade import Completion, Tasks
-    from crewboard.services.tasks.flow import ChangeResult, TaskChange, TaskFlow
+    from crewboard.services.tasks.flow import Applied, ChangeResult, TaskChange, TaskFlow
     from crewboard.services.tasks.graph import add_dependencies
     from crewboard.services.tasks.leases import ExpiredLease, expire_leases
+    from crewboard.services.tasks.links import TaskLinking
+    from crewboard.services.tasks.protocol import Completed, TaskProtocol
     from crewboard.services.tasks.rules import (
         ACTIVE_FORM_MAX,
         BODY_MAX,
         CHANGELOG_TITLE_MAX,
+        CLAUDE_STATUS_NAMES,
         DESCRIPTION_MAX,
         FILE_MAX,
         FILES_MAX,
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
         MAX_TASK_LINKS,
         OUTCOME_MAX,
         REASON_MAX,
+        RESOLVED,
+        STATUS_NAMES,
         TITLE_MAX,
         VERIFIED_MAX,
         Status,
@@ -34,17 +42,20 @@ if TYPE_CHECKING:
         check_title,
         parse_status,
     )
-    from crewboard.services.tasks.service import TaskFilter, TaskLinks, TaskService
+    from crewboard.services.tasks.store import TaskStore, TaskView
     from crewboard.services.tasks.trackers import TrackerService
 
 EXPORTS = {
     "ACTIVE_FORM_MAX": "rules",
+    "Applied": "flow",
     "BODY_MAX": "rules",
     "CHANGELOG_TITLE_MAX": "rules",
+    "CLAUDE_STATUS_NAMES": "rules",
     "ChangeResult": "flow",
     "ChangelogDraft": "changelog",
     "ChangelogService": "changelog",
     "ClaimScope": "claims",
+    "Completed": "protocol",
     "Completion": "facade",
     "DESCRIPTION_MAX": "rules",
     "EntryView": "changelog",
@@ -55,17 +66,24 @@ EXPORTS = {
     "MAX_TASK_LINKS": "rules",
     "OUTCOME_MAX": "rules",
     "REASON_MAX": "rules",
+    "RESOLVED": "rules",
+    "STATUS_NAMES": "rules",
     "Status": "rules",
     "TITLE_MAX": "rules",
+    "TaskCatalog": "catalog",
     "TaskChange": "flow",
-    "TaskFilter": "service",
+    "TaskClaims": "claims",
+    "TaskFilter": "catalog",
     "TaskFlow": "flow",
-    "TaskLinks": "service",
-    "TaskService": "service",
+    "TaskLinking": "links",
+    "TaskProtocol": "protocol",
+    "TaskStore": "store",
+    "TaskView": "store",
     "Tasks": "facade",
     "TrackerService": "trackers",
     "VERIFIED_MAX": "rules",
     "add_dependencies": "graph",
+    "check_claimable": "claims",
     "check_files": "rules",
     "check_one_line": "rules",
     "check_title": "rules",
@@ -76,6 +94,7 @@ __all__ = [
     "ACTIVE_FORM_MAX",
     "BODY_MAX",
     "CHANGELOG_TITLE_MAX",
+    "CLAUDE_STATUS_NAMES",
     "DESCRIPTION_MAX",
     "FILES_MAX",
     "FILE_MAX",
@@ -83,24 +102,33 @@ __all__ = [
     "MAX_TASK_LINKS",
     "OUTCOME_MAX",
     "REASON_MAX",
+    "RESOLVED",
+    "STATUS_NAMES",
     "TITLE_MAX",
     "VERIFIED_MAX",
+    "Applied",
     "ChangeResult",
     "ChangelogDraft",
     "ChangelogService",
     "ClaimScope",
+    "Completed",
     "Completion",
     "EntryView",
     "ExpiredLease",
     "Status",
+    "TaskCatalog",
     "TaskChange",
+    "TaskClaims",
     "TaskFilter",
     "TaskFlow",
-    "TaskLinks",
-    "TaskService",
+    "TaskLinking",
+    "TaskProtocol",
+    "TaskStore",
+    "TaskView",
     "Tasks",
     "TrackerService",
     "add_dependencies",
+    "check_claimable",
     "check_files",
     "check_one_line",
     "check_title",

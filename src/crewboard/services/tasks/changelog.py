@@ -30,7 +30,7 @@ from crewboard.services.tasks.rules import (
     check_files,
     check_one_line,
 )
-from crewboard.services.tasks.service import TaskService
+from crewboard.services.tasks.store import TaskStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class ChangelogService:
 
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
-        self.tasks = TaskService(session, settings)
+        self.tasks = TaskStore(session, settings)
 
     async def append(
         self, actor: Actor, slug: str, draft: ChangelogDraft, *, as_agent: str | None = None

@@ -1,8 +1,11 @@
-"""Atomic claims: one compare-and-set UPDATE in SQL, never read-then-write in Python."""
+"""Atomic claims: one compare-and-set UPDATE in SQL, never read-then-write in Python; and the
+one claim rule (``check_claimable``), which the REST and MCP updates naming oneself owner
+share with the claim verbs."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -16,7 +19,7 @@ from crewboard.models.tasks import Task
 from crewboard.services.core import Actor, Conflict, Invalid, NotFound
 from crewboard.services.projects import ProjectAccess, Role
 from crewboard.services.tasks.rules import Status
-from crewboard.services.tasks.service import TaskService, ready_clause
+from crewboard.services.tasks.store import TaskStore, TaskView, ready_clause
 
 _CLAIM_ATTEMPTS = 8
 
@@ -100,14 +103,34 @@ class ClaimScope:
                           field="team")  # fmt: skip
 
 
-class TaskClaims(TaskService):
+def check_claimable(task: Task, me: str, open_blockers: Sequence[int]) -> None:
+    """The claim rule: ``me`` may take a task that is unowned, pending, and waits on no
+    unfinished task (``ready_clause`` is the same rule in SQL). Refusals say which part
+    failed: ``already-yours``, ``already-claimed``, ``not-claimable`` or ``blocked``."""
+    if task.owner == me and task.status == Status.IN_PROGRESS:
+        raise Conflict(f"you already hold task #{task.number}", code="already-yours")
+    if task.owner is not None:
+        raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
+                       code="already-claimed", owner=task.owner)  # fmt: skip
+    if task.status != Status.PENDING:
+        raise Conflict(f"task #{task.number} is {task.status}, not pending",
+                       code="not-claimable", task_status=task.status)  # fmt: skip
+    if open_blockers:
+        raise Conflict(f"task #{task.number} waits on " + ", ".join(f"#{n}" for n in open_blockers),
+                       code="blocked", blocked_by=list(open_blockers))  # fmt: skip
+
+
+class TaskClaims:
     """Claim a given task, or the best ready one; renew a lease."""
+
+    def __init__(self, store: TaskStore) -> None:
+        self.store = store
 
     async def _claimer(
         self, actor: Actor, slug: str, as_agent: str | None
     ) -> tuple[ProjectAccess, str]:
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
+        access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
+        me = await self.store.acting_agent(access, as_agent)
         if me is None:
             raise Invalid("claiming needs an agent: use an agent token or name one (as_agent)",
                           field="as_agent")  # fmt: skip
@@ -119,38 +142,35 @@ class TaskClaims(TaskService):
         """Take a ready task: it becomes in progress, owned by the claimer, with a lease."""
         access, me = await self._claimer(actor, slug, as_agent)
         where = (Task.project_id == access.project.id) & (Task.number == number) & ready_clause()
-        claimed = await self._take(where, me)
-        task = claimed or await self.load(access, number)
-        if claimed is None:
-            await self._explain_refusal(access, task, me)
+        task = await self._take(where, me)
+        if task is None:
+            # The compare-and-set missed: say which part of the rule the task fails.
+            task = await self.store.load(access, number)
+            check_claimable(task, me, await self.store.open_blockers(task))
+            raise Conflict(f"task #{number} was claimed by someone else first",
+                           code="already-claimed")  # fmt: skip
         until = task.lease_expires_at.isoformat() if task.lease_expires_at else None
-        self.record(actor, access, task, "task.claimed", {"owner": me, "lease_expires_at": until})
+        self.store.record(actor, access, task, "task.claimed",
+                          {"owner": me, "lease_expires_at": until})  # fmt: skip
         return task
 
-    async def _explain_refusal(self, access: ProjectAccess, task: Task, me: str) -> None:
-        if task.owner == me and task.status == Status.IN_PROGRESS:
-            raise Conflict(f"you already hold task #{task.number}", code="already-yours")
-        if task.owner is not None:
-            raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
-                           code="already-claimed", owner=task.owner)  # fmt: skip
-        if task.status != Status.PENDING:
-            raise Conflict(f"task #{task.number} is {task.status}, not pending",
-                           code="not-claimable", task_status=task.status)  # fmt: skip
-        waits = (await self.links([task]))[task.id].open_blockers
-        raise Conflict(f"task #{task.number} waits on " + ", ".join(f"#{n}" for n in waits),
-                       code="blocked", blocked_by=waits)  # fmt: skip
+    async def claim_view(
+        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None
+    ) -> TaskView:
+        """``claim``, answered with the task's view."""
+        return await self.store.view(await self.claim(actor, slug, number, as_agent=as_agent))
 
     async def claim_next(
         self, actor: Actor, slug: str, scope: ClaimScope, *, as_agent: str | None = None
-    ) -> Task:
+    ) -> TaskView:
         """Claim the most urgent, oldest ready task in scope (priority, then age)."""
         access, me = await self._claimer(actor, slug, as_agent)
         params: dict[str, Any] = {"p_project": access.project.id, "p_me": me}
         if scope.team is not None:
             where = _Where.TEAM
-            params["p_team"] = await self.require_team(access, scope.team)
+            params["p_team"] = await self.store.require_team(access, scope.team)
         elif scope.tracker is not None:
-            await self.require_roster(access, scope.tracker, "tracker")
+            await self.store.require_roster(access, scope.tracker, "tracker")
             where, params["p_tracker"] = _Where.TRACKER, scope.tracker
         elif scope.shared_only:
             where = _Where.SHARED
@@ -160,14 +180,14 @@ class TaskClaims(TaskService):
             where = _Where.MINE
         # PostgreSQL: concurrent claimers skip rows another is taking instead of queueing.
         # (SQLite write transactions are serialised, so there is nothing to skip.)
-        skip_locked = self.session.get_bind().dialect.name != "sqlite"
+        skip_locked = self.store.session.get_bind().dialect.name != "sqlite"
         take, probe = _next_statements(where, skip_locked), _candidate(where, lock=False)
         for _ in range(_CLAIM_ATTEMPTS):
             task = await self._run_take(take, params, me)
             if task is not None:
-                self.record(actor, access, task, "task.claimed", {"owner": me, "next": True})
-                return task
-            if await self.session.scalar(probe, params) is None:
+                self.store.record(actor, access, task, "task.claimed", {"owner": me, "next": True})
+                return await self.store.view(task)
+            if await self.store.session.scalar(probe, params) is None:
                 break
         raise NotFound("no ready task to claim", code="nothing-ready")
 
@@ -180,18 +200,18 @@ class TaskClaims(TaskService):
     ) -> Task | None:
         """The compare-and-set itself: one UPDATE ... RETURNING; None if the row did not match."""
         now = utcnow()
-        values = {**params, "p_now": now, "p_lease": self.lease_until(now), "p_me": me}
-        return (await self.session.scalars(statement, values)).first()
+        values = {**params, "p_now": now, "p_lease": self.store.lease_until(now), "p_me": me}
+        return (await self.store.session.scalars(statement, values)).first()
 
-    async def renew(self, actor: Actor, slug: str, number: int) -> Task:
+    async def renew(self, actor: Actor, slug: str, number: int) -> TaskView:
         """Extend the lease of a task one holds (a heartbeat while working)."""
         access, me = await self._claimer(actor, slug, None)
-        task = await self.load(access, number)
+        task = await self.store.load(access, number)
         if task.owner != me or task.status != Status.IN_PROGRESS:
             raise Conflict(f"you do not hold task #{number}", code="not-yours")
-        task.lease_expires_at = self.lease_until(utcnow())
-        await self.save(task)
+        task.lease_expires_at = self.store.lease_until(utcnow())
+        await self.store.save(task)
         # A change like any other: it moves the version, and polled lists must see it.
-        self.record(actor, access, task, "task.lease_renewed",
-                    {"lease_expires_at": task.lease_expires_at.isoformat()})  # fmt: skip
-        return task
+        self.store.record(actor, access, task, "task.lease_renewed",
+                          {"lease_expires_at": task.lease_expires_at.isoformat()})  # fmt: skip
+        return await self.store.view(task)

@@ -1,4 +1,5 @@
-"""Changing tasks: one ``apply`` holds every transition rule; the verbs are shorthands for it."""
+"""Changing tasks: one ``apply`` holds every transition rule; the protocol's verbs
+(``protocol.py``) are shorthands for it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from crewboard.models.tasks import Task
 from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, check_text
 from crewboard.services.messages import Kind, address_of, notify
 from crewboard.services.projects import ProjectAccess, Role, team_names
+from crewboard.services.tasks.claims import check_claimable
 from crewboard.services.tasks.graph import add_dependencies, add_dependents
 from crewboard.services.tasks.rules import (
     ACTIVE_FORM_MAX,
@@ -25,7 +27,7 @@ from crewboard.services.tasks.rules import (
     check_transition,
     merge_metadata,
 )
-from crewboard.services.tasks.service import TaskService
+from crewboard.services.tasks.store import TaskStore, TaskView
 
 
 @dataclass
@@ -54,26 +56,44 @@ class TaskChange:
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeResult:
-    """The task after the change, the fields that changed, and the status move if any."""
+class Applied:
+    """The task after a change, the fields that changed, and the status move if any."""
 
     task: Task
     updated_fields: list[str]
     status_change: tuple[str, str] | None
 
 
-class TaskFlow(TaskService):
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """``Applied``, answered with the task's view (what the faces show)."""
+
+    view: TaskView
+    updated_fields: list[str]
+    status_change: tuple[str, str] | None
+
+    @property
+    def task(self) -> Task:
+        """The changed task."""
+        return self.view.task
+
+
+class TaskFlow:
     """Updates and status transitions."""
+
+    def __init__(self, store: TaskStore) -> None:
+        self.store = store
+        self.session = store.session
 
     async def prepare(
         self, actor: Actor, slug: str, number: int, as_agent: str | None, version: int | None
     ) -> tuple[ProjectAccess, str | None, Task]:
         """What every change starts with: the right to write, who acts, the task at the
         version the caller saw."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        me = await self.acting_agent(access, as_agent)
-        task = await self.load(access, number)
-        self.check_version(task, version)
+        access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
+        me = await self.store.acting_agent(access, as_agent)
+        task = await self.store.load(access, number)
+        self.store.check_version(task, version)
         return access, me, task
 
     async def update(
@@ -85,19 +105,19 @@ class TaskFlow(TaskService):
         *,
         version: int | None = None,
         as_agent: str | None = None,
-    ) -> ChangeResult:
+    ) -> Applied:
         """Apply a change as one versioned write (stale ``version`` → 409, nothing changed)."""
         access, me, task = await self.prepare(actor, slug, number, as_agent, version)
         return await self.apply(actor, access, me, task, change)
 
     async def apply(
         self, actor: Actor, access: ProjectAccess, me: str | None, task: Task, change: TaskChange
-    ) -> ChangeResult:
+    ) -> Applied:
         """Every rule of a task change, in one place."""
         before = _snapshot(task)
-        claiming = self._owner_rules(access, me, task, change)
+        claiming = await self._owner_rules(access, me, task, change)
         if not claiming:
-            self.require_modify(access, task)
+            self.store.require_modify(access, task)
         if change.clear_owner and change.status is None and task.status == Status.IN_PROGRESS:
             change = replace(change, status=Status.PENDING)  # released: back in the queue
         # Nothing reaches the database before save(): the write is one compare-and-set, whose
@@ -105,21 +125,21 @@ class TaskFlow(TaskService):
         with self.session.no_autoflush:
             self._fields(task, change)
             if change.tracker is not None:
-                task.tracker = await self.require_roster(access, change.tracker, "tracker")
+                task.tracker = await self.store.require_roster(access, change.tracker, "tracker")
             if change.owner is not None:
-                task.owner = await self.require_roster(access, change.owner, "owner")
+                task.owner = await self.store.require_roster(access, change.owner, "owner")
             elif change.clear_owner:
                 task.owner = None
             if change.needs_agent is not None:
-                await self.require_roster(access, change.needs_agent, "needs_agent")
+                await self.store.require_roster(access, change.needs_agent, "needs_agent")
             if change.team is not None:
-                task.team_id = await self.require_team(access, change.team, lock=True)
+                task.team_id = await self.store.require_team(access, change.team, lock=True)
             elif change.clear_team:
                 task.team_id = None
             status_change = await self._status(access, me, task, change)
         # Any write by the owner on its running task renews the lease.
         if task.status == Status.IN_PROGRESS and me is not None and task.owner == me:
-            task.lease_expires_at = self.lease_until(utcnow())
+            task.lease_expires_at = self.store.lease_until(utcnow())
         after = _snapshot(task)
         changed = [k for k in after if after[k] != before[k] and k != "lease_expires_at"]
         changed += ["blockedBy"] if change.add_blocked_by else []
@@ -127,7 +147,7 @@ class TaskFlow(TaskService):
         number = task.number
         if changed or after != before:
             try:
-                await self.save(task)
+                await self.store.save(task)
             except Conflict:
                 if claiming:
                     # Someone else's write won the compare-and-set: say what happened.
@@ -144,17 +164,17 @@ class TaskFlow(TaskService):
             if "team" in changes:
                 names = await team_names(self.session, (i for i in changes["team"] if i))
                 changes["team"] = [names.get(i) if i else None for i in changes["team"]]
-            self.record(actor, access, task, "task.updated", {
+            self.store.record(actor, access, task, "task.updated", {
                 "changes": changes, "added_blocked_by": change.add_blocked_by,
                 "added_blocks": change.add_blocks, "as": me,
                 **({"reason": change.reason} if change.reason else {}),
             })  # fmt: skip
         elif after != before:
-            self.record(actor, access, task, "task.lease_renewed",
+            self.store.record(actor, access, task, "task.lease_renewed",
                         {"lease_expires_at": after["lease_expires_at"]})  # fmt: skip
         if "owner" in changed and after["owner"] is not None and after["owner"] != me:
             await self._tell_owner(actor, access, me, task, after["owner"])
-        return ChangeResult(task, changed, status_change)
+        return Applied(task, changed, status_change)
 
     async def _tell_owner(
         self, actor: Actor, access: ProjectAccess, me: str | None, task: Task, owner: str
@@ -169,19 +189,18 @@ class TaskFlow(TaskService):
             body=f"Task #{task.number} is now yours ({task.status}): {task.title}",
         )  # fmt: skip
 
-    def _owner_rules(
+    async def _owner_rules(
         self, access: ProjectAccess, me: str | None, task: Task, change: TaskChange
     ) -> bool:
-        """Check an owner change; True when it is the actor claiming an unowned task."""
+        """Check an owner change; True when it is the actor claiming an unowned task (under
+        the one claim rule, blockers included)."""
         wants = change.owner
         if wants is None and not change.clear_owner:
             return False
         if wants == task.owner:
             return False  # no change of owner (releasing an unowned task included)
         if wants is not None and wants == me and task.owner is None:
-            if task.status not in (Status.PENDING, Status.BLOCKED):
-                raise Conflict(f"task #{task.number} is {task.status}; it cannot be claimed",
-                               code="not-claimable")  # fmt: skip
+            check_claimable(task, me, await self.store.open_blockers(task))
             return True
         # Reassigning or releasing: a member, or the current owner handing its task on.
         if access.role.rank >= Role.MEMBER.rank or (me is not None and task.owner == me):
@@ -190,7 +209,7 @@ class TaskFlow(TaskService):
             raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
                            code="already-claimed", owner=task.owner)  # fmt: skip
         # Releasing or reassigning another agent's task is not the actor's to do.
-        self.require_modify(access, task)
+        self.store.require_modify(access, task)
         raise Forbidden("only a member can assign a task to another agent")
 
     def _fields(self, task: Task, change: TaskChange) -> None:
@@ -234,12 +253,12 @@ class TaskFlow(TaskService):
                     raise Conflict("an in-progress task needs an owner; name one",
                                    code="owner-required", field="owner")  # fmt: skip
                 task.owner = me
-            open_blockers = (await self.links([task]))[task.id].open_blockers
+            open_blockers = await self.store.open_blockers(task)
             if open_blockers:
                 numbers = ", ".join(f"#{n}" for n in open_blockers)
                 raise Conflict(f"task #{task.number} waits on {numbers}", code="blocked",
                                blocked_by=open_blockers)  # fmt: skip
-            task.lease_expires_at = self.lease_until(now)
+            task.lease_expires_at = self.store.lease_until(now)
         else:
             task.lease_expires_at = None
         if current == Status.BLOCKED:
@@ -265,14 +284,14 @@ class TaskFlow(TaskService):
             reason = change.blocked_reason or (task.blocked_reason if task.status == "blocked"
                                                else None)  # fmt: skip
             task.blocked_reason = check_one_line(
-                self.require_text(reason, "blocked_reason"), "blocked_reason", REASON_MAX
+                self.store.require_text(reason, "blocked_reason"), "blocked_reason", REASON_MAX
             )
             if change.needs_agent is not None:
                 task.needs_agent = change.needs_agent
         elif target == Status.COMPLETED:
             outcome = change.outcome or (task.outcome if task.status == "completed" else None)
             task.outcome = check_one_line(
-                self.require_text(outcome, "outcome"), "outcome", OUTCOME_MAX
+                self.store.require_text(outcome, "outcome"), "outcome", OUTCOME_MAX
             )
 
 

@@ -71,11 +71,19 @@ async def add_dependencies(
     session: AsyncSession, access: ProjectAccess, task: Task, numbers: Sequence[int]
 ) -> list[int]:
     """``task`` waits on each of ``numbers``; returns the numbers newly linked."""
+    return (await link_blockers(session, access, task, numbers))[0]
+
+
+async def link_blockers(
+    session: AsyncSession, access: ProjectAccess, task: Task, numbers: Sequence[int]
+) -> tuple[list[int], dict[int, Task]]:
+    """``add_dependencies``, also returning the blockers by number (a new task's view is
+    built from them without asking the database again)."""
     if not numbers:
-        return []
+        return [], {}
     await _lock_graph(session, access)
     found = await _tasks_by_number(session, access, numbers)
-    return [n for n in dict.fromkeys(numbers) if await _link(session, task, found[n])]
+    return [n for n in dict.fromkeys(numbers) if await _link(session, task, found[n])], found
 
 
 async def add_dependents(

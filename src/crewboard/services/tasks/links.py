@@ -10,42 +10,47 @@ from crewboard.models import Event
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.core import Actor, NotFound, Page, check_limit, decode_cursor, page_of
 from crewboard.services.projects import Role
+from crewboard.services.tasks.catalog import TaskCatalog
 from crewboard.services.tasks.graph import add_dependencies
-from crewboard.services.tasks.service import TaskService
+from crewboard.services.tasks.store import TaskStore, TaskView
 
 
-class TaskLinksService(TaskService):
+class TaskLinking:
     """Dependencies, follow-ups and history through the API."""
+
+    def __init__(self, store: TaskStore) -> None:
+        self.store = store
+        self.catalog = TaskCatalog(store)
 
     async def add_blockers(
         self, actor: Actor, slug: str, number: int, blocked_by: Sequence[int]
-    ) -> Task:
+    ) -> TaskView:
         """Make a task wait on others."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        task = await self.load(access, number)
-        self.require_modify(access, task)
-        added = await add_dependencies(self.session, access, task, blocked_by)
+        access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
+        task = await self.store.load(access, number)
+        self.store.require_modify(access, task)
+        added = await add_dependencies(self.store.session, access, task, blocked_by)
         if added:
-            await self.save(task)
-            self.record(actor, access, task, "task.dependencies_added", {"blocked_by": added})
-        return task
+            await self.store.save(task)
+            self.store.record(actor, access, task, "task.dependencies_added", {"blocked_by": added})
+        return await self.store.view(task)
 
-    async def remove_blocker(self, actor: Actor, slug: str, number: int, blocker: int) -> Task:
+    async def remove_blocker(self, actor: Actor, slug: str, number: int, blocker: int) -> TaskView:
         """Stop a task waiting on another."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        task = await self.load(access, number)
-        self.require_modify(access, task)
-        other = await self.load(access, blocker)
-        result = await self.session.execute(
+        access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
+        task = await self.store.load(access, number)
+        self.store.require_modify(access, task)
+        other = await self.store.load(access, blocker)
+        result = await self.store.session.execute(
             delete(TaskDependency).where(
                 TaskDependency.task_id == task.id, TaskDependency.blocked_by_id == other.id
             )
         )
         if not getattr(result, "rowcount", 0):
             raise NotFound(f"task #{number} does not wait on #{blocker}")
-        await self.save(task)
-        self.record(actor, access, task, "task.dependency_removed", {"blocked_by": blocker})
-        return task
+        await self.store.save(task)
+        self.store.record(actor, access, task, "task.dependency_removed", {"blocked_by": blocker})
+        return await self.store.view(task)
 
     async def follow_up(
         self,
@@ -58,20 +63,20 @@ class TaskLinksService(TaskService):
         description: str = "",
         priority: int = 2,
         as_agent: str | None = None,
-    ) -> Task:
+    ) -> TaskView:
         """A task on another agent's tracker, created because of this one."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        source = await self.load(access, number)
-        return await self.create(
+        access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
+        source = await self.store.load(access, number)
+        return await self.catalog.create(
             actor, slug, title=title, description=description, tracker=tracker,
             priority=priority, source=source, as_agent=as_agent,
         )  # fmt: skip
 
     async def follow_ups(self, actor: Actor, slug: str, number: int) -> list[Task]:
         """The tasks created as follow-ups of this one."""
-        access = await self.projects.access(actor, slug)
-        source = await self.load(access, number)
-        rows = await self.session.scalars(
+        access = await self.store.projects.access(actor, slug)
+        source = await self.store.load(access, number)
+        rows = await self.store.session.scalars(
             select(Task).where(Task.source_task_id == source.id).order_by(Task.number).limit(200)
         )
         return list(rows)
@@ -80,8 +85,8 @@ class TaskLinksService(TaskService):
         self, actor: Actor, slug: str, number: int, *, cursor: str | None = None, limit: int = 50
     ) -> Page[Event]:
         """Every recorded change of a task, oldest first."""
-        access = await self.projects.access(actor, slug)
-        await self.load(access, number)
+        access = await self.store.projects.access(actor, slug)
+        await self.store.load(access, number)
         after = decode_cursor(cursor)
         query = (
             select(Event)
@@ -91,5 +96,5 @@ class TaskLinksService(TaskService):
         )
         if after is not None:
             query = query.where(Event.id > after)
-        rows = (await self.session.scalars(query)).all()
+        rows = (await self.store.session.scalars(query)).all()
         return page_of(rows, limit, lambda e: e.id)

@@ -34,6 +34,12 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The status names a caller may send: every status, and Claude Code's ``deleted`` (stored as
+# cancelled). The schemas' enums are built from these, in this order.
+STATUS_NAMES: tuple[str, ...] = (*(s.value for s in Status), "deleted")
+# Claude Code's vocabulary (MCP): ``deleted`` stands for cancelled.
+CLAUDE_STATUS_NAMES: tuple[str, ...] = tuple(n for n in STATUS_NAMES if n != Status.CANCELLED)
+
 # Finished tasks may only be reopened (to pending); everything else moves freely, subject to
 # what the target status requires (see check_transition).
 TRANSITIONS: dict[Status, frozenset[Status]] = {

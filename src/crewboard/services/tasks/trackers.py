@@ -8,7 +8,9 @@ MCP ``TrackerRead``, the CLI and markdown sync all come through here. Viewers an
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from crewboard.config import Settings
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task
 from crewboard.services.core import Actor, Invalid
@@ -22,15 +24,16 @@ from crewboard.services.markdown import (
 )
 from crewboard.services.projects import require_on_roster
 from crewboard.services.tasks.rules import Status
-from crewboard.services.tasks.service import TaskLinks, TaskService
+from crewboard.services.tasks.store import TaskStore, TaskView
 
 SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
 COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
 
 
-def tracker_task(task: Task, links: TaskLinks) -> TrackerTask:
+def tracker_task(view: TaskView) -> TrackerTask:
     """What a tracker line shows of a task (completed lines show the completion record)."""
+    task = view.task
     if task.status == Status.COMPLETED.value:
         done = task.completed_at or task.updated_at
         return TrackerTask(
@@ -41,7 +44,7 @@ def tracker_task(task: Task, links: TaskLinks) -> TrackerTask:
     blocked = task.status == Status.BLOCKED.value
     return TrackerTask(
         status=task.status, title=task.title, number=task.number, priority=task.priority,
-        owner=task.owner, waits_on=tuple(links.open_blockers), follow_up_of=links.source,
+        owner=task.owner, waits_on=tuple(view.open_blockers), follow_up_of=view.source,
         blocked_reason=task.blocked_reason if blocked else None,
         needs_agent=task.needs_agent if blocked else None,
     )  # fmt: skip
@@ -53,8 +56,13 @@ def _newest_first(task: Task) -> tuple[int, float, int]:
     return (at is None, -at.timestamp() if at else 0.0, -task.number)
 
 
-class TrackerService(TaskService):
+class TrackerService:
     """Read an agent's tracker and the project's changelog, as documents or as markdown."""
+
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.store = TaskStore(session, settings)
+        self.projects = self.store.projects
 
     async def tracker(
         self, actor: Actor, slug: str, agent: str | None = None, *,
@@ -83,8 +91,7 @@ class TrackerService(TaskService):
             rows += found
             if total > cap:
                 hidden[status.value] = total - cap
-        links = await self.links(rows)
-        tasks = tuple(tracker_task(t, links[t.id]) for t in rows)
+        tasks = tuple(tracker_task(view) for view in await self.store.views(rows))
         return TrackerDoc(access.project.slug, agent, tasks, hidden)
 
     async def _section(

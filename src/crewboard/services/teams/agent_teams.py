@@ -1,8 +1,8 @@
 """Claude Code's agent-teams semantics on top of the task, team and message services.
 
 - ``TaskUpdate`` naming oneself as the owner of an unowned task is the atomic claim
-  (``TaskClaims.claim``); the rest of the same update is then applied to the claimed task,
-  in the same transaction.
+  (``TaskClaims.claim``, under the one claim rule); the rest of the same update is then
+  applied to the claimed task, in the same transaction.
 - ``SendMessage`` to ``"*"`` broadcasts to the sender's team (the one it is on, or the one
   it names when it is on several).
 - A local agent (``crewboard mcp --database-url``) acts for a roster agent without a token.
@@ -19,20 +19,21 @@ from crewboard.models import Member, Project
 from crewboard.models.teams import Team, TeamMember
 from crewboard.services.core import ALL_SCOPES, Actor, Invalid, NotFound
 from crewboard.services.projects import ProjectService, Role, require_on_roster
-from crewboard.services.tasks import ChangeResult, Status, TaskChange, Tasks
+from crewboard.services.tasks import Applied, Status, TaskChange, Tasks
 
 
 async def update_task(
     tasks: Tasks, actor: Actor, slug: str, number: int, change: TaskChange,
     *, version: int | None = None,
-) -> ChangeResult:  # fmt: skip
+) -> Applied:  # fmt: skip
     """A Claude Code ``TaskUpdate``: a claim when the caller names itself owner of an unowned
-    task, otherwise an ordinary versioned update (``version`` optional)."""
+    task, otherwise an ordinary versioned update (``version`` optional). The answer shows no
+    links, so none are read."""
     access, me, task = await tasks.prepare(actor, slug, number, None, version)
     if change.owner is None or change.owner != me or task.owner is not None:
         return await tasks.apply(actor, access, me, task, change)
     before = task.status
-    claimed = await tasks.claim(actor, slug, number)
+    claimed = await tasks.claims.claim(actor, slug, number)
     # Pending with oneself as owner would release the claim again: keep the owner named.
     rest = replace(change, owner=me if change.status == Status.PENDING else None)
     if rest.status == Status.IN_PROGRESS:
@@ -43,7 +44,7 @@ async def update_task(
         fields += [f for f in result.updated_fields if f not in fields]
         claimed = result.task
     after = claimed.status
-    return ChangeResult(claimed, fields, (before, after) if before != after else None)
+    return Applied(claimed, fields, (before, after) if before != after else None)
 
 
 async def sender_team(session: AsyncSession, actor: Actor, slug: str, team: str | None) -> str:

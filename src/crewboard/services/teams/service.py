@@ -44,7 +44,7 @@ from crewboard.services.core import (
     record_event,
 )
 from crewboard.services.projects import ProjectAccess, Role, find_team, require_on_roster
-from crewboard.services.tasks import Status, TaskChange, TaskFlow
+from crewboard.services.tasks import Status, TaskChange, Tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class TeamService:
 
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
-        self.flow = TaskFlow(session, settings)
+        self.flow = Tasks(session, settings)
         self.projects = self.flow.projects
 
     # -- reading --------------------------------------------------------------------------

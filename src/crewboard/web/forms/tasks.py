@@ -1,6 +1,8 @@
 """Task actions from the dashboard's forms: create, claim/start, assign, block, unblock,
 complete, release. Each is one call of the same service the API uses; ``ViewerDep`` has
-already refused a post without the session's CSRF token (403, nothing changed)."""
+already refused a post without the session's CSRF token (403, nothing changed). A form
+answers with a redirect, so the changes go through the verbs that build no view (no links
+read for nothing)."""
 
 from __future__ import annotations
 
@@ -53,11 +55,11 @@ async def create_task(
     as_agent: Agent = "",
 ) -> Response:
     """A new pending task."""
-    task = await _tasks(viewer).create(
+    view = await _tasks(viewer).create(
         viewer.actor, slug, title=title.strip(), description=description,
         tracker=_opt(tracker), team=_opt(team), priority=priority, as_agent=_opt(as_agent),
     )  # fmt: skip
-    return redirect(_task_url(slug, task.number))
+    return redirect(_task_url(slug, view.task.number))
 
 
 @router.post("/p/{slug}/tasks/{number}/claim")
@@ -65,7 +67,9 @@ async def claim_task(
     viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
 ) -> Response:
     """Take a ready task (or resume one's own): it moves to In Progress with a lease."""
-    await _tasks(viewer).start(viewer.actor, slug, number, as_agent=_opt(as_agent), version=version)
+    await _tasks(viewer).protocol.start(
+        viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
+    )
     return redirect(_task_url(slug, number))
 
 
@@ -76,7 +80,7 @@ async def assign_task(
 ) -> Response:  # fmt: skip
     """Give the task to an agent (who is told by a task_assignment message)."""
     change = TaskChange(owner=owner.strip())
-    await _tasks(viewer).update(
+    await _tasks(viewer).flow.update(
         viewer.actor, slug, number, change, version=version, as_agent=_opt(as_agent)
     )
     return redirect(_task_url(slug, number))
@@ -88,7 +92,7 @@ async def block_task(
     as_agent: Agent = "", version: Version = None,
 ) -> Response:  # fmt: skip
     """Blocked, with the reason and the agent whose help is needed."""
-    await _tasks(viewer).block(
+    await _tasks(viewer).protocol.block(
         viewer.actor, slug, number, reason=reason.strip(), needs_agent=_opt(needs_agent),
         as_agent=_opt(as_agent), version=version,
     )  # fmt: skip
@@ -100,7 +104,7 @@ async def unblock_task(
     viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
 ) -> Response:
     """Back to work if someone holds it, else back to the queue."""
-    await _tasks(viewer).unblock(
+    await _tasks(viewer).protocol.unblock(
         viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
     )
     return redirect(_task_url(slug, number))
@@ -114,7 +118,7 @@ async def complete_task(
     """Completed with its outcome, the files it touched (one a line, or comma-separated) and
     how it was verified."""
     paths = [p.strip() for p in _FILE_SPLIT.split(files) if p.strip()]
-    await _tasks(viewer).complete(
+    await _tasks(viewer).protocol.complete(
         viewer.actor, slug, number, outcome=outcome.strip(), files=paths,
         verified=_opt(verified), as_agent=_opt(as_agent), version=version,
     )  # fmt: skip
@@ -126,7 +130,7 @@ async def release_task(
     viewer: ViewerDep, slug: Slug, number: Number, as_agent: Agent = "", version: Version = None
 ) -> Response:
     """Back to the queue: pending, unowned."""
-    await _tasks(viewer).release(
+    await _tasks(viewer).protocol.release(
         viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
     )
     return redirect(_task_url(slug, number))

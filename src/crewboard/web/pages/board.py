@@ -69,14 +69,15 @@ async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: N
     linked changelog entries, and the actions the viewer may take."""
     context = await project_context(viewer, slug, "board")
     tasks = Tasks(viewer.session, viewer.settings)
-    task, links = await tasks.get(viewer.actor, slug, number)
+    view = await tasks.get(viewer.actor, slug, number)
+    task = view.task
     history = await tasks.history(viewer.actor, slug, number, limit=200)
-    follow_ups = await tasks.follow_ups(viewer.actor, slug, number)
+    follow_ups = await tasks.linking.follow_ups(viewer.actor, slug, number)  # shown bare
     entries = await ChangelogService(viewer.session, viewer.settings).list(
         viewer.actor, slug, task_number=number, limit=50
     )
     context.update(
-        task=task, links=links, history=history.items, follow_ups=follow_ups,
+        task=task, links=view, history=history.items, follow_ups=follow_ups,
         entries=entries.items, may_modify=_may_modify(context, task),
     )  # fmt: skip
     return page(request, "task.html", context)

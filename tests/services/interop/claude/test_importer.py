@@ -21,7 +21,7 @@ from crewboard.services.interop.claude import (
 )
 from crewboard.services.interop.claude.formats import ClaudeFormatError, from_millis
 from crewboard.services.messages import InboxService, MessageService, Outgoing
-from crewboard.services.tasks import TaskFilter, TaskService
+from crewboard.services.tasks import TaskFilter, Tasks
 from crewboard.services.teams import TeamService
 from tests.factory import Factory
 from tests.services import claude_samples as sample
@@ -72,11 +72,10 @@ async def test_import_builds_the_team_its_tasks_and_inboxes(
         assert (team.team.lead, team.team.description) == ("team-lead", "Checkout pages")
         assert team.team.created_at == from_millis(sample.CREATED)
         assert [m.agent_name for m in team.members] == ["team-lead", "frontend", "backend", "qa"]
-        tasks = TaskService(session, settings)
-        listed = (await tasks.list(SYSTEM, SLUG, TaskFilter(team=sample.TEAM))).items
-        links = await tasks.links(listed)
-        state = [(t.number, t.status, t.owner, links[t.id].blocked_by, links[t.id].blocks)
-                 for t in listed]  # fmt: skip
+        tasks = Tasks(session, settings)
+        listed = (await tasks.list_views(SYSTEM, SLUG, TaskFilter(team=sample.TEAM))).items
+        state = [(v.task.number, v.task.status, v.task.owner, v.blocked_by, v.blocks)
+                 for v in listed]  # fmt: skip
         assert state == [
             (1, "completed", "backend", [], [2, 3]),
             (2, "in_progress", "frontend", [1], [4]),
@@ -84,10 +83,10 @@ async def test_import_builds_the_team_its_tasks_and_inboxes(
             (4, "pending", "qa", [2], []),
             (5, "cancelled", None, [], []),
         ]
-        assert listed[0].meta == {"priority": "high", "files": ["api/orders.py"],
+        assert listed[0].task.meta == {"priority": "high", "files": ["api/orders.py"],
                                   "claude": {"id": "1"}}  # fmt: skip
-        assert listed[1].lease_expires_at is not None
-        assert listed[1].active_form
+        assert listed[1].task.lease_expires_at is not None
+        assert listed[1].task.active_form
         inbox = InboxService(session)
         qa = (await inbox.list(SYSTEM, SLUG, agent="qa", unread=False)).items
         assert [(i.message.kind, i.message.sender, i.delivery.read_at is None) for i in qa] == [
@@ -136,7 +135,7 @@ async def test_export_carries_crewboard_changes(
     lead = await actor_for(database, settings, lead_token)
     frontend = await actor_for(database, settings, frontend_token)
     async with unit_of_work(database, write=True) as session:
-        tasks = TaskService(session, settings)
+        tasks = Tasks(session, settings)
         await tasks.create(SYSTEM, SLUG, title="Receipt page", team=sample.TEAM)
         messages = MessageService(session)
         await messages.send(

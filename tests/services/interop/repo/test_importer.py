@@ -15,7 +15,7 @@ from crewboard.services.core import Actor, Conflict, Invalid, unit_of_work
 from crewboard.services.interop.repo import InitReport, RepoImport, plan_import, read_repo
 from crewboard.services.markdown import HEADING, parse_tracker
 from crewboard.services.projects import RosterService
-from crewboard.services.tasks import ChangelogService, TaskFilter, TaskService, TrackerService
+from crewboard.services.tasks import ChangelogService, TaskFilter, Tasks, TrackerService
 from tests.cli.helpers import row_counts
 from tests.factory import Factory
 from tests.services import repo_samples as sample
@@ -40,10 +40,9 @@ async def _tasks(
     database: Database, settings: Settings
 ) -> list[tuple[Task, list[int], int | None]]:
     async with unit_of_work(database, write=False) as session:
-        service = TaskService(session, settings)
-        listed = (await service.list(SYSTEM, SLUG, TaskFilter(), limit=200)).items
-        links = await service.links(listed)
-        return [(t, links[t.id].blocked_by, links[t.id].source) for t in listed]
+        service = Tasks(session, settings)
+        listed = (await service.list_views(SYSTEM, SLUG, TaskFilter(), limit=200)).items
+        return [(v.task, v.blocked_by, v.source) for v in listed]
 
 
 def _day(text: str) -> datetime:

@@ -117,9 +117,10 @@ async def test_imported_ids_are_new_and_the_references_follow_them(
         assert imported.data["from"] == SLUG
     async with unit_of_work(database, write=True) as session:
         # The copy is a working project: its ready queue hands out a task.
-        task = await Tasks(session, settings).claim_next(
+        view = await Tasks(session, settings).claim_next(
             SYSTEM, "copy", ClaimScope(anywhere=True), as_agent="qa"
         )
+        task = view.task
         assert task.owner == "qa"
         assert task.status == "in_progress"
 

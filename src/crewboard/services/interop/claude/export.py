@@ -31,7 +31,7 @@ from crewboard.services.interop.claude.formats import (
     to_millis,
 )
 from crewboard.services.messages import is_agent_address
-from crewboard.services.tasks import TaskService
+from crewboard.services.tasks import TaskStore
 from crewboard.services.teams import TeamService, TeamView
 
 DEFAULT_AGENT_TYPE = "general-purpose"
@@ -76,7 +76,7 @@ class ClaudeTeamExport:
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
         self.teams = TeamService(session, settings)
-        self.tasks = TaskService(session, settings)
+        self.tasks = TaskStore(session, settings)
 
     async def run(self, actor: Actor, slug: str, name: str) -> TeamExport:
         """Every file of team ``name``: its config, its tasks, its members' inboxes."""
@@ -138,10 +138,9 @@ class ClaudeTeamExport:
         )
         ids = claude_ids(tasks)
         by_number = {t.number: ids[t.id] for t in tasks}
-        links = await self.tasks.links(tasks)
         out = []
-        for task in tasks:
-            link = links[task.id]
+        for link in await self.tasks.views(tasks):
+            task = link.task
             row = TaskOut(
                 claude_id=ids[task.id], subject=task.title, description=task.description,
                 active_form=task.active_form, status=task.status, owner=task.owner,

@@ -206,9 +206,9 @@ def canonical_config(config: ConfigFile) -> dict[str, Any]:
 
 def task_status(task: TaskFile, where: str) -> Status:
     """Claude's status as crewboard's: ``deleted`` is ``cancelled``."""
-    names = {"pending": Status.PENDING, "in_progress": Status.IN_PROGRESS,
-             "completed": Status.COMPLETED, "deleted": Status.CANCELLED,
-             "cancelled": Status.CANCELLED}  # fmt: skip
+    # Claude has no blocked status; it says deleted for cancelled (crewboard's own name is
+    # taken too).
+    names = {s.value: s for s in Status if s is not Status.BLOCKED} | {"deleted": Status.CANCELLED}
     if task.status not in names:
         raise ClaudeFormatError(
             f"{where}: status: {task.status!r} is not pending, in_progress, completed or deleted"

@@ -56,7 +56,7 @@ from crewboard.services.projects import (
     find_team,
     on_roster,
 )
-from crewboard.services.tasks import MAX_LINKS_PER_CALL, Status, TaskService, add_dependencies
+from crewboard.services.tasks import MAX_LINKS_PER_CALL, Status, Tasks, add_dependencies
 from crewboard.services.teams import TeamService
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class ClaudeTeamImport:
         self.projects = ProjectService(session)
         self.roster = RosterService(session)
         self.teams = TeamService(session, settings)
-        self.tasks = TaskService(session, settings)
+        self.tasks = Tasks(session, settings)
 
     async def run(self, actor: Actor, slug: str, bundle: TeamBundle) -> ImportReport:
         """Create the team and everything in it; refused if the project has a team of that
@@ -229,11 +229,12 @@ class ClaudeTeamImport:
             extra = task_extra(claude)
             meta[META_KEY] = {"id": claude.id, **({"extra": extra} if extra else {})}
             try:
-                created[claude.id] = await self.tasks.create(
+                view = await self.tasks.create(
                     actor, access.project.slug, title=claude.subject,
                     description=claude.description, active_form=claude.activeForm or None,
                     metadata=meta, team=bundle.name,
                 )  # fmt: skip
+                created[claude.id] = view.task
             except Invalid as exc:
                 raise _in_file(where, exc) from None
         await self._dependencies(actor, access, bundle, created)
@@ -250,10 +251,10 @@ class ClaudeTeamImport:
             if status is Status.COMPLETED:
                 task.completed_at = now
             if status is Status.IN_PROGRESS and claude.owner:
-                task.lease_expires_at = self.tasks.lease_until(now)
+                task.lease_expires_at = self.tasks.store.lease_until(now)
             if changes:
-                await self.tasks.save(task)
-                self.tasks.record(actor, access, task, "task.updated",
+                await self.tasks.store.save(task)
+                self.tasks.store.record(actor, access, task, "task.updated",
                                   {"changes": changes, "reason": REASON})  # fmt: skip
         return {claude_id: task.number for claude_id, task in created.items()}
 
@@ -285,7 +286,7 @@ class ClaudeTeamImport:
             for start in range(0, len(numbers), MAX_LINKS_PER_CALL):
                 await add_dependencies(self.session, access, task,
                                        numbers[start : start + MAX_LINKS_PER_CALL])  # fmt: skip
-            self.tasks.record(actor, access, task, "task.dependencies_added",
+            self.tasks.store.record(actor, access, task, "task.dependencies_added",
                               {"blocked_by": numbers})  # fmt: skip
 
     async def _message(

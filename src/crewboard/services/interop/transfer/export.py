@@ -48,7 +48,6 @@ from crewboard.services.interop.transfer.records import (
     ProjectRecord,
     Record,
     Role,
-    Status,
     TaskRecord,
     TeamMemberRecord,
     TeamRecord,
@@ -260,7 +259,7 @@ def _task(task: Task, numbers: dict[int, int]) -> TaskRecord:
     return TaskRecord.model_construct(
         number=task.number, title=task.title, description=task.description,
         active_form=task.active_form, tracker=task.tracker, owner=task.owner,
-        status=cast(Status, task.status), priority=task.priority,
+        status=task.status, priority=task.priority,
         blocked_reason=task.blocked_reason,
         needs_agent=task.needs_agent, team=task.team_id,
         source=numbers.get(task.source_task_id) if task.source_task_id else None,

@@ -9,7 +9,7 @@ docs/backup.md for the format.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -53,6 +53,9 @@ from crewboard.services.tasks import (
     VERIFIED_MAX,
 )
 from crewboard.services.tasks import BODY_MAX as CHANGELOG_BODY_MAX
+from crewboard.services.tasks import (
+    Status as TaskStatus,
+)
 
 FORMAT: Final = "crewboard-project"
 VERSION: Final = 1
@@ -63,7 +66,10 @@ EVENT_KIND_MAX = 64
 EVENT_SUBJECT_MAX = 200
 
 Role = Literal["owner", "member", "agent", "viewer"]
-Status = Literal["pending", "in_progress", "blocked", "completed", "cancelled"]
+if TYPE_CHECKING:
+    Status = str
+else:  # the tasks service's statuses, as an enum in the JSON schema
+    Status = Literal[tuple(s.value for s in TaskStatus)]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 AgentName = Annotated[str, StringConstraints(pattern=AGENT_NAME_PATTERN, max_length=64)]
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=64)]

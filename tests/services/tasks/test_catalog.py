@@ -1,5 +1,5 @@
-"""TaskService: creating tasks, listing them (filters, ready queue, cursors) and the change
-marker behind the list's ETag."""
+"""TaskCatalog (through Tasks): creating tasks, listing them (filters, ready queue, cursors)
+and the change marker behind the list's ETag."""
 
 from __future__ import annotations
 
@@ -76,12 +76,12 @@ async def test_create_numbers_tasks_per_project(world: World, factory: Factory) 
     await factory.project("other", world.lead.user_id)
     async with unit_of_work(world.database, write=True) as session:
         elsewhere = await Tasks(session, world.settings).create(world.lead, "other", title="x")
-    assert elsewhere.number == 1
+    assert elsewhere.task.number == 1
     async with unit_of_work(world.database, write=True) as session:
         by_agent = await Tasks(session, world.settings).create(
             world.lead, SLUG, title="for qa", as_agent="qa"
         )
-    assert by_agent.created_by == "qa"
+    assert by_agent.task.created_by == "qa"
 
 
 @pytest.mark.parametrize(
@@ -221,10 +221,9 @@ async def test_links_of_several_tasks_at_once(world: World) -> None:
     await _change(world, world.lead, 1, status=Status.COMPLETED, outcome="ok")
     async with unit_of_work(world.database, write=False) as session:
         service = Tasks(session, world.settings)
-        page = await service.list(world.lead, SLUG, TaskFilter())
-        links = await service.links(page.items)
-        assert await service.links([]) == {}
-    by_number = {t.number: links[t.id] for t in page.items}
+        page = await service.list_views(world.lead, SLUG, TaskFilter())
+        assert await service.store.views([]) == []
+    by_number = {v.task.number: v for v in page.items}
     assert (by_number[1].blocked_by, by_number[1].blocks) == ([], [2, 3])
     assert (by_number[2].blocked_by, by_number[2].open_blockers, by_number[2].blocks) == (
         [1],

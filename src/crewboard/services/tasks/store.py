@@ -1,4 +1,6 @@
-"""TaskService: create, read, list and update tasks; the rules of who may touch which task."""
+"""The task store: loading, saving (versioned), event recording, and the links of tasks as
+``TaskView``s; with who may act on which task. The verbs (catalog, claims, flow, linking)
+work through one store; none holds storage of its own."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from sqlalchemy import (
     bindparam,
     column,
     exists,
-    func,
     null,
     select,
     union_all,
@@ -25,21 +26,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
 from crewboard.config import Settings
-from crewboard.models import Event, Project, utcnow
+from crewboard.models import utcnow
 from crewboard.models.tasks import Task, TaskDependency
-from crewboard.services.core import (
-    Actor,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    Page,
-    check_limit,
-    check_text,
-    decode_key,
-    encode_key,
-    record_event,
-)
+from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, NotFound, record_event
 from crewboard.services.projects import (
     ProjectAccess,
     ProjectService,
@@ -48,16 +37,7 @@ from crewboard.services.projects import (
     require_team,
     team_names,
 )
-from crewboard.services.tasks.graph import add_dependencies
-from crewboard.services.tasks.rules import (
-    ACTIVE_FORM_MAX,
-    DESCRIPTION_MAX,
-    RESOLVED,
-    Status,
-    check_priority,
-    check_title,
-    merge_metadata,
-)
+from crewboard.services.tasks.rules import RESOLVED, Status
 
 Blocker = aliased(Task, name="blocker")
 # The task at the other end of a dependency (built once: an alias is costly to construct).
@@ -89,30 +69,11 @@ def ready_clause() -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskFilter:
-    """What to list. ``ready`` lists the ready queue (priority, then age)."""
+class TaskView:
+    """A task with its neighbours, by number: what it waits on (open ones flagged), what waits
+    on it, the task it follows up, and its team's name."""
 
-    tracker: str | None = None
-    owner: str | None = None
-    statuses: tuple[Status, ...] = ()
-    priority: int | None = None
-    ready: bool = False
-    text: str | None = None
-    team: str | None = None
-
-
-def _filter_name(value: str, field: str) -> str:
-    """A name to filter on. No name holds a control character, and PostgreSQL cannot even
-    take a NUL as a parameter: refused here rather than failing the query."""
-    if any(ord(ch) < 32 for ch in value):
-        raise Invalid(f"{field} contains control characters", field=field)
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class TaskLinks:
-    """A task's neighbours, by number: what it waits on (open ones flagged) and what waits on it."""
-
+    task: Task
     blocked_by: list[int]
     open_blockers: list[int]
     blocks: list[int]
@@ -120,7 +81,7 @@ class TaskLinks:
     team: str | None = None
 
 
-class TaskService:
+class TaskStore:
     """Tasks of one project at a time, always through ``ProjectService.access``."""
 
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
@@ -181,20 +142,12 @@ class TaskService:
             raise NotFound(f"task #{number} not found in {access.project.slug}")
         return task
 
-    async def get(self, actor: Actor, slug: str, number: int) -> tuple[Task, TaskLinks]:
-        """One task with its dependencies both ways."""
-        access = await self.projects.access(actor, slug)
-        task = await self.load(access, number)
-        return task, (await self.links([task]))[task.id]
-
-    async def links(self, tasks: Sequence[Task]) -> dict[int, TaskLinks]:
-        """Dependencies (and team names) of several tasks, in a few queries whatever their
-        number."""
-        ids = [t.id for t in tasks]
-        result: dict[int, TaskLinks] = {}
-        if not ids:
-            return result
-        rows = (await self.session.execute(_LINKS, {"p_ids": ids})).all()
+    async def views(self, tasks: Sequence[Task]) -> list[TaskView]:
+        """Several tasks with their links, in at most three queries whatever their number:
+        dependencies both ways; follow-up sources and team names only when some task has one."""
+        if not tasks:
+            return []
+        rows = (await self.session.execute(_LINKS, {"p_ids": [t.id for t in tasks]})).all()
         sources = {t.source_task_id for t in tasks if t.source_task_id is not None}
         source_numbers: dict[int, int] = {}
         if sources:
@@ -210,135 +163,32 @@ class TaskService:
                 dependants[task_id].append(number)
             else:
                 waits[task_id].append((number, status))
-        for task in tasks:
-            mine = waits.get(task.id, [])
-            result[task.id] = TaskLinks(
-                blocked_by=[n for n, _ in mine],
-                open_blockers=[n for n, status in mine if status not in RESOLVED],
+        return [
+            TaskView(
+                task=task,
+                blocked_by=[n for n, _ in waits.get(task.id, [])],
+                open_blockers=[n for n, status in waits.get(task.id, []) if status not in RESOLVED],
                 blocks=dependants.get(task.id, []),
                 source=source_numbers.get(task.source_task_id or 0),
                 team=teams.get(task.team_id or 0),
             )
-        return result
+            for task in tasks
+        ]
 
-    async def list(
-        self,
-        actor: Actor,
-        slug: str,
-        filters: TaskFilter,
-        *,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Task]:
-        """Tasks by number, or the ready queue by priority then age; keyset-paged."""
-        access = await self.projects.access(actor, slug)
-        query = select(Task).where(Task.project_id == access.project.id)
-        if filters.tracker is not None:
-            query = query.where(Task.tracker == _filter_name(filters.tracker, "tracker"))
-        if filters.owner is not None:
-            query = query.where(Task.owner == _filter_name(filters.owner, "owner"))
-        if filters.team is not None:
-            query = query.where(Task.team_id == await self.require_team(access, filters.team))
-        if filters.statuses:
-            query = query.where(Task.status.in_([s.value for s in filters.statuses]))
-        if filters.priority is not None:
-            query = query.where(Task.priority == check_priority(filters.priority))
-        if filters.text:
-            needle = check_text(filters.text, "text", 200)
-            query = query.where(
-                Task.title.icontains(needle, autoescape=True)
-                | Task.description.icontains(needle, autoescape=True)
-            )
-        limit = check_limit(limit)
-        if filters.ready:
-            query = query.where(ready_clause()).order_by(Task.priority, Task.id)
-            if cursor is not None:
-                prio, last = decode_key(cursor, 2)
-                if not 0 <= prio <= 3:  # the column is a SMALLINT: a bigger value fails in SQL
-                    raise Invalid("malformed cursor", code="invalid-cursor")
-                query = query.where(
-                    (Task.priority > prio) | ((Task.priority == prio) & (Task.id > last))
-                )
-            rows = (await self.session.scalars(query.limit(limit + 1))).all()
-            more = len(rows) > limit
-            items = list(rows[:limit])
-            nxt = encode_key(items[-1].priority, items[-1].id) if more and items else None
-            return Page(items, nxt)
-        query = query.order_by(Task.id)
-        if cursor is not None:
-            (last,) = decode_key(cursor, 1)
-            query = query.where(Task.id > last)
-        rows = (await self.session.scalars(query.limit(limit + 1))).all()
-        items = list(rows[:limit])
-        more = len(rows) > limit
-        return Page(items, encode_key(items[-1].id) if more and items else None)
+    async def view(self, task: Task) -> TaskView:
+        """One task with its links."""
+        (view,) = await self.views([task])
+        return view
 
-    async def change_marker(self, actor: Actor, slug: str) -> int:
-        """A number that grows with every change in the project (for ETags of polled lists)."""
-        access = await self.projects.access(actor, slug)
-        latest = await self.session.scalar(
-            select(func.max(Event.id)).where(Event.project_id == access.project.id)
+    async def open_blockers(self, task: Task) -> list[int]:
+        """The unfinished tasks this one waits on, by number (one query)."""
+        rows = await self.session.scalars(
+            select(Blocker.number)
+            .join(TaskDependency, Blocker.id == TaskDependency.blocked_by_id)
+            .where(TaskDependency.task_id == task.id, Blocker.status.notin_(RESOLVED))
+            .order_by(Blocker.number)
         )
-        return int(latest or 0)
-
-    # -- writing --------------------------------------------------------------------------
-
-    async def create(
-        self,
-        actor: Actor,
-        slug: str,
-        *,
-        title: str,
-        description: str = "",
-        active_form: str | None = None,
-        tracker: str | None = None,
-        priority: int = 2,
-        metadata: dict[str, Any] | None = None,
-        blocked_by: Sequence[int] = (),
-        source: Task | None = None,
-        as_agent: str | None = None,
-        team: str | None = None,
-    ) -> Task:
-        """A new pending task, on an agent's tracker or on none (shared), in a team or not."""
-        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
-        creator = await self.acting_agent(access, as_agent)
-        if tracker is not None:
-            await self.require_roster(access, tracker, "tracker")
-        team_id = await self.require_team(access, team, lock=True) if team is not None else None
-        # Numbers are per project: lock the project row so two creators never pick one number.
-        await self.session.execute(
-            select(Project.id).where(Project.id == access.project.id).with_for_update()
-        )
-        last = await self.session.scalar(
-            select(func.max(Task.number)).where(Task.project_id == access.project.id)
-        )
-        now = utcnow()
-        task = Task(
-            project_id=access.project.id,
-            number=int(last or 0) + 1,
-            title=check_title(title),
-            description=check_text(description, "description", DESCRIPTION_MAX, required=False),
-            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX) if active_form
-            else None,
-            tracker=tracker,
-            team_id=team_id,
-            priority=check_priority(priority),
-            meta=merge_metadata({}, metadata or {}),
-            files=[],
-            source_task_id=source.id if source else None,
-            created_by=creator or actor.label,
-            created_at=now,
-            updated_at=now,
-        )  # fmt: skip
-        self.session.add(task)
-        await self.session.flush()
-        if blocked_by:
-            await add_dependencies(self.session, access, task, list(blocked_by))
-        self.record(actor, access, task, "task.created", {
-            "title": task.title, "tracker": tracker, "team": team, "priority": task.priority,
-            "source": source.number if source else None, "blocked_by": sorted(blocked_by),
-        })  # fmt: skip
-        return task
+        return list(rows)
 
     def record(
         self, actor: Actor, access: ProjectAccess, task: Task, kind: str, data: dict[str, Any]

@@ -1,0 +1,100 @@
+"""SQL statements per claim, REST and MCP, on the backend under test: each must equal the
+number written in docs/benchmarks.md ("Statements per claim"), so docs and code cannot drift.
+
+Every statement any engine sends is counted (``before_cursor_execute`` on the Engine class
+catches the test app's engine and the live MCP server's alike), except the live event bus's
+polls, which run on their own schedule. Each caller makes one call first, so its credential's
+last use is fresh and the measured call does not record it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from crewboard.config import Settings
+from crewboard.database import Database
+from tests.api.harness import api_client
+from tests.api.routes.task_http import TASKS, ok
+from tests.mcp.client import http_agent
+from tests.task_world import World
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+ROW = re.compile(r"^\|\s*(REST|MCP)\s*\|\s*`([^`]+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|")
+
+
+def documented() -> dict[tuple[str, str], dict[str, int]]:
+    """The table of docs/benchmarks.md: (face, call) -> {backend: statements}."""
+    text = BENCHMARKS.read_text(encoding="utf-8")
+    section = text.split("## Statements per claim", 1)[1].split("\n## ", 1)[0]
+    table: dict[tuple[str, str], dict[str, int]] = {}
+    for line in section.splitlines():
+        if match := ROW.match(line):
+            face, call, sqlite, postgres = match.groups()
+            table[(face, call)] = {"sqlite": int(sqlite), "postgresql": int(postgres)}
+    return table
+
+
+def expected(database: Database, face: str, call: str) -> int:
+    return documented()[(face, call)]["sqlite" if database.is_sqlite else "postgresql"]
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """The statements sent to the database while the block runs."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        task = asyncio.current_task()
+        if task is None or not task.get_name().startswith("crewboard-live"):
+            seen.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def test_the_table_lists_every_measured_claim() -> None:
+    assert set(documented()) == {
+        ("REST", "POST /api/v1/projects/{slug}/tasks/{n}/claim"),
+        ("REST", "POST /api/v1/projects/{slug}/tasks/claim"),
+        ("MCP", "TaskClaim"),
+    }
+
+
+async def test_rest_claims(world: World, database: Database, settings: Settings) -> None:
+    for title in ("first", "second"):
+        await world.task(title, tracker="backend")
+    backend = world.headers("backend")
+    # Background jobs off, as on the live MCP server: they query on their own schedule.
+    quiet = settings.model_copy(update={"jobs_enabled": False})
+    async with api_client(quiet, database) as client:
+        ok(await client.get(f"{TASKS}/1", headers=backend))
+        with counted() as given:
+            claimed = ok(await client.post(f"{TASKS}/1/claim", json={}, headers=backend))
+        with counted() as best:
+            following = ok(await client.post(f"{TASKS}/claim", json={}, headers=backend))
+    assert (claimed["number"], following["number"]) == (1, 2)
+    call = "POST /api/v1/projects/{slug}/tasks/{n}/claim"
+    assert len(given) == expected(database, "REST", call), given
+    call = "POST /api/v1/projects/{slug}/tasks/claim"
+    assert len(best) == expected(database, "REST", call), best
+
+
+async def test_mcp_claim(mcp_url: str, world: World, database: Database) -> None:
+    await world.task("first", tracker="backend")
+    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+        await agent.ok("TaskGet", taskId="1")
+        with counted() as seen:
+            claimed = await agent.ok("TaskClaim", taskId="1")
+    assert (claimed["id"], claimed["owner"]) == ("1", "backend")
+    assert len(seen) == expected(database, "MCP", "TaskClaim"), seen
