@@ -17,6 +17,7 @@ from crewboard.models import Base
 from crewboard.server.app import create_app
 from tests.backends import postgres_or_skip, sqlite_url
 from tests.factory import Factory
+from tests.support.settings import cheap, production
 
 BACKENDS = [
     b.strip()
@@ -39,8 +40,8 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 def base_settings(database_url: str) -> Settings:
-    """Settings for the test database; everything else at its default."""
-    return Settings(database_url=database_url)
+    """Settings for the test database: cheap (no jobs, cheapest hashing), the rest default."""
+    return cheap(database_url)
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +76,13 @@ async def database(migrated_database: Database) -> Database:
 def settings(base_settings: Settings) -> Settings:
     """Settings of the backend under test (tests may ``model_copy(update=...)`` them)."""
     return base_settings
+
+
+@pytest.fixture
+def production_settings(base_settings: Settings) -> Settings:
+    """The test database's settings with production's jobs and password hashing cost, for the
+    tests that assert on them."""
+    return production(base_settings)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ class Factory:
         self, email: str, *, admin: bool = False, password: str | None = None, name: str = ""
     ) -> int:
         async with unit_of_work(self.database, write=True) as session:
-            user = await UserService(session).create(
+            user = await UserService(session, self.settings).create(
                 SYSTEM, email=email, name=name or None, password=password, is_admin=admin
             )
             return user.id

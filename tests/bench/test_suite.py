@@ -16,6 +16,9 @@ from bench import report, suite
 from tests.backends import postgres_admin_url, postgres_required
 from tests.conftest import BACKENDS
 
+# Real processes (server, wrk) or Chromium: one worker runs them in turn (make pytest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
+
 
 def _require_wrk() -> None:
     if shutil.which("wrk") is not None:

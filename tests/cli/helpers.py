@@ -16,6 +16,7 @@ from crewboard.cli.main import run
 from crewboard.database import Database
 from crewboard.models import Base
 from crewboard.services.core import unit_of_work
+from tests.support.settings import CHEAP_HASHING_ENV
 
 TIMEOUT = 60.0
 
@@ -34,9 +35,11 @@ class Result:
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a subprocess run: ours, pointed at the test database."""
+    """The environment of a subprocess run: ours, pointed at the test database, hashing
+    passwords cheaply."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREWBOARD_")}
     env.update(CREWBOARD_DATABASE_URL=database_url, COLUMNS="200", PYTHONUNBUFFERED="1")
+    env.update(CHEAP_HASHING_ENV)
     env.update(extra)
     return env
 

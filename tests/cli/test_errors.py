@@ -20,6 +20,8 @@ from tests.cli.conftest import Invoke
 from tests.cli.helpers import assert_one_line_error, cli_env, row_counts, run_subprocess
 from tests.factory import Factory
 
+pytestmark = pytest.mark.e2e  # what an operator's shell sees: the command as a process
+
 
 async def _seed(factory: Factory) -> None:
     """root (admin) owns demo with agent backend; bob only views it."""

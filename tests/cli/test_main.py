@@ -30,6 +30,7 @@ async def test_help_lists_the_commands() -> None:
     assert "--expires-in" in sub.stdout
 
 
+@pytest.mark.e2e
 def test_client_commands_do_not_load_the_database_layer() -> None:
     """Agents run the client commands in loops: start-up must not import SQLAlchemy & co.
 

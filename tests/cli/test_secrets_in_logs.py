@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from crewboard.config import Settings
@@ -30,6 +31,8 @@ from tests.cli.admin.test_serve import SECRET, STARTUP_TIMEOUT, STOP_TIMEOUT, _f
 from tests.cli.helpers import cli_env, run_subprocess
 from tests.mcp.client import http_agent
 from tests.web.helpers import csrf_of
+
+pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
 PASSWORD = "admin-password-Xq7"

@@ -110,6 +110,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
 
 
+@pytest.mark.e2e
 async def test_sqlite_writers_in_several_processes_lose_nothing(tmp_path: Path) -> None:
     """Four OS processes insert through the services into one SQLite file at once."""
     url = sqlite_url(tmp_path)

@@ -33,7 +33,7 @@ async def world(database: Database, settings: Settings, factory: Factory) -> Wor
 Connect = Callable[[str], AbstractAsyncContextManager[Agent]]
 
 
-@pytest.fixture(params=["http", "stdio"])
+@pytest.fixture(params=["http", pytest.param("stdio", marks=pytest.mark.e2e)])
 def connect(
     request: pytest.FixtureRequest, mcp_url: str, settings: Settings, tmp_path: Path
 ) -> Connect:

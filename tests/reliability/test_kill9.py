@@ -36,7 +36,7 @@ from tests.reliability.load import (
 )
 from tests.task_world import SLUG, World, build_world
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 logger = logging.getLogger(__name__)
 
 API = f"/api/v1/projects/{SLUG}"

@@ -43,7 +43,7 @@ from tests.reliability.load import (
 )
 from tests.task_world import SLUG, World, build_world
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 logger = logging.getLogger(__name__)
 
 AGENTS = ("adder", "claimer", "sender", "inbox", "worker", "mcp")

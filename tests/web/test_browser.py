@@ -17,6 +17,9 @@ from tests.web.browser import CHROMIUM_ARGS, LAPTOP, PHONE, chromium_path, scree
 from tests.web.helpers import PASSWORD
 from tests.web.test_pages import seed_shop
 
+# Real processes (server, wrk) or Chromium: one worker runs them in turn (make pytest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
+
 API = "/api/v1/projects/shop"
 WAIT_MS = 10_000
 

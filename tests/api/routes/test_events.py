@@ -139,6 +139,7 @@ async def test_once_replays_and_ends(
             assert [m.data["data"]["title"] for m in await stream.rest()] == ["a", "b"]
 
 
+@pytest.mark.e2e
 async def test_a_write_by_another_process_reaches_the_stream(
     factory: Factory, settings: Settings
 ) -> None:
@@ -174,6 +175,7 @@ def free_port() -> int:
         return port
 
 
+@pytest.mark.e2e
 async def test_two_server_processes_share_one_postgresql(
     factory: Factory, database: Database, settings: Settings
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
@@ -46,6 +47,7 @@ async def test_unknown_email_and_wrong_password_answer_alike(
     assert comparable(wrong) == comparable(unknown) == comparable(disabled)
 
 
+@pytest.mark.e2e
 async def test_the_limit_holds_across_two_servers_on_one_database(
     database: Database, settings: Settings, factory: Factory
 ) -> None:

@@ -15,6 +15,8 @@ from tests.backends import sqlite_url
 from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
 from tests.services.interop.transfer.test_backup import add_tasks, task_count, tasks_in
 
+pytestmark = pytest.mark.e2e  # every test runs the command as a process
+
 
 def _integrity(path: Path) -> list[tuple[str, ...]]:
     with sqlite3.connect(path) as conn:

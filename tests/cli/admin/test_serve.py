@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database, current_revision, head_revision
@@ -21,6 +22,8 @@ from tests.backends import sqlite_url
 from tests.cli.conftest import Invoke
 from tests.cli.helpers import cli_env, run_subprocess
 from tests.factory import Factory
+
+pytestmark = pytest.mark.e2e  # `crewboard serve` and `migrate` as processes
 
 SECRET = re.compile(r"\bcbsetup_[A-Za-z0-9_-]+")
 STARTUP_TIMEOUT = 60.0

@@ -33,6 +33,7 @@ async def _crew(factory: Factory) -> tuple[int, int]:
     return root, bob
 
 
+@pytest.mark.e2e
 async def test_agent_token_alone_on_stdout(
     cli_process: Invoke, factory: Factory, database: Database, settings: Settings
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
@@ -26,6 +28,7 @@ def _write(path: Path, lines: list[str]) -> str:
     return str(path)
 
 
+@pytest.mark.e2e
 async def test_export_then_import_under_a_new_slug_as_processes(
     cli_process: Invoke, database: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -64,6 +67,7 @@ async def test_import_reads_stdin_and_creates_missing_users_when_asked(
     assert "created user newcomer@example.com" in made.stderr
 
 
+@pytest.mark.e2e
 async def test_a_bad_file_is_one_line_with_its_line_number_and_changes_nothing(
     cli_process: Invoke, database: Database, settings: Settings, tmp_path: Path
 ) -> None:

@@ -135,6 +135,7 @@ async def test_20_concurrent_senders_to_one_inbox(
     assert sorted(bodies(items)) == sorted(f"{a}-{n}" for a in senders for n in range(5))
 
 
+@pytest.mark.e2e
 async def test_senders_in_separate_processes_lose_nothing(
     factory: Factory, database: Database, settings: Settings, repo_root: Path
 ) -> None:

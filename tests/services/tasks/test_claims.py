@@ -80,6 +80,7 @@ async def test_sixty_four_clients_drain_two_thousand_tasks_each_once(
     assert {r.status for r in rows} == {"in_progress"}
 
 
+@pytest.mark.e2e
 async def test_claims_from_several_os_processes(
     factory: Factory, database: Database, settings: Settings, repo_root: Path
 ) -> None:

@@ -149,6 +149,7 @@ async def test_export_reads_one_snapshot_and_only_admins_run_it(
             await ProjectExport(session).run(SYSTEM, "nope")
 
 
+@pytest.mark.e2e
 async def test_an_export_taken_while_another_process_writes_is_one_snapshot(
     database: Database, settings: Settings, factory: Factory, repo_root: Path
 ) -> None:
