@@ -12,11 +12,11 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.cli.crew import Crew
-from tests.cli.helpers import Result, cli_env, run_in_process, run_subprocess
-from tests.cli.live import live_server
-from tests.factory import Factory
+from tests.support.cli import Result, cli_env, run_in_process, run_subprocess
+from tests.support.factory import Factory
+from tests.support.live import live_server
 from tests.support.settings import CHEAP_HASHING_ENV
-from tests.task_world import build_world
+from tests.support.world import build_world
 
 
 class Invoke(Protocol):

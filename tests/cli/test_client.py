@@ -17,7 +17,7 @@ import pytest
 
 from crewboard import __version__
 from crewboard.client.rest import exit_code_for_status, problem_message
-from tests.cli.helpers import assert_one_line_error, run_in_process
+from tests.support.cli import assert_one_line_error, run_in_process
 
 TOKEN = "cb_test-token-never-shown"
 PROBLEM = "application/problem+json"

@@ -11,7 +11,7 @@ import typer
 
 from crewboard import __version__
 from crewboard.cli.main import run
-from tests.cli.helpers import Result, assert_one_line_error, run_in_process
+from tests.support.cli import Result, assert_one_line_error, run_in_process
 
 
 async def test_version() -> None:

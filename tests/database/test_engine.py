@@ -17,7 +17,7 @@ from crewboard.database import Database, current_revision, head_revision, migrat
 from crewboard.models import Event, User
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
-from tests.backends import fresh_postgres, sqlite_url
+from tests.support.backends import fresh_postgres, sqlite_url
 
 
 async def test_migrated_to_head(database: Database) -> None:

@@ -15,8 +15,8 @@ from crewboard.edge.auth import SESSION_COOKIE
 from crewboard.models import AuthSession
 from crewboard.services.accounts.credentials import hash_token
 from crewboard.services.core import unit_of_work
-from tests.api.routes.helpers import API, PASSWORD, bearer, client_for, login, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, bearer, client_for, login, problem_code
 
 
 @pytest.mark.parametrize(

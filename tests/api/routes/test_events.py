@@ -19,9 +19,9 @@ from crewboard.models import Event
 from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
 from tests.api.sse import open_stream
-from tests.cli.helpers import cli_env, run_subprocess
-from tests.cli.live import live_server
-from tests.factory import Factory
+from tests.support.cli import cli_env, run_subprocess
+from tests.support.factory import Factory
+from tests.support.live import live_server
 
 EVENTS = "/api/v1/projects/alpha/events"
 TASKS = "/api/v1/projects/alpha/tasks"

@@ -12,8 +12,9 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.interop import seed_demo
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.services.project_world import export_lines, normalised
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.transfer import export_lines, normalised
 
 SLUG = "shop"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
-from tests.cli.live import closed_port_url
-from tests.task_world import SLUG
+from tests.support.cli import assert_one_line_error, cli_env, run_subprocess
+from tests.support.live import closed_port_url
+from tests.support.world import SLUG
 
 
 def _mode(path: Path) -> int:

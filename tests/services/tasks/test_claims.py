@@ -17,8 +17,8 @@ from crewboard.database import Database
 from crewboard.models.tasks import Task
 from crewboard.services.core import Conflict, NotFound, unit_of_work
 from crewboard.services.tasks import ClaimScope, TaskChange, Tasks
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 API = f"/api/v1/projects/{SLUG}/tasks"
 

@@ -10,12 +10,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from crewboard.cli.main import run
-from crewboard.database import Database
-from crewboard.models import Base
-from crewboard.services.core import unit_of_work
 from tests.support.settings import CHEAP_HASHING_ENV
 
 TIMEOUT = 60.0
@@ -106,12 +101,3 @@ def assert_one_line_error(result: Result, code: int, *fragments: str) -> None:
     assert line.startswith("crewboard: error: "), line
     for fragment in fragments:
         assert fragment in line, line
-
-
-async def row_counts(database: Database) -> dict[str, int]:
-    """How many rows each table holds: equal before and after means nothing changed."""
-    async with unit_of_work(database, write=False) as session:
-        return {
-            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-            for table in Base.metadata.sorted_tables
-        }
