@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck pytest fmt clean chromium wrk bench reliability fuzz
+.PHONY: setup run test test-fast lint typecheck pytest fmt clean chromium wrk bench reliability fuzz
 
 setup: $(STAMP)
 
@@ -28,8 +28,21 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src tests bench
 
+# pytest-xdist spreads the tests over the cores (PYTEST_WORKERS=0 runs them in one process).
+# The heavy end-to-end tests (fault runs, benchmark smoke, browser) share one worker through
+# their xdist_group, so they never fight each other for the two cores, ports or files.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 pytest: setup chromium wrk
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+
+# The inner loop: SQLite only, no end-to-end tests (real processes, browsers), in parallel,
+# and the fuzz tests at 2 examples (8 in make test). No lint, no mypy and nothing installed
+# from apt: `make test` remains the full check.
+test-fast: setup
+	CREWBOARD_TEST_BACKENDS=sqlite CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-2} \
+		$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not e2e"
 
 # Tools the tests need from Debian, installed when their command is missing; a failed install
 # stops `make test` with the reason. The dashboard's browser tests drive Debian's Chromium (a

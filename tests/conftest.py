@@ -8,15 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from sqlalchemy import text
 
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
-from crewboard.models import Base
-from crewboard.server.app import create_app
-from tests.backends import postgres_or_skip, sqlite_url
-from tests.factory import Factory
+from tests.support.backends import postgres_or_skip, sqlite_url
+from tests.support.database import empty_database
+from tests.support.factory import Factory
+from tests.support.http import client_for
+from tests.support.settings import cheap, production
 
 BACKENDS = [
     b.strip()
@@ -39,8 +38,8 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 def base_settings(database_url: str) -> Settings:
-    """Settings for the test database; everything else at its default."""
-    return Settings(database_url=database_url)
+    """Settings for the test database: cheap (no jobs, cheapest hashing), the rest default."""
+    return cheap(database_url)
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +51,10 @@ async def migrated_database(base_settings: Settings) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _empty(database: Database) -> None:
-    tables = list(reversed(Base.metadata.sorted_tables))
-    async with database.engine.begin() as conn:
-        if database.is_sqlite:
-            for table in tables:
-                await conn.execute(table.delete())
-        else:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            # Table names come from our own metadata, not from input.
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture
 async def database(migrated_database: Database) -> Database:
     """The backend's database, emptied before the test."""
-    await _empty(migrated_database)
+    await empty_database(migrated_database)
     return migrated_database
 
 
@@ -75,6 +62,13 @@ async def database(migrated_database: Database) -> Database:
 def settings(base_settings: Settings) -> Settings:
     """Settings of the backend under test (tests may ``model_copy(update=...)`` them)."""
     return base_settings
+
+
+@pytest.fixture
+def production_settings(base_settings: Settings) -> Settings:
+    """The test database's settings with production's jobs and password hashing cost, for the
+    tests that assert on them."""
+    return production(base_settings)
 
 
 @pytest.fixture
@@ -86,11 +80,8 @@ def factory(database: Database, settings: Settings) -> Factory:
 @pytest.fixture
 async def client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the real ASGI app (lifespan run) on the test database."""
-    app = create_app(settings, database)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+    async with client_for(settings=settings, database=database) as http:
+        yield http
 
 
 @pytest.fixture

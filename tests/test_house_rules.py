@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -61,3 +62,52 @@ def test_no_placeholders_left() -> None:
 
 def test_no_hardcoded_paths() -> None:
     assert _offenders(SRC_FILES, HARDCODED_PATH) == []
+
+
+# What starts a real process in a test; such a test is end to end (``make test-fast`` skips it).
+PROCESS_STARTERS = {"create_subprocess_exec", "run_subprocess", "stdio_agent", "Popen", "run"}
+
+
+def _marks(decorators: list[ast.expr]) -> set[str]:
+    """The names of the ``pytest.mark.X`` in these expressions."""
+    return {
+        sub.attr
+        for node in decorators
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Attribute)
+        and isinstance(sub.value, ast.Attribute)
+        and sub.value.attr == "mark"
+    }
+
+
+def _starts_a_process(test: ast.AST) -> bool:
+    for sub in ast.walk(test):
+        if not isinstance(sub, ast.Call):
+            continue
+        func = sub.func
+        if isinstance(func, ast.Name) and func.id in PROCESS_STARTERS - {"run", "Popen"}:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr in PROCESS_STARTERS:
+            owner = func.value
+            if func.attr not in {"run", "Popen"} or (
+                isinstance(owner, ast.Name) and owner.id == "subprocess"
+            ):
+                return True
+    return False
+
+
+def test_tests_that_start_processes_are_marked_e2e() -> None:
+    unmarked = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        module = _marks(
+            [n.value for n in tree.body if isinstance(n, ast.Assign)
+             and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)]
+        )  # fmt: skip
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            marked = "e2e" in module | _marks(node.decorator_list)
+            if node.name.startswith("test_") and not marked and _starts_a_process(node):
+                unmarked.append(f"{path.relative_to(ROOT)}::{node.name}")
+    assert not unmarked, f"start processes but are not marked e2e: {unmarked}"

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     login_max_failures_per_email: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_client: int = Field(default=30, ge=1, le=100_000)
 
+    # Password hashing (Argon2id, 4 lanes): the defaults are RFC 9106's low-memory profile
+    # (about 64 MiB and a good fraction of a second per hash). Each hash keeps its own
+    # parameters, so changing these never locks anyone out; tests use the cheapest.
+    argon2_time_cost: int = Field(default=3, ge=1, le=100)
+    argon2_memory_kib: int = Field(default=65_536, ge=32, le=4 * 1_048_576)
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
 
     # Tasks: a claim holds a task this long unless its owner renews it by working on it.

@@ -3,100 +3,26 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
-from sqlalchemy import select, text
 
 from crewboard.config import Settings
-from crewboard.database import Database
-from crewboard.models import Base
 from crewboard.server.app import create_app
-from crewboard.services.accounts import AuthService
-from crewboard.services.core import unit_of_work
-from tests.factory import SYSTEM
+from tests.support.http import bearer
 
 API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_PREFIX = "urn:crewboard:problem:"
 
 
-async def empty_database(database: Database) -> None:
-    """Delete every row (what the ``database`` fixture does, for module-scoped worlds)."""
-    tables = list(reversed(Base.metadata.sorted_tables))
-    async with database.engine.begin() as conn:
-        if database.is_sqlite:
-            for table in tables:
-                await conn.execute(table.delete())
-        else:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            # Table names come from our own metadata, not from input.
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
-@asynccontextmanager
-async def api_client(
-    settings: Settings, database: Database, *, peer: str = "127.0.0.1"
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the real ASGI app (lifespan run); ``peer`` is the client address."""
-    app = create_app(settings, database)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(peer, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
-
-
-async def issue_token(
-    database: Database,
-    settings: Settings,
-    user_id: int,
-    *,
-    project: str | None = None,
-    agent: str | None = None,
-    read_only: bool = False,
-    expires_in: timedelta | None = None,
-) -> tuple[int, str]:
-    """Like ``Factory.token``, but also returns the credential's id."""
-    async with unit_of_work(database, write=True) as session:
-        issued = await AuthService(session, settings).create_token(
-            SYSTEM,
-            user_id=user_id,
-            project_slug=project,
-            agent_name=agent,
-            read_only=read_only,
-            expires_in=expires_in,
-        )
-        return issued.record.id, issued.token
-
-
 def quiet_settings(settings: Settings) -> Settings:
     """Settings under which a credential used once records no further use during a run
     (so a table snapshot taken around a request sees only what that request did)."""
     return settings.model_copy(update={"touch_interval_seconds": 86_400})
-
-
-def bearer(token: str | None) -> dict[str, str]:
-    """The Authorization header for a token (none for None)."""
-    return {} if token is None else {"Authorization": f"Bearer {token}"}
-
-
-async def snapshot(database: Database) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a hash of all its rows, in primary-key order."""
-    result: dict[str, tuple[int, str]] = {}
-    async with unit_of_work(database, write=False) as session:
-        for table in Base.metadata.sorted_tables:
-            rows = (await session.execute(select(table).order_by(*table.primary_key.columns))).all()
-            digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
-            result[table.name] = (len(rows), digest)
-    return result
 
 
 def assert_problem(
@@ -165,7 +91,7 @@ def cursor(raw: str) -> str:
 
 
 async def send_bad(
-    client: httpx.AsyncClient, token: str, case: Bad, path: str | None = None
+    client: httpx.AsyncClient, token: str | None, case: Bad, path: str | None = None
 ) -> httpx.Response:
     """Send a bad request (``path`` overrides the case's, e.g. once filled in)."""
     headers = {**bearer(token), **(case.headers or {})}

@@ -14,13 +14,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.projects import Role
-from tests.api.harness import API, api_client, assert_problem, bearer, empty_database, issue_token
-from tests.factory import Factory
+from tests.api.harness import API, assert_problem
+from tests.support.database import empty_database
+from tests.support.factory import Factory, issue_token
+from tests.support.http import bearer, client_for
+from tests.support.world import ApiWorld
 
 OWNER_PASSWORD = "owner-password-1"
 FORGED = "cb_" + "x" * 43  # well-formed, never issued
@@ -70,15 +71,9 @@ MARKS: dict[str, tuple[int, str | None]] = {
 
 
 @dataclass
-class World:
+class World(ApiWorld):
     """Everything the cases need, built once per module and backend."""
 
-    database: Database
-    settings: Settings
-    client: httpx.AsyncClient
-    factory: Factory
-    users: dict[str, int]
-    tokens: dict[str, str | None] = field(default_factory=dict)
     serial: Iterator[int] = field(default_factory=itertools.count)
 
     def unique(self, prefix: str) -> str:
@@ -119,7 +114,7 @@ async def build_world(database: Database, settings: Settings) -> AsyncIterator[W
     await factory.member("alpha", "viewer@example.com", Role.VIEWER)
     await factory.member("alpha", "agent@example.com", Role.AGENT, "backend")
     await factory.member("alpha", "member@example.com", Role.MEMBER)
-    async with api_client(settings, database) as client:
+    async with client_for(settings=settings, database=database) as client:
         world = World(database, settings, client, factory, users)
         for actor in ACTORS:
             world.tokens[actor] = await world.mint(actor)

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import ChangelogDraft, ChangelogService, Tasks
-from tests.api.harness import (
-    API,
-    Bad,
-    api_client,
-    assert_refused,
-    bearer,
-    empty_database,
-    quiet_settings,
-    secret_of,
-    send_bad,
-    snapshot,
-)
-from tests.factory import SYSTEM, Factory
+from tests.api.harness import API, Bad, assert_refused, quiet_settings, secret_of, send_bad
+from tests.support.database import empty_database, snapshot
+from tests.support.factory import SYSTEM, Factory
+from tests.support.http import bearer, client_for
+from tests.support.world import ApiWorld
 
 INT32_OVER = 2**31
 TASKS = "/projects/alpha/tasks"
@@ -59,16 +48,6 @@ async def populate(database: Database, settings: Settings, slug: str) -> None:
         await ChangelogService(session, settings).append(SYSTEM, slug, draft, as_agent="backend")
 
 
-@dataclass
-class World:
-    database: Database
-    settings: Settings
-    client: httpx.AsyncClient
-    factory: Factory
-    owner_id: int
-    tokens: dict[str, str]
-
-
 # What a bad-input world puts in project ``slug`` (its owner is ``owner_id``); it must put
 # agent ``backend`` on the roster.
 Populate = Callable[[Database, Settings, str, int], Awaitable[None]]
@@ -82,7 +61,7 @@ async def populate_tasks(database: Database, settings: Settings, slug: str, _own
 @asynccontextmanager
 async def open_world(
     database: Database, base_settings: Settings, fill: Populate = populate_tasks
-) -> AsyncIterator[World]:
+) -> AsyncIterator[ApiWorld]:
     """Project alpha, filled by ``fill``; the owner's token and backend's, each used once
     already (so a case never records a first use)."""
     settings = quiet_settings(base_settings)
@@ -95,10 +74,10 @@ async def open_world(
         "owner": await factory.token(owner_id),
         "backend": await factory.token(owner_id, project="alpha", agent="backend"),
     }
-    async with api_client(settings, database) as client:
+    async with client_for(settings=settings, database=database) as client:
         for token in tokens.values():  # first use recorded now, not during a case
             assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
-        yield World(database, settings, client, factory, owner_id, tokens)
+        yield ApiWorld(database, settings, client, factory, {"owner": owner_id}, dict(tokens))
 
 
 # The write routes: method, path, a body it would accept (so only the named flaw is wrong),
@@ -181,7 +160,7 @@ def numbers(n: int) -> list[int]:
     return list(range(1, n + 1))
 
 
-async def assert_refused_unchanged(world: World, case: Bad) -> None:
+async def assert_refused_unchanged(world: ApiWorld, case: Bad) -> None:
     """The case gets its problem, and every table is the same before and after."""
     before = await snapshot(world.database)
     assert_refused(await send_bad(world.client, world.tokens[case.actor], case), case)

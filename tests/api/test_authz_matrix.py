@@ -25,7 +25,7 @@ from crewboard.server.app import create_app
 from crewboard.services.accounts.credentials import hash_token
 from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
-from tests.api.harness import API, assert_problem, bearer, issue_token
+from tests.api.harness import API, assert_problem
 from tests.api.matrix import (
     ACTORS,
     CREDENTIALS,
@@ -47,6 +47,8 @@ from tests.api.test_authz_matrix_messages import MATRIX as MESSAGE_MATRIX
 from tests.api.test_authz_matrix_tasks import MATRIX as TASK_MATRIX
 from tests.api.test_authz_matrix_teams import MATRIX as TEAM_MATRIX
 from tests.api.test_authz_matrix_webhooks import MATRIX as WEBHOOK_MATRIX
+from tests.support.factory import issue_token
+from tests.support.http import bearer
 from tests.web.routes import WEB_PUBLIC, WEB_ROUTES, web_routes_of
 
 # Public by design (no credential needed); each is tested below, outside the matrix.

@@ -11,7 +11,7 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Tasks
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
-from tests.factory import SYSTEM
+from tests.support.factory import SYSTEM
 
 READ = "UU +++++ N +N +"
 

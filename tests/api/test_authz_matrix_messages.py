@@ -19,7 +19,7 @@ from crewboard.database import Database
 from crewboard.services.core import MAX_CURSOR_ID, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case, with_body
-from tests.factory import SYSTEM
+from tests.support.factory import SYSTEM
 
 # The inbox address of each actor that has one in alpha (others get a message to backend).
 ADDRESSES = {

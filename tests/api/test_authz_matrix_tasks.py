@@ -18,7 +18,7 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import ChangelogDraft, ChangelogService, Tasks
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
-from tests.factory import SYSTEM
+from tests.support.factory import SYSTEM
 
 READ_TASK = 1  # made with the world, on qa's tracker; only ever read
 

@@ -20,7 +20,7 @@ from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
-from tests.factory import SYSTEM
+from tests.support.factory import SYSTEM
 
 READ_TEAM = "readers"  # made with the world; only ever read
 

@@ -19,7 +19,7 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.webhooks import WebhookService
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
-from tests.factory import SYSTEM
+from tests.support.factory import SYSTEM
 
 URL = "http://127.0.0.1:9/hook"  # the discard port: nothing listens
 

@@ -7,7 +7,6 @@ snapshots every table before and after its request and requires them to be ident
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,19 +21,17 @@ from crewboard.services.projects import Role
 from tests.api.harness import (
     API,
     Bad,
-    api_client,
     assert_no_echo,
     assert_problem,
     assert_refused,
-    bearer,
     cursor,
-    empty_database,
-    issue_token,
     quiet_settings,
     send_bad,
-    snapshot,
 )
-from tests.factory import Factory
+from tests.support.database import empty_database, snapshot
+from tests.support.factory import Factory, issue_token
+from tests.support.http import bearer, client_for
+from tests.support.world import ApiWorld
 
 OWNER_PASSWORD = "owner-password-1"
 HUGE = "n" * 10_000
@@ -43,20 +40,8 @@ LONG_PASSWORD = "p" * 299 + "!"  # 300 characters
 LONG_SLUG = "s" * 65
 
 
-@dataclass
-class World:
-    """admin and owner (tokens used once, so no later request records a first use)."""
-
-    database: Database
-    settings: Settings
-    client: httpx.AsyncClient
-    factory: Factory
-    users: dict[str, int]
-    tokens: dict[str, str]
-
-
 @pytest.fixture(scope="module")
-async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:
     database = migrated_database
     base_settings = quiet_settings(base_settings)
     await empty_database(database)
@@ -69,10 +54,10 @@ async def world(migrated_database: Database, base_settings: Settings) -> AsyncIt
     await factory.agent("alpha", "backend")
     await factory.member("alpha", "admin@example.com", Role.MEMBER)
     tokens = {name: await factory.token(user_id) for name, user_id in users.items()}
-    async with api_client(base_settings, database) as client:
+    async with client_for(settings=base_settings, database=database) as client:
         for token in tokens.values():
             assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
-        yield World(database, base_settings, client, factory, users, tokens)
+        yield ApiWorld(database, base_settings, client, factory, users, dict(tokens))
 
 
 # The write routes, each with a body it would accept (so only the named flaw is wrong).
@@ -266,7 +251,7 @@ PARAM_CASES = [
 CASES = shape_cases() + FIELD_CASES + PARAM_CASES
 
 
-async def send(world: World, case: Bad) -> httpx.Response:
+async def send(world: ApiWorld, case: Bad) -> httpx.Response:
     path = case.path.format(owner=world.users["owner"])
     return await send_bad(world.client, world.tokens[case.actor], case, path)
 
@@ -278,7 +263,7 @@ def test_cases_are_distinct() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad) -> None:
+async def test_bad_input_is_refused_and_changes_nothing(world: ApiWorld, case: Bad) -> None:
     before = await snapshot(world.database)
     assert_refused(await send(world, case), case)
     assert await snapshot(world.database) == before
@@ -286,7 +271,7 @@ async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad)
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("route", list(WRITES))
-async def test_body_over_limit_is_413(world: World, route: str, chunked: bool) -> None:
+async def test_body_over_limit_is_413(world: ApiWorld, route: str, chunked: bool) -> None:
     method, path, _ = WRITES[route]
     limit = world.settings.max_body_bytes
     payload = b'{"name": "' + b"x" * limit + b'"}'
@@ -321,7 +306,7 @@ BAD_AUTH = {
 PROBES = [("POST", "/projects", {"slug": "made-anyway"}), ("GET", "/auth/me", None)]
 
 
-async def assert_refused_credential(world: World, header: str, code: str) -> None:
+async def assert_refused_credential(world: ApiWorld, header: str, code: str) -> None:
     """Each probe gets 401 with the reason, echoes nothing and writes nothing."""
     for method, path, body in PROBES:
         before = await snapshot(world.database)
@@ -335,13 +320,13 @@ async def assert_refused_credential(world: World, header: str, code: str) -> Non
 
 
 @pytest.mark.parametrize("kind", list(BAD_AUTH))
-async def test_bad_credential_is_401(world: World, kind: str) -> None:
+async def test_bad_credential_is_401(world: ApiWorld, kind: str) -> None:
     header, code = BAD_AUTH[kind]
     await assert_refused_credential(world, header, code)
 
 
 @pytest.mark.parametrize("how", ["expired", "revoked", "disabled"])
-async def test_dead_credential_is_401_with_its_reason(world: World, how: str) -> None:
+async def test_dead_credential_is_401_with_its_reason(world: ApiWorld, how: str) -> None:
     user_id = await world.factory.user(f"dead-{how}@example.com")
     token_id, token = await issue_token(
         world.database, world.settings, user_id, expires_in=timedelta(minutes=1)
@@ -366,7 +351,7 @@ async def test_dead_credential_is_401_with_its_reason(world: World, how: str) ->
 # -- login throttling -------------------------------------------------------------------
 
 
-async def failed_login(client: httpx.AsyncClient, world: World, email: str) -> None:
+async def failed_login(client: httpx.AsyncClient, world: ApiWorld, email: str) -> None:
     """A wrong password: 401, and one more login_attempts row, nothing else."""
     before = await snapshot(world.database)
     response = await client.post(
@@ -380,7 +365,7 @@ async def failed_login(client: httpx.AsyncClient, world: World, email: str) -> N
 
 
 async def assert_throttled(
-    client: httpx.AsyncClient, world: World, settings: Settings, email: str, password: str
+    client: httpx.AsyncClient, world: ApiWorld, settings: Settings, email: str, password: str
 ) -> None:
     """The right password is refused with 429 and Retry-After; nothing is recorded."""
     before = await snapshot(world.database)
@@ -392,11 +377,11 @@ async def assert_throttled(
     assert await snapshot(world.database) == before
 
 
-async def test_login_is_throttled_per_email(world: World) -> None:
+async def test_login_is_throttled_per_email(world: ApiWorld) -> None:
     email, password = "throttled@example.com", "throttled-password"
     await world.factory.user(email, password=password)
     limited = world.settings.model_copy(update={"login_max_failures_per_email": 3})
-    async with api_client(limited, world.database, peer="10.0.0.1") as client:
+    async with client_for(settings=limited, database=world.database, peer="10.0.0.1") as client:
         for _ in range(3):
             await failed_login(client, world, email)
         await assert_throttled(client, world, limited, email, password)
@@ -404,12 +389,12 @@ async def test_login_is_throttled_per_email(world: World) -> None:
         await failed_login(client, world, "admin@example.com")
 
 
-async def test_login_is_throttled_per_client(world: World) -> None:
+async def test_login_is_throttled_per_client(world: ApiWorld) -> None:
     limited = world.settings.model_copy(update={"login_max_failures_per_client": 2})
-    async with api_client(limited, world.database, peer="10.0.0.2") as client:
+    async with client_for(settings=limited, database=world.database, peer="10.0.0.2") as client:
         await failed_login(client, world, "nobody@example.com")
         await failed_login(client, world, "someone@example.com")
         await assert_throttled(client, world, limited, "owner@example.com", OWNER_PASSWORD)
-    async with api_client(limited, world.database, peer="10.0.0.3") as client:
+    async with client_for(settings=limited, database=world.database, peer="10.0.0.3") as client:
         login = {"email": "owner@example.com", "password": OWNER_PASSWORD}
         assert (await client.post(f"{API}/auth/login", json=login)).status_code == 200

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.harness import assert_problem, bearer, error_locs
-from tests.factory import Factory
+from tests.api.harness import assert_problem, error_locs
+from tests.support.factory import Factory
+from tests.support.http import bearer
 
 EVENTS = "/api/v1/projects/alpha/events"
 CASES = [

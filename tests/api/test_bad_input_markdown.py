@@ -9,18 +9,10 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.api.harness import (
-    API,
-    Bad,
-    api_client,
-    assert_refused,
-    bearer,
-    empty_database,
-    quiet_settings,
-    send_bad,
-    snapshot,
-)
-from tests.factory import Factory
+from tests.api.harness import API, Bad, assert_refused, quiet_settings, send_bad
+from tests.support.database import empty_database, snapshot
+from tests.support.factory import Factory
+from tests.support.http import bearer, client_for
 
 TRACKERS = "/projects/alpha/trackers"
 CASES = [
@@ -46,7 +38,7 @@ async def client_and_token(
     await factory.project("alpha", owner)
     await factory.agent("alpha", "backend")
     token = await factory.token(owner)
-    async with api_client(settings, migrated_database) as client:
+    async with client_for(settings=settings, database=migrated_database) as client:
         assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
         yield client, token
 

@@ -13,19 +13,12 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from tests.api.harness import (
-    API,
-    Bad,
-    assert_refused,
-    bearer,
-    cursor,
-    secret_of,
-    send_bad,
-    snapshot,
-)
-from tests.api.task_inputs import World, open_world
-from tests.factory import SYSTEM, Factory
-from tests.task_world import actor_for
+from tests.api.harness import API, Bad, assert_refused, cursor, secret_of, send_bad
+from tests.api.task_inputs import open_world
+from tests.support.database import snapshot
+from tests.support.factory import SYSTEM, Factory
+from tests.support.http import bearer
+from tests.support.world import ApiWorld, actor_for
 
 MESSAGES = "/projects/alpha/messages"
 INBOX = "/projects/alpha/inbox"
@@ -54,7 +47,7 @@ async def fill(database: Database, settings: Settings, slug: str, owner_id: int)
 
 
 @pytest.fixture(scope="module")
-async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:
     async with open_world(migrated_database, base_settings, fill) as world:
         yield world
 
@@ -189,19 +182,19 @@ def test_cases_are_distinct() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad) -> None:
+async def test_bad_input_is_refused_and_changes_nothing(world: ApiWorld, case: Bad) -> None:
     before = await snapshot(world.database)
     assert_refused(await send_bad(world.client, world.tokens[case.actor], case), case)
     assert await snapshot(world.database) == before
 
 
 @pytest.mark.parametrize("route", [*WRITES, *BODILESS])
-async def test_valid_requests_are_accepted(world: World, route: str) -> None:
+async def test_valid_requests_are_accepted(world: ApiWorld, route: str) -> None:
     """The premise of every case above: without its flaw, the request goes through (on a
     project of its own, populated like alpha; message ids there are that project's)."""
     slug = f"ok-{route}"
-    await world.factory.project(slug, world.owner_id)
-    backend = await populate(world.database, world.settings, slug, world.owner_id)
+    await world.factory.project(slug, world.users["owner"])
+    backend = await populate(world.database, world.settings, slug, world.users["owner"])
     tokens = {"owner": world.tokens["owner"], "backend": backend}
     first = (await world.client.get(f"{API}/projects/{slug}/inbox",
                                     headers=bearer(backend))).json()["items"][0]["id"]  # fmt: skip

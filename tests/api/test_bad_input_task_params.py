@@ -22,14 +22,14 @@ from tests.api.task_inputs import (
     PENDING,
     TASKS,
     WAITS,
-    World,
     assert_refused_unchanged,
     open_world,
 )
+from tests.support.world import ApiWorld
 
 
 @pytest.fixture(scope="module")
-async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:
     async with open_world(migrated_database, base_settings) as world:
         yield world
 
@@ -156,5 +156,5 @@ def test_cases_are_distinct_and_cover_the_bodiless_writes() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad) -> None:
+async def test_bad_input_is_refused_and_changes_nothing(world: ApiWorld, case: Bad) -> None:
     await assert_refused_unchanged(world, case)

@@ -17,7 +17,7 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Base
-from tests.api.harness import API, Bad, assert_no_echo, assert_problem, bearer, snapshot
+from tests.api.harness import API, Bad, assert_no_echo, assert_problem
 from tests.api.task_inputs import (
     BLOCKED,
     BODILESS,
@@ -31,7 +31,6 @@ from tests.api.task_inputs import (
     WAITS,
     WRITES,
     F,
-    World,
     assert_refused_unchanged,
     ghost,
     numbers,
@@ -39,10 +38,13 @@ from tests.api.task_inputs import (
     populate,
     rule,
 )
+from tests.support.database import snapshot
+from tests.support.http import bearer
+from tests.support.world import ApiWorld
 
 
 @pytest.fixture(scope="module")
-async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:
     async with open_world(migrated_database, base_settings) as world:
         yield world
 
@@ -265,7 +267,7 @@ def test_cases_are_distinct_and_cover_every_write() -> None:
         assert sum(case.id.startswith(route + "-") for case in FIELD_CASES) >= 2, route
 
 
-async def test_the_snapshot_covers_every_table(world: World) -> None:
+async def test_the_snapshot_covers_every_table(world: ApiWorld) -> None:
     """Every table of the models is compared, and the task tables hold rows to compare."""
     tables = await snapshot(world.database)
     assert set(tables) == {table.name for table in Base.metadata.sorted_tables}
@@ -274,13 +276,13 @@ async def test_the_snapshot_covers_every_table(world: World) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad) -> None:
+async def test_bad_input_is_refused_and_changes_nothing(world: ApiWorld, case: Bad) -> None:
     await assert_refused_unchanged(world, case)
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("route", list(WRITES))
-async def test_body_over_limit_is_413(world: World, route: str, chunked: bool) -> None:
+async def test_body_over_limit_is_413(world: ApiWorld, route: str, chunked: bool) -> None:
     method, path, _, who = WRITES[route]
     limit = world.settings.max_body_bytes
     payload = b'{"title": "' + b"x" * limit + b'"}'
@@ -302,13 +304,13 @@ async def test_body_over_limit_is_413(world: World, route: str, chunked: bool) -
 
 
 @pytest.mark.parametrize("route", [*WRITES, *BODILESS])
-async def test_valid_bodies_are_accepted(world: World, route: str) -> None:
+async def test_valid_bodies_are_accepted(world: ApiWorld, route: str) -> None:
     """The premise of every case above: without its flaw, the request goes through.
 
     Each route gets a project of its own, populated like alpha, so alpha stays untouched.
     """
     slug = f"ok-{route}"
-    await world.factory.project(slug, world.owner_id)
+    await world.factory.project(slug, world.users["owner"])
     await populate(world.database, world.settings, slug)
     if route in WRITES:
         method, path, body, who = WRITES[route]
@@ -316,7 +318,7 @@ async def test_valid_bodies_are_accepted(world: World, route: str) -> None:
         (method, path, who), body = BODILESS[route], None
     token = world.tokens["owner"]
     if who == "backend":
-        token = await world.factory.token(world.owner_id, project=slug, agent="backend")
+        token = await world.factory.token(world.users["owner"], project=slug, agent="backend")
     path = path.replace("/projects/alpha/", f"/projects/{slug}/")
     response = await world.client.request(
         method, API + path, content=None if body is None else json.dumps(body),

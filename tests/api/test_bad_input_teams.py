@@ -14,17 +14,12 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from tests.api.harness import (
-    API,
-    Bad,
-    assert_refused,
-    bearer,
-    secret_of,
-    send_bad,
-    snapshot,
-)
-from tests.api.task_inputs import World, open_world
-from tests.factory import SYSTEM, Factory
+from tests.api.harness import API, Bad, assert_refused, secret_of, send_bad
+from tests.api.task_inputs import open_world
+from tests.support.database import snapshot
+from tests.support.factory import SYSTEM, Factory
+from tests.support.http import bearer
+from tests.support.world import ApiWorld
 
 TEAMS = "/projects/alpha/teams"
 TASKS = "/projects/alpha/tasks"
@@ -53,7 +48,7 @@ async def fill(database: Database, settings: Settings, slug: str, _owner: int) -
 
 
 @pytest.fixture(scope="module")
-async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
+async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:
     async with open_world(migrated_database, base_settings, fill) as world:
         yield world
 
@@ -190,18 +185,18 @@ def test_cases_are_distinct() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-async def test_bad_input_is_refused_and_changes_nothing(world: World, case: Bad) -> None:
+async def test_bad_input_is_refused_and_changes_nothing(world: ApiWorld, case: Bad) -> None:
     before = await snapshot(world.database)
     assert_refused(await send_bad(world.client, world.tokens[case.actor], case), case)
     assert await snapshot(world.database) == before
 
 
 @pytest.mark.parametrize("route", [*WRITES, *BODILESS])
-async def test_valid_requests_are_accepted(world: World, route: str) -> None:
+async def test_valid_requests_are_accepted(world: ApiWorld, route: str) -> None:
     """The premise of every case above: without its flaw, the request goes through (on a
     project of its own, populated like alpha)."""
     slug = f"ok-{route}"
-    await world.factory.project(slug, world.owner_id)
+    await world.factory.project(slug, world.users["owner"])
     await populate(world.database, world.settings, slug)
     if route in WRITES:
         method, path, body, _ = WRITES[route]

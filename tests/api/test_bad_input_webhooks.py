@@ -12,19 +12,10 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.webhooks import WebhookService
-from tests.api.harness import (
-    API,
-    Bad,
-    api_client,
-    assert_refused,
-    bearer,
-    empty_database,
-    quiet_settings,
-    secret_of,
-    send_bad,
-    snapshot,
-)
-from tests.factory import SYSTEM, Factory
+from tests.api.harness import API, Bad, assert_refused, quiet_settings, secret_of, send_bad
+from tests.support.database import empty_database, snapshot
+from tests.support.factory import SYSTEM, Factory
+from tests.support.http import bearer, client_for
 
 HOOKS = "/projects/alpha/webhooks"
 URL = "https://hooks.example.com/in"
@@ -50,7 +41,7 @@ async def world(
         "owner": await factory.token(owner),
         "backend": await factory.token(owner, project="alpha", agent="backend"),
     }
-    async with api_client(settings, database) as client:
+    async with client_for(settings=settings, database=database) as client:
         for token in tokens.values():  # first use recorded now, not during a case
             assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
         yield database, client, tokens, secret

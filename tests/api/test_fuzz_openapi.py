@@ -32,9 +32,10 @@ from crewboard.database import Database
 from crewboard.models import Base
 from crewboard.server.app import create_app
 from crewboard.services.projects import Role
-from tests.api.harness import API, api_client, bearer, issue_token
-from tests.factory import Factory
+from tests.api.harness import API
 from tests.fuzz import fuzz_settings
+from tests.support.factory import Factory, issue_token
+from tests.support.http import bearer, client_for
 
 pytestmark = pytest.mark.fuzz
 logger = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ async def test_openapi_fuzz(database: Database, settings: Settings) -> None:
         return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
 
     tally = Tally()
-    async with api_client(settings, database) as client:
+    async with client_for(settings=settings, database=database) as client:
 
         def fuzz_all() -> None:
             world, dirty = None, True

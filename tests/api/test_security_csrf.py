@@ -19,7 +19,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.edge.credentials import SESSION_COOKIE
 from crewboard.edge.csrf import CSRF_HEADER
-from tests.api.harness import API, api_client, assert_problem, quiet_settings, snapshot
+from tests.api.harness import API, assert_problem, quiet_settings
 from tests.api.matrix import OWNER_PASSWORD, Row, World, build_world
 from tests.api.test_authz_matrix import MATRIX, app_routes
 from tests.api.test_authz_matrix_live import MATRIX as LIVE
@@ -28,8 +28,10 @@ from tests.api.test_authz_matrix_messages import MATRIX as MESSAGES
 from tests.api.test_authz_matrix_tasks import MATRIX as TASKS
 from tests.api.test_authz_matrix_teams import MATRIX as TEAMS
 from tests.api.test_authz_matrix_webhooks import MATRIX as WEBHOOKS
-from tests.factory import Factory
-from tests.web.helpers import login as web_login
+from tests.support.database import snapshot
+from tests.support.factory import Factory
+from tests.support.http import client_for
+from tests.support.http import form_login as web_login
 from tests.web.routes import FIELDS, WEB_ROUTES
 from tests.web.test_pages import seed_shop
 
@@ -133,8 +135,8 @@ async def test_every_form_refuses_another_sessions_token(
 ) -> None:
     await seed_shop(factory)
     async with (
-        api_client(settings, database) as mine,
-        api_client(settings, database) as theirs,
+        client_for(settings=settings, database=database) as mine,
+        client_for(settings=settings, database=database) as theirs,
     ):
         csrf = await web_login(mine, "alice@example.com")
         others = await web_login(theirs, "alice@example.com")

@@ -19,17 +19,11 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import ChangelogEntry, Event, Message, Task
 from crewboard.services.core import unit_of_work
-from tests.api.harness import (
-    API,
-    assert_problem,
-    bearer,
-    error_locs,
-    json_bodies,
-    quiet_settings,
-    snapshot,
-)
+from tests.api.harness import API, assert_problem, error_locs, json_bodies, quiet_settings
 from tests.api.matrix import Row, World, build_world
 from tests.api.test_security_csrf import WRITE_ROWS
+from tests.support.database import snapshot
+from tests.support.http import bearer
 
 # Names a body could use to claim an identity; each must be refused where not declared.
 IDENTITY_FIELDS = ("sender", "from", "from_", "owner", "agent", "agent_name", "created_by",

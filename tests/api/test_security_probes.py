@@ -26,11 +26,12 @@ from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
 from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
-from tests.api.harness import API, bearer, quiet_settings
+from tests.api.harness import API, quiet_settings
 from tests.api.matrix import Row, World, build_world, fill
 from tests.api.test_authz_matrix import app_routes
 from tests.api.test_security_csrf import ROWS
 from tests.api.test_security_impersonation import BODIES
+from tests.support.http import bearer
 
 PROBES = (
     "' OR '1'='1",

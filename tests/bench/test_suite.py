@@ -13,8 +13,11 @@ import pytest
 from bench.common import asyncpg_dsn
 
 from bench import report, suite
-from tests.backends import postgres_admin_url, postgres_required
 from tests.conftest import BACKENDS
+from tests.support.backends import postgres_admin_url, postgres_required
+
+# Real processes (server, wrk) or Chromium: one worker runs them in turn (make pytest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 
 
 def _require_wrk() -> None:

@@ -12,10 +12,11 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.cli.crew import Crew
-from tests.cli.helpers import Result, cli_env, run_in_process, run_subprocess
-from tests.cli.live import live_server
-from tests.factory import Factory
-from tests.task_world import build_world
+from tests.support.cli import Result, cli_env, run_in_process, run_subprocess
+from tests.support.factory import Factory
+from tests.support.live import live_server
+from tests.support.settings import CHEAP_HASHING_ENV
+from tests.support.world import build_world
 
 
 class Invoke(Protocol):
@@ -30,6 +31,8 @@ def cli(database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch)
     for name in [n for n in os.environ if n.startswith("CREWBOARD_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("CREWBOARD_DATABASE_URL", settings.database_url)
+    for name, value in CHEAP_HASHING_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "200")
 
     async def invoke(*args: str, stdin: str | None = None) -> Result:

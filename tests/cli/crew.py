@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cli.helpers import Result, run_in_process
-from tests.task_world import SLUG, World
+from tests.support.cli import Result, run_in_process
+from tests.support.world import SLUG, World
 
 LEAD = "lead"
 

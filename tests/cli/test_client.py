@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crewboard import __version__
-from tests.cli.helpers import assert_one_line_error, run_in_process
+from tests.support.cli import assert_one_line_error, run_in_process
 
 TOKEN = "cb_test-token-never-shown"
 PROBLEM = "application/problem+json"

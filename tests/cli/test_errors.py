@@ -15,10 +15,13 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from crewboard.services.projects import Role
-from tests.backends import sqlite_url
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, cli_env, row_counts, run_subprocess
-from tests.factory import Factory
+from tests.support.backends import sqlite_url
+from tests.support.cli import assert_one_line_error, cli_env, run_subprocess
+from tests.support.database import row_counts
+from tests.support.factory import Factory
+
+pytestmark = pytest.mark.e2e  # what an operator's shell sees: the command as a process
 
 
 async def _seed(factory: Factory) -> None:

@@ -11,7 +11,7 @@ import typer
 
 from crewboard import __version__
 from crewboard.cli.main import run
-from tests.cli.helpers import Result, assert_one_line_error, run_in_process
+from tests.support.cli import Result, assert_one_line_error, run_in_process
 
 
 async def test_version() -> None:
@@ -30,6 +30,7 @@ async def test_help_lists_the_commands() -> None:
     assert "--expires-in" in sub.stdout
 
 
+@pytest.mark.e2e
 def test_client_commands_do_not_load_the_database_layer() -> None:
     """Agents run the client commands in loops: start-up must not import SQLAlchemy & co.
 

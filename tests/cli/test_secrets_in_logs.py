@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from crewboard.config import Settings
@@ -27,9 +28,11 @@ from crewboard.database import Database
 from crewboard.models import Event
 from crewboard.services.core import unit_of_work
 from tests.cli.admin.test_serve import SECRET, STARTUP_TIMEOUT, STOP_TIMEOUT, _free_port
-from tests.cli.helpers import cli_env, run_subprocess
-from tests.mcp.client import http_agent
-from tests.web.helpers import csrf_of
+from tests.support.cli import cli_env, run_subprocess
+from tests.support.http import csrf_of
+from tests.support.mcp import http_agent
+
+pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
 PASSWORD = "admin-password-Xq7"

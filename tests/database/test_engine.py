@@ -17,7 +17,7 @@ from crewboard.database import Database, current_revision, head_revision, migrat
 from crewboard.models import Event, User
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
-from tests.backends import fresh_postgres, sqlite_url
+from tests.support.backends import fresh_postgres, sqlite_url
 
 
 async def test_migrated_to_head(database: Database) -> None:
@@ -110,6 +110,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
 
 
+@pytest.mark.e2e
 async def test_sqlite_writers_in_several_processes_lose_nothing(tmp_path: Path) -> None:
     """Four OS processes insert through the services into one SQLite file at once."""
     url = sqlite_url(tmp_path)

@@ -19,7 +19,7 @@ from crewboard.database import Database, migrate
 from crewboard.database.sqlite import WAL_CHECKPOINT_COMMITS, Checkpointer, InlineConnection
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
-from tests.backends import sqlite_url
+from tests.support.backends import sqlite_url
 
 
 @contextmanager

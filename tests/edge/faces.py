@@ -23,8 +23,8 @@ from crewboard.services.accounts import AuthService
 from crewboard.services.accounts.credentials import hash_token
 from crewboard.services.core import unit_of_work
 from crewboard.web.auth import ViewerDep
-from tests.api.routes.helpers import API, PASSWORD, client_for, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, client_for, problem_code
 
 VIEWER_PROBE = "/edge-probe/viewer"
 EMAIL = "ann@example.com"

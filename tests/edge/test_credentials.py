@@ -8,9 +8,9 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.edge.credentials import SESSION_COOKIE
-from tests.api.routes.helpers import API, PASSWORD, bearer, login, problem_code
 from tests.edge.faces import MCP_REQUESTS, SLUG, crew, dashboard, faces_client, mcp, rest
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, bearer, login, problem_code
 
 
 @pytest.mark.parametrize(

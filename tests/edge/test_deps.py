@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.routes.helpers import API, bearer
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, bearer
 
 
 async def test_an_agent_token_is_confined_to_its_project(

@@ -18,7 +18,6 @@ from crewboard.models import AuthSession
 from crewboard.services.accounts import csrf_token_for
 from crewboard.services.accounts.credentials import hash_token
 from crewboard.services.core import unit_of_work
-from tests.api.routes.helpers import API, bearer, client_for
 from tests.edge.faces import (
     LONG_AGO,
     MCP_REQUESTS,
@@ -29,7 +28,8 @@ from tests.edge.faces import (
     mcp,
     rpc,
 )
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, bearer, client_for
 
 
 async def _last_used(database: Database, token: str) -> object:

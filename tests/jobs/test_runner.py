@@ -15,8 +15,8 @@ from crewboard.models import utcnow
 from crewboard.server.app import create_app
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Tasks
-from tests.factory import Factory
-from tests.task_world import SLUG, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, build_world
 
 # A safety net for a hung loop, not a measured duration: every wait ends on an event.
 PATIENCE = 30

@@ -17,10 +17,11 @@ from crewboard.models import Event, utcnow
 from crewboard.services.core import unit_of_work
 from crewboard.services.teams import TeamService
 from crewboard.services.webhooks import DeliveryView, WebhookService
-from tests.api.harness import API, api_client, bearer
-from tests.factory import Factory
+from tests.api.harness import API
 from tests.jobs.webhook_receiver import Receiver, eventually, running
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.http import bearer, client_for
+from tests.support.world import SLUG, World, build_world
 
 FAST = {"webhook_retry_base_seconds": 0.01, "webhook_retry_max_seconds": 0.05,
         "webhook_timeout_seconds": 5}  # fmt: skip
@@ -211,7 +212,7 @@ async def test_the_request_never_waits_for_the_receiver(
     world = await build_world(factory, database, settings, ("backend",))
     hold = threading.Event()
     with running(Receiver(hold=hold)) as receiver:
-        async with api_client(settings, database) as client:
+        async with client_for(settings=settings, database=database) as client:
             headers = bearer(world.lead_token)
             made = await client.post(f"{API}/projects/{SLUG}/webhooks", headers=headers,
                                      json={"url": receiver.url, "kinds": ["task."]})  # fmt: skip

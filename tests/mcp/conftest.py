@@ -10,11 +10,11 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.cli.helpers import cli_env
-from tests.cli.live import live_server
-from tests.factory import Factory
-from tests.mcp.client import Agent, http_agent, stdio_agent
-from tests.task_world import World, build_world
+from tests.support.cli import cli_env
+from tests.support.factory import Factory
+from tests.support.live import live_server
+from tests.support.mcp import Agent, http_agent, stdio_agent
+from tests.support.world import World, build_world
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,7 @@ async def world(database: Database, settings: Settings, factory: Factory) -> Wor
 Connect = Callable[[str], AbstractAsyncContextManager[Agent]]
 
 
-@pytest.fixture(params=["http", "stdio"])
+@pytest.fixture(params=["http", pytest.param("stdio", marks=pytest.mark.e2e)])
 def connect(
     request: pytest.FixtureRequest, mcp_url: str, settings: Settings, tmp_path: Path
 ) -> Connect:

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from tests.task_world import AGENTS
+from tests.support.world import AGENTS
 
 # The seeded world (see ``seed`` in test_fuzz_tools.py): tasks 1-5, team ``core``.
 TASKS = 5

@@ -26,11 +26,11 @@ from crewboard.mcp.server import SPECS
 from crewboard.models import AuthSession, Base, utcnow
 from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role, RosterService
-from tests.api.harness import empty_database, issue_token
 from tests.api.matrix import FORGED
-from tests.factory import SYSTEM, Factory
-from tests.mcp.client import Agent, http_agent
-from tests.task_world import SLUG, build_world
+from tests.support.database import empty_database
+from tests.support.factory import SYSTEM, Factory, issue_token
+from tests.support.mcp import Agent, http_agent
+from tests.support.world import SLUG, build_world
 
 # Refused at the HTTP door: actor -> the 401's error code.
 DOOR = {

@@ -8,8 +8,8 @@ import httpx
 
 from crewboard.services.tasks import Status
 from tests.api.routes.task_http import TASKS, ok, refused
-from tests.mcp.client import http_agent
-from tests.task_world import World
+from tests.support.mcp import http_agent
+from tests.support.world import World
 
 
 async def _patch(client: httpx.AsyncClient, world: World, number: int) -> httpx.Response:

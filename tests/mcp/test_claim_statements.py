@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.api.harness import api_client
 from tests.api.routes.task_http import TASKS, ok
-from tests.mcp.client import http_agent
-from tests.task_world import World
+from tests.support.http import client_for
+from tests.support.mcp import http_agent
+from tests.support.world import World
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 ROW = re.compile(r"^\|\s*(REST|MCP)\s*\|\s*`([^`]+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|")
@@ -77,7 +77,7 @@ async def test_rest_claims(world: World, database: Database, settings: Settings)
     backend = world.headers("backend")
     # Background jobs off, as on the live MCP server: they query on their own schedule.
     quiet = settings.model_copy(update={"jobs_enabled": False})
-    async with api_client(quiet, database) as client:
+    async with client_for(settings=quiet, database=database) as client:
         ok(await client.get(f"{TASKS}/1", headers=backend))
         with counted() as given:
             claimed = ok(await client.post(f"{TASKS}/1/claim", json={}, headers=backend))

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from crewboard.database import Database
-from tests.cli.helpers import row_counts
-from tests.mcp.client import http_agent
-from tests.task_world import World
+from tests.support.database import row_counts
+from tests.support.mcp import http_agent
+from tests.support.world import World
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,9 @@ from crewboard.models.tasks import Task, TaskDependency
 from crewboard.models.teams import Team, TeamMember
 from crewboard.services.core import unit_of_work
 from tests.fuzz import fuzz_settings
-from tests.mcp.client import Agent, http_agent
 from tests.mcp.fuzz_args import NON_OBJECTS, TASKS, in_schema, junk
-from tests.task_world import World
+from tests.support.mcp import Agent, http_agent
+from tests.support.world import World
 
 pytestmark = [
     pytest.mark.fuzz,

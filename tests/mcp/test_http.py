@@ -7,7 +7,7 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.edge.faces import MCP_HEADERS, crew, faces_client, rpc
-from tests.factory import Factory
+from tests.support.factory import Factory
 
 # Tool calls the SDK answers itself, without running a tool.
 MALFORMED = {

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp.client import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select
 
@@ -21,10 +22,9 @@ from crewboard.database import Database
 from crewboard.mcp.server import SPECS
 from crewboard.models import ChangelogEntry, Event, Message, Task
 from crewboard.services.core import unit_of_work
-from mcp.client import ClientSession
-from tests.cli.helpers import row_counts
-from tests.mcp.client import TIMEOUT, Agent, http_agent
-from tests.task_world import World
+from tests.support.database import row_counts
+from tests.support.mcp import TIMEOUT, Agent, http_agent
+from tests.support.world import World
 
 IDENTITY_ARGS = ("from", "sender", "agent", "owner", "created_by", "actor", "as_agent",
                  "author", "user", "agent_name", "tracker")  # fmt: skip

@@ -6,8 +6,8 @@ from typing import Any
 
 from crewboard.services.core import TEAM_MEMBERS_PER_CALL
 from crewboard.services.tasks import FILES_MAX, MAX_LINKS_PER_CALL, MAX_TASK_LINKS
-from tests.mcp.client import http_agent
-from tests.task_world import World
+from tests.support.mcp import http_agent
+from tests.support.world import World
 
 # tool -> argument -> the service limit on its number of items
 ADVERTISED = {

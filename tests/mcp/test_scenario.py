@@ -7,8 +7,8 @@ import asyncio
 import re
 from contextlib import AsyncExitStack
 
-from tests.mcp.client import Agent, http_agent
-from tests.task_world import World
+from tests.support.mcp import Agent, http_agent
+from tests.support.world import World
 
 LEAD, MATES = "architect", ("backend", "frontend", "qa")
 COMPLETED = re.compile(r"^- \*\*\d{4}-\d{2}-\d{2}\*\*: #1 Orders table — orders table and "

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crewboard.config import Settings
-from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
-from tests.mcp.client import stdio_agent
 from tests.mcp.test_tools import NAMES
-from tests.task_world import World
+from tests.support.cli import assert_one_line_error, cli_env, run_subprocess
+from tests.support.mcp import stdio_agent
+from tests.support.world import World
+
+pytestmark = pytest.mark.e2e  # `crewboard mcp` spawned by the official client
 
 
 def _env(settings: Settings, tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -8,10 +8,10 @@ import json
 import httpx
 
 from crewboard.database import Database
-from tests.cli.helpers import row_counts
-from tests.factory import Factory
 from tests.mcp.conftest import Connect
-from tests.task_world import World
+from tests.support.database import row_counts
+from tests.support.factory import Factory
+from tests.support.world import World
 
 NAMES = {"TeamCreate", "TeamDelete", "TaskCreate", "TaskList", "TaskGet", "TaskUpdate",
          "TaskClaim", "SendMessage", "InboxRead", "TrackerRead", "ChangelogAppend"}  # fmt: skip

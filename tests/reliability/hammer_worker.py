@@ -24,7 +24,7 @@ from crewboard.database import Database, is_busy
 from crewboard.services.core import Conflict, NotFound, unit_of_work
 from crewboard.services.tasks import ClaimScope, TaskChange, Tasks
 from tests.reliability.load import busy_response, problem_code
-from tests.task_world import SLUG, actor_for
+from tests.support.world import SLUG, actor_for
 
 MAX_STEPS = 20000
 DEADLINE_SECONDS = 400.0

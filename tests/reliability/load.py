@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.cli.helpers import cli_env
+from tests.support.cli import cli_env
 
 logger = logging.getLogger(__name__)
 

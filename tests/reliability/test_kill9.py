@@ -24,7 +24,6 @@ from crewboard.models import Event
 from crewboard.models.messages import Message
 from crewboard.models.tasks import Task
 from crewboard.services.core import unit_of_work
-from tests.factory import Factory
 from tests.reliability.load import (
     ServeProcess,
     bad_lines,
@@ -34,9 +33,10 @@ from tests.reliability.load import (
     scale,
     serve,
 )
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 logger = logging.getLogger(__name__)
 
 API = f"/api/v1/projects/{SLUG}"

@@ -28,10 +28,6 @@ from crewboard.models.tasks import Task
 from crewboard.models.users import AuthSession
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Status, TaskChange, Tasks
-from tests.backends import sqlite_url
-from tests.cli.helpers import Result, cli_env, run_subprocess
-from tests.factory import Factory
-from tests.mcp.client import stdio_agent
 from tests.reliability.load import (
     ROOT,
     Tally,
@@ -41,9 +37,13 @@ from tests.reliability.load import (
     scale,
     serve,
 )
-from tests.task_world import SLUG, World, build_world
+from tests.support.backends import sqlite_url
+from tests.support.cli import Result, cli_env, run_subprocess
+from tests.support.factory import Factory
+from tests.support.mcp import stdio_agent
+from tests.support.world import SLUG, World, build_world
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 logger = logging.getLogger(__name__)
 
 AGENTS = ("adder", "claimer", "sender", "inbox", "worker", "mcp")

@@ -25,8 +25,6 @@ from crewboard.models.messages import Delivery, Message
 from crewboard.models.tasks import Task
 from crewboard.services.core import unit_of_work
 from crewboard.services.teams import TeamService
-from tests.backends import postgres_or_skip
-from tests.factory import Factory
 from tests.reliability.load import (
     ServeProcess,
     bad_lines,
@@ -36,9 +34,11 @@ from tests.reliability.load import (
     scale,
     serve,
 )
-from tests.task_world import SLUG, World, build_world
+from tests.support.backends import postgres_or_skip
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 logger = logging.getLogger(__name__)
 
 API = f"/api/v1/projects/{SLUG}"

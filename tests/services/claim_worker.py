@@ -14,7 +14,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import NotFound, unit_of_work
 from crewboard.services.tasks import ClaimScope, Tasks
-from tests.task_world import actor_for
+from tests.support.world import actor_for
 
 
 async def drain(url: str, slug: str, token: str) -> list[int]:

@@ -8,8 +8,8 @@ import pytest
 
 from crewboard.services.core import Actor
 from crewboard.services.projects import Role
-from tests.factory import Factory
-from tests.services.helpers import person
+from tests.support.factory import Factory
+from tests.support.world import person
 
 SLUG = "web"
 

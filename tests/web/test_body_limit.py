@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.api.harness import api_client, snapshot
 from tests.api.middleware.test_body_limit import CHUNK, LIMIT, Counted
-from tests.factory import Factory
-from tests.web.helpers import login as web_login
+from tests.support.database import snapshot
+from tests.support.factory import Factory
+from tests.support.http import client_for
+from tests.support.http import form_login as web_login
 from tests.web.routes import WEB_ROUTES
 from tests.web.test_pages import seed_shop
 
@@ -18,7 +19,7 @@ async def test_dashboard_forms_refuse_an_oversized_body(
 ) -> None:
     small = settings.model_copy(update={"max_body_bytes": LIMIT, "jobs_enabled": False})
     await seed_shop(Factory(database, small))
-    async with api_client(small, database) as http:
+    async with client_for(settings=small, database=database) as http:
         csrf = await web_login(http, "alice@example.com")
         before = await snapshot(database)
         for method, _, path in [*WEB_ROUTES, ("POST", "/login", "/login")]:

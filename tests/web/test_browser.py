@@ -11,11 +11,14 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.projects import Role
-from tests.cli.live import live_server
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import PASSWORD
+from tests.support.live import live_server
 from tests.web.browser import CHROMIUM_ARGS, LAPTOP, PHONE, chromium_path, screenshot_path
-from tests.web.helpers import PASSWORD
 from tests.web.test_pages import seed_shop
+
+# Real processes (server, wrk) or Chromium: one worker runs them in turn (make pytest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 
 API = "/api/v1/projects/shop"
 WAIT_MS = 10_000

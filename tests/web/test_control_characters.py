@@ -11,8 +11,9 @@ import pytest
 from crewboard.database import Database
 from crewboard.services.core import Actor, NotFound, unit_of_work
 from crewboard.services.projects import ProjectService
-from tests.factory import Factory
-from tests.web.helpers import login, two_projects
+from tests.support.factory import Factory
+from tests.support.http import form_login
+from tests.support.world import two_projects
 
 BAD = ["x\x00y", "shop\x00", "sh\x1fop"]
 
@@ -32,7 +33,7 @@ async def test_pages_refuse_control_characters(
     client: httpx.AsyncClient, factory: Factory, value: str
 ) -> None:
     await two_projects(factory)
-    await login(client, "alice@example.com")
+    await form_login(client, "alice@example.com")
     for path, params in (
         (f"/p/{quote(value)}", {}),
         ("/go", {"project": value}),

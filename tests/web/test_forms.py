@@ -8,9 +8,10 @@ import httpx
 from crewboard.database import Database
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.tasks import Tasks
-from tests.api.harness import snapshot
-from tests.factory import Factory
-from tests.web.helpers import PASSWORD, csrf_of, login, two_projects
+from tests.support.database import snapshot
+from tests.support.factory import Factory
+from tests.support.http import PASSWORD, csrf_of, form_login
+from tests.support.world import two_projects
 
 
 async def _task(database: Database, factory: Factory, number: int) -> dict[str, object]:
@@ -27,7 +28,7 @@ async def test_create_claim_block_complete(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     made = await client.post(
         "/p/shop/tasks",
         data={"csrf_token": csrf, "title": "Checkout", "tracker": "backend", "priority": "1"},
@@ -76,7 +77,7 @@ async def test_assign_release_and_stale_version(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     await client.post("/p/shop/tasks", data={"csrf_token": csrf, "title": "Docs"})
     assigned = await client.post(
         "/p/shop/tasks/1/assign", data={"csrf_token": csrf, "owner": "qa", "version": "1"}
@@ -99,7 +100,7 @@ async def test_assign_release_and_stale_version(
 
 async def test_bad_input_is_an_html_error(client: httpx.AsyncClient, factory: Factory) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     missing = await client.post("/p/shop/tasks", data={"csrf_token": csrf})
     assert missing.status_code == 422
     assert "title" in missing.text
@@ -112,7 +113,7 @@ async def test_bad_input_is_an_html_error(client: httpx.AsyncClient, factory: Fa
 
 async def test_send_message_and_read_inbox(client: httpx.AsyncClient, factory: Factory) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     sent = await client.post(
         "/p/shop/messages", data={"csrf_token": csrf, "to": "backend", "body": "Hello crew"}
     )
@@ -143,7 +144,7 @@ async def test_csrf_rejects_forged_posts(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     await client.post("/p/shop/tasks", data={"csrf_token": csrf, "title": "Real"})
     before = await snapshot(database)
     for path, fields in FORMS:
@@ -189,7 +190,7 @@ async def test_login_form_checks_its_own_csrf_and_password(
 
 async def test_logout_ends_the_session(client: httpx.AsyncClient, factory: Factory) -> None:
     await two_projects(factory)
-    csrf = await login(client, "alice@example.com")
+    csrf = await form_login(client, "alice@example.com")
     assert (await client.post("/logout", data={"csrf_token": csrf})).status_code == 303
     client.cookies.clear()
     assert (await client.get("/p/shop")).status_code == 303

@@ -7,9 +7,9 @@ import httpx
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.server.app import create_app
-from tests.api.harness import snapshot
-from tests.factory import Factory
-from tests.web.helpers import login
+from tests.support.database import snapshot
+from tests.support.factory import Factory
+from tests.support.http import form_login
 from tests.web.routes import FIELDS, WEB_PUBLIC, WEB_ROUTES, web_routes_of
 from tests.web.test_pages import seed_shop
 
@@ -26,7 +26,7 @@ async def test_outsider_gets_404_and_sees_nothing(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     await seed_shop(factory)
-    csrf = await login(client, "bob@example.com")
+    csrf = await form_login(client, "bob@example.com")
     home = (await client.get("/")).text
     assert "/p/bank" in home
     assert "/p/shop" not in home
@@ -55,7 +55,7 @@ async def test_viewer_reads_but_cannot_change(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     await seed_shop(factory)
-    csrf = await login(client, "vera@example.com")
+    csrf = await form_login(client, "vera@example.com")
     board = await client.get("/p/shop")
     assert board.status_code == 200
     assert "Schema" in board.text

@@ -9,8 +9,9 @@ from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
 from crewboard.services.tasks import ChangelogDraft, Tasks
 from crewboard.services.teams import TeamService
-from tests.factory import Factory
-from tests.web.helpers import login, two_projects
+from tests.support.factory import Factory
+from tests.support.http import form_login
+from tests.support.world import two_projects
 
 PAGES = [
     "/",
@@ -63,7 +64,7 @@ async def seed_shop(factory: Factory) -> None:
 @pytest.fixture
 async def shop(factory: Factory, client: httpx.AsyncClient) -> httpx.AsyncClient:
     await seed_shop(factory)
-    await login(client, "alice@example.com")
+    await form_login(client, "alice@example.com")
     return client
 
 

@@ -23,11 +23,10 @@ from crewboard.server.app import create_app
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.tasks import Tasks
 from crewboard.web.routing import WebRoute
-from tests.api.harness import api_client, empty_database
 from tests.api.test_security_probes import PROBES
-from tests.cli.helpers import row_counts
-from tests.factory import Factory
-from tests.web.helpers import login
+from tests.support.database import empty_database, row_counts
+from tests.support.factory import Factory
+from tests.support.http import client_for, form_login
 from tests.web.routes import FIELDS, WEB_ROUTES, served_routes
 from tests.web.test_pages import seed_shop
 
@@ -92,8 +91,8 @@ async def shop(migrated_database: Database, base_settings: Settings) -> AsyncIte
     async with unit_of_work(migrated_database, write=True) as session:
         bob = Actor(user_id=2, label="bob@example.com")
         await Tasks(session, settings).create(bob, "bank", title=BANK_MARK)
-    async with api_client(settings, migrated_database) as client:
-        yield Shop(client, migrated_database, await login(client, "alice@example.com"))
+    async with client_for(settings=settings, database=migrated_database) as client:
+        yield Shop(client, migrated_database, await form_login(client, "alice@example.com"))
 
 
 @pytest.mark.parametrize(("method", "route", "where", "name"), PARAMS, ids=lambda v: str(v))

@@ -13,17 +13,11 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.server.app import create_app
-from tests.api.harness import (
-    API,
-    assert_problem,
-    bearer,
-    error_locs,
-    json_bodies,
-    quiet_settings,
-    snapshot,
-)
+from tests.api.harness import API, assert_problem, error_locs, json_bodies, quiet_settings
 from tests.api.matrix import World, build_world, fill
 from tests.api.test_security_csrf import WRITE_ROWS
+from tests.support.database import snapshot
+from tests.support.http import bearer
 
 LIMIT = 4096
 CHUNK = 1024

@@ -12,8 +12,8 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.server.app import create_app
 from crewboard.services.core import unit_of_work
-from tests.api.routes.helpers import API, PROBLEM, bearer, client_for, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PROBLEM, bearer, client_for, problem_code
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "request_id"}
 

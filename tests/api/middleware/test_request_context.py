@@ -11,8 +11,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.api.routes.helpers import API, PASSWORD, bearer, client_for, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, bearer, client_for, problem_code
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",

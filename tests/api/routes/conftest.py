@@ -1,4 +1,4 @@
-"""The crew of ``tests.task_world`` for the task and changelog route tests."""
+"""The crew of ``tests.support.world`` for the task and changelog route tests."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.factory import Factory
-from tests.task_world import World, build_world
+from tests.support.factory import Factory
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.routes.helpers import API, problem_code
-from tests.task_world import SLUG
+from tests.support.http import API, problem_code
+from tests.support.world import SLUG
 
 TASKS = f"{API}/projects/{SLUG}/tasks"
 CHANGELOG = f"{API}/projects/{SLUG}/changelog"

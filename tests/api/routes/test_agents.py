@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from crewboard.services.projects import Role
-from tests.api.routes.helpers import API, bearer, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, bearer, problem_code
 
 AGENT_FIELDS = {"name", "domain", "tracker_path", "created_at"}
 ROSTER = f"{API}/projects/web/agents"

@@ -11,8 +11,8 @@ from crewboard.edge.credentials import SESSION_COOKIE
 from crewboard.models import LoginAttempt
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import unit_of_work
-from tests.api.routes.helpers import API, PASSWORD, bearer, client_for, login, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, bearer, client_for, login, problem_code
 
 USER_FIELDS = {"id", "email", "name", "is_admin", "created_at", "disabled_at"}
 

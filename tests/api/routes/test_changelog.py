@@ -9,8 +9,8 @@ import pytest
 
 from crewboard.services.projects import Role
 from tests.api.routes.task_http import CHANGELOG, TASKS, ok, refused, walk
-from tests.factory import Factory
-from tests.task_world import World
+from tests.support.factory import Factory
+from tests.support.world import World
 
 ENTRY_FIELDS = {
     "id",

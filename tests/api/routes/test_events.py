@@ -19,9 +19,9 @@ from crewboard.models import Event
 from crewboard.services.core import unit_of_work
 from crewboard.services.projects import Role
 from tests.api.sse import open_stream
-from tests.cli.helpers import cli_env, run_subprocess
-from tests.cli.live import live_server
-from tests.factory import Factory
+from tests.support.cli import cli_env, run_subprocess
+from tests.support.factory import Factory
+from tests.support.live import live_server
 
 EVENTS = "/api/v1/projects/alpha/events"
 TASKS = "/api/v1/projects/alpha/tasks"
@@ -139,6 +139,7 @@ async def test_once_replays_and_ends(
             assert [m.data["data"]["title"] for m in await stream.rest()] == ["a", "b"]
 
 
+@pytest.mark.e2e
 async def test_a_write_by_another_process_reaches_the_stream(
     factory: Factory, settings: Settings
 ) -> None:
@@ -174,6 +175,7 @@ def free_port() -> int:
         return port
 
 
+@pytest.mark.e2e
 async def test_two_server_processes_share_one_postgresql(
     factory: Factory, database: Database, settings: Settings
 ) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.harness import API, assert_problem, bearer
-from tests.factory import Factory
+from tests.api.harness import API, assert_problem
+from tests.support.factory import Factory
+from tests.support.http import bearer
 
 
 @pytest.mark.parametrize("subject", ["x\x00y", "task:1\x1f", "a\x7fb"])

@@ -10,8 +10,8 @@ import httpx
 
 from crewboard.config import Settings
 from crewboard.database import Database, head_revision
-from tests.api.routes.helpers import API, client_for
-from tests.backends import fresh_postgres, sqlite_url
+from tests.support.backends import fresh_postgres, sqlite_url
+from tests.support.http import API, client_for
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 
 from crewboard.config import Settings
-from tests.api.routes.helpers import API
 from tests.api.routes.task_http import ok
 from tests.api.sse import open_stream
-from tests.cli.live import live_server
-from tests.task_world import SLUG, World
+from tests.support.http import API
+from tests.support.live import live_server
+from tests.support.world import SLUG, World
 
 MESSAGES = f"{API}/projects/{SLUG}/messages"
 STREAM = f"{API}/projects/{SLUG}/inbox/stream"

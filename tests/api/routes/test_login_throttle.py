@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import unit_of_work
-from tests.api.harness import API, api_client, assert_problem, snapshot
-from tests.cli.live import live_server
-from tests.factory import Factory
-from tests.web.helpers import csrf_of
+from tests.api.harness import API, assert_problem
+from tests.support.database import snapshot
+from tests.support.factory import Factory
+from tests.support.http import client_for, csrf_of
+from tests.support.live import live_server
 
 EMAIL, PASSWORD = "ann@example.com", "ann-password-1"
 LOGIN = f"{API}/auth/login"
@@ -46,6 +48,7 @@ async def test_unknown_email_and_wrong_password_answer_alike(
     assert comparable(wrong) == comparable(unknown) == comparable(disabled)
 
 
+@pytest.mark.e2e
 async def test_the_limit_holds_across_two_servers_on_one_database(
     database: Database, settings: Settings, factory: Factory
 ) -> None:
@@ -69,7 +72,7 @@ async def test_forwarded_headers_do_not_open_a_new_client_allowance(
 ) -> None:
     await factory.user(EMAIL, password=PASSWORD)
     limited = settings.model_copy(update={"login_max_failures_per_client": 2})
-    async with api_client(limited, database, peer="10.0.0.7") as http:
+    async with client_for(settings=limited, database=database, peer="10.0.0.7") as http:
         for n in range(2):
             spoof = {"x-forwarded-for": f"10.1.1.{n}", "x-real-ip": f"10.2.2.{n}",
                      "forwarded": f"for=10.3.3.{n}"}  # fmt: skip
@@ -86,7 +89,7 @@ async def test_the_login_form_is_throttled_with_the_api(
 ) -> None:
     await factory.user(EMAIL, password=PASSWORD)
     limited = settings.model_copy(update={"login_max_failures_per_email": 2})
-    async with api_client(limited, database) as http:
+    async with client_for(settings=limited, database=database) as http:
         for _ in range(2):  # one failure through each face
             assert (await http.post(LOGIN, json={"email": EMAIL, "password": "x"})).is_error
         form = await http.get("/login")

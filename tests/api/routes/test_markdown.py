@@ -6,9 +6,9 @@ import httpx
 
 from crewboard.services.markdown import parse_changelog, parse_tracker
 from tests.api.harness import assert_problem
-from tests.api.routes.helpers import API
 from tests.api.routes.task_http import CHANGELOG, TASKS, ok
-from tests.task_world import SLUG, World
+from tests.support.http import API
+from tests.support.world import SLUG, World
 
 TRACKER = f"{API}/projects/{SLUG}/trackers/backend.md"
 FILE = f"{API}/projects/{SLUG}/changelog.md"

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.routes.helpers import API
 from tests.api.routes.task_http import ok, refused, walk
-from tests.task_world import SLUG, World
+from tests.support.http import API
+from tests.support.world import SLUG, World
 
 MESSAGES = f"{API}/projects/{SLUG}/messages"
 INBOX = f"{API}/projects/{SLUG}/inbox"

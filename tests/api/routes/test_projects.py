@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from crewboard.services.projects import Role
-from tests.api.routes.helpers import API, bearer, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, bearer, problem_code
 
 PROJECT_FIELDS = {"id", "slug", "name", "repo_path", "created_at"}
 MEMBER_FIELDS = {"user_id", "email", "name", "role", "agent_name", "created_at"}

@@ -13,7 +13,7 @@ from crewboard.models import utcnow
 from crewboard.models.tasks import Task
 from crewboard.services.core import unit_of_work
 from tests.api.routes.task_http import CHANGELOG, TASKS, ok, refused, walk
-from tests.task_world import World
+from tests.support.world import World
 
 
 async def _add(client: httpx.AsyncClient, world: World, title: str, **fields: Any) -> None:

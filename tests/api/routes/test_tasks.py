@@ -10,10 +10,10 @@ import pytest
 
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Tasks
-from tests.api.routes.helpers import problem_code
 from tests.api.routes.task_http import CHANGELOG, TASK_FIELDS, TASKS, numbers, ok, refused, walk
-from tests.factory import Factory
-from tests.task_world import World
+from tests.support.factory import Factory
+from tests.support.http import problem_code
+from tests.support.world import World
 
 Params = list[tuple[str, str | int | float | bool | None]]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.routes.helpers import API
 from tests.api.routes.task_http import TASKS, numbers, ok, refused
-from tests.task_world import SLUG, World
+from tests.support.http import API
+from tests.support.world import SLUG, World
 
 TEAMS = f"{API}/projects/{SLUG}/teams"
 TEAM_FIELDS = {"name", "description", "lead", "members", "tasks", "created_at"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.routes.helpers import API, bearer, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, bearer, problem_code
 
 TOKEN_FIELDS = {
     "id",

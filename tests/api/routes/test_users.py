@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.routes.helpers import API, PASSWORD, bearer, login, problem_code
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import API, PASSWORD, bearer, login, problem_code
 
 USER_FIELDS = {"id", "email", "name", "is_admin", "created_at", "disabled_at"}
 

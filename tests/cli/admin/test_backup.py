@@ -11,9 +11,11 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from tests.backends import sqlite_url
-from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
 from tests.services.interop.transfer.test_backup import add_tasks, task_count, tasks_in
+from tests.support.backends import sqlite_url
+from tests.support.cli import assert_one_line_error, cli_env, run_subprocess
+
+pytestmark = pytest.mark.e2e  # every test runs the command as a process
 
 
 def _integrity(path: Path) -> list[tuple[str, ...]]:
@@ -50,7 +52,7 @@ async def test_a_backup_taken_while_another_process_commits_is_complete_and_soun
     url = sqlite_url(tmp_path)
     await add_tasks(url, 1)
     writer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.cli.backup_writer", url, "shop",
+        sys.executable, "-m", "tests.cli.admin.backup_writer", url, "shop",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(repo_root),
     )  # fmt: skip
     assert writer.stdout is not None

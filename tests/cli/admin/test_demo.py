@@ -12,7 +12,7 @@ from crewboard.services.projects import RosterService
 from crewboard.services.tasks import TaskFilter, Tasks
 from crewboard.services.views import DashboardService
 from tests.cli.conftest import Invoke
-from tests.factory import Factory
+from tests.support.factory import Factory
 
 
 async def test_demo_seeds_every_state_and_prints_a_login(

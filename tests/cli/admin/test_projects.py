@@ -8,8 +8,9 @@ from crewboard.database import Database
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.projects import MemberView, ProjectService
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.factory import Factory
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.factory import Factory
 
 SYSTEM = Actor.system()
 

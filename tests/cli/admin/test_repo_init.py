@@ -9,9 +9,10 @@ import pytest
 
 from crewboard.database import Database
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.factory import Factory
-from tests.services import repo_samples as sample
+from tests.support import repo_samples as sample
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.factory import Factory
 
 
 async def test_init_imports_the_sample_and_lists_what_it_could_not(

@@ -12,15 +12,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database, current_revision, head_revision
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
-from tests.backends import sqlite_url
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import cli_env, run_subprocess
-from tests.factory import Factory
+from tests.support.backends import sqlite_url
+from tests.support.cli import cli_env, run_subprocess
+from tests.support.factory import Factory
+
+pytestmark = pytest.mark.e2e  # `crewboard serve` and `migrate` as processes
 
 SECRET = re.compile(r"\bcbsetup_[A-Za-z0-9_-]+")
 STARTUP_TIMEOUT = 60.0

@@ -14,8 +14,9 @@ from crewboard.services.accounts.auth import Authenticated, AuthService
 from crewboard.services.core import Unauthenticated, unit_of_work
 from crewboard.services.projects import Role
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.factory import Factory
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.factory import Factory
 
 
 async def _authenticate(database: Database, settings: Settings, token: str) -> Authenticated:
@@ -33,6 +34,7 @@ async def _crew(factory: Factory) -> tuple[int, int]:
     return root, bob
 
 
+@pytest.mark.e2e
 async def test_agent_token_alone_on_stdout(
     cli_process: Invoke, factory: Factory, database: Database, settings: Settings
 ) -> None:

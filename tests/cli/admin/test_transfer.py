@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.interop import seed_demo
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.services.project_world import export_lines, normalised
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.transfer import export_lines, normalised
 
 SLUG = "shop"
 
@@ -26,6 +29,7 @@ def _write(path: Path, lines: list[str]) -> str:
     return str(path)
 
 
+@pytest.mark.e2e
 async def test_export_then_import_under_a_new_slug_as_processes(
     cli_process: Invoke, database: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -64,6 +68,7 @@ async def test_import_reads_stdin_and_creates_missing_users_when_asked(
     assert "created user newcomer@example.com" in made.stderr
 
 
+@pytest.mark.e2e
 async def test_a_bad_file_is_one_line_with_its_line_number_and_changes_nothing(
     cli_process: Invoke, database: Database, settings: Settings, tmp_path: Path
 ) -> None:

@@ -13,8 +13,9 @@ from crewboard.models import Event, User
 from crewboard.services.accounts import AuthService, UserService
 from crewboard.services.core import Actor, Unauthenticated, unit_of_work
 from tests.cli.conftest import Invoke
-from tests.cli.helpers import assert_one_line_error, row_counts
-from tests.factory import Factory
+from tests.support.cli import assert_one_line_error
+from tests.support.database import row_counts
+from tests.support.factory import Factory
 
 SYSTEM = Actor.system()
 

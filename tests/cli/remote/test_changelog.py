@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.support.cli import assert_one_line_error
 
 
 async def _entry(crew: Crew, who: str, title: str, *extra: str) -> dict[str, object]:

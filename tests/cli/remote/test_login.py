@@ -6,10 +6,12 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error, cli_env, run_subprocess
-from tests.cli.live import closed_port_url
-from tests.task_world import SLUG
+from tests.support.cli import assert_one_line_error, cli_env, run_subprocess
+from tests.support.live import closed_port_url
+from tests.support.world import SLUG
 
 
 def _mode(path: Path) -> int:
@@ -132,6 +134,7 @@ async def test_a_damaged_credentials_file_is_one_line(crew: Crew) -> None:
     assert_one_line_error(await crew.run("task", "list"), 2, "cannot read", "credentials.json")
 
 
+@pytest.mark.e2e
 async def test_the_real_command_keeps_stderr_clean_and_the_token_secret(crew: Crew) -> None:
     """``python -m crewboard`` (logging configured as in real use): JSON only, no token."""
     await crew.world.task("Seen from a subprocess")

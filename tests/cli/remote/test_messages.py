@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.support.cli import assert_one_line_error
 
 AS_LEAD = ("-p", "shop")
 

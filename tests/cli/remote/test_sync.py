@@ -11,8 +11,8 @@ from crewboard.client.credentials import Credentials
 from crewboard.client.project import Remote
 from crewboard.client.rest import ApiClient
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import Result
-from tests.task_world import SLUG
+from tests.support.cli import Result
+from tests.support.world import SLUG
 
 TRACKER = ".claude/trackers/backend-tracker.md"
 CHANGELOG = ".claude/CHANGELOG.md"

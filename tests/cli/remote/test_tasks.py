@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.support.cli import assert_one_line_error
 
 
 async def test_add_creates_the_task_as_the_api_shows_it(crew: Crew) -> None:

@@ -4,7 +4,7 @@ server: each command's effect, its JSON, its errors."""
 from __future__ import annotations
 
 from tests.cli.crew import LEAD, Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.support.cli import assert_one_line_error
 
 AS_LEAD = ("-p", "shop")
 

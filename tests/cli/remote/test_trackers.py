@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crewboard.services.markdown import parse_tracker
 from tests.cli.crew import Crew
-from tests.cli.helpers import assert_one_line_error
+from tests.support.cli import assert_one_line_error
 
 
 async def test_show_prints_the_tracker_file(crew: Crew) -> None:

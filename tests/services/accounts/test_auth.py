@@ -20,7 +20,7 @@ from crewboard.services.core import (
     Unauthenticated,
     unit_of_work,
 )
-from tests.factory import Factory
+from tests.support.factory import Factory
 
 PASSWORD = "a long enough password"
 

@@ -21,9 +21,10 @@ from crewboard.services.core import (
     unit_of_work,
 )
 from crewboard.services.projects import ProjectService, Role, RosterService
-from tests.factory import Factory
 from tests.services.conftest import SLUG, Crew
-from tests.services.helpers import actor_for, events, person
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.world import actor_for, person
 
 
 async def _create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from crewboard.config import Settings
 from crewboard.services.accounts.credentials import (
     SETUP_PREFIX,
     TOKEN_PREFIX,
@@ -70,3 +71,20 @@ async def test_missing_or_broken_hashes_never_verify() -> None:
     assert not await verify_password(None, "anything")
     assert not await verify_password("", "anything")
     assert not await verify_password("not-a-hash", "anything")
+
+
+async def test_production_hashes_at_rfc_9106_low_memory_cost(production_settings: Settings) -> None:
+    # The tests' own settings hash cheaply; production's, and no settings at all, must not.
+    for stored in (await hash_password("pw", production_settings), await hash_password("pw")):
+        assert "$m=65536,t=3,p=4$" in stored
+        assert await verify_password(stored, "pw", production_settings)
+
+
+async def test_the_settings_set_the_cost_and_any_stored_cost_still_verifies(
+    settings: Settings, production_settings: Settings
+) -> None:
+    cheap = await hash_password("correct horse battery", settings)
+    assert "$m=32,t=1,p=4$" in cheap
+    # A hash keeps its parameters: changing the settings locks nobody out.
+    assert await verify_password(cheap, "correct horse battery", production_settings)
+    assert not await verify_password(cheap, "correct horse batterY", production_settings)

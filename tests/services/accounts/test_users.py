@@ -10,8 +10,9 @@ from crewboard.models import User
 from crewboard.services.accounts import UserService
 from crewboard.services.accounts.credentials import verify_password
 from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, NotFound, unit_of_work
-from tests.factory import Factory
-from tests.services.helpers import events, person
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.world import person
 
 SYSTEM = Actor.system()
 

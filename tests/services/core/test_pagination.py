@@ -20,7 +20,7 @@ from crewboard.services.core.pagination import (
     page_of,
 )
 from crewboard.services.projects import ProjectService, Role, RosterService
-from tests.factory import Factory
+from tests.support.factory import Factory
 
 SYSTEM = Actor.system()
 Fetch = Callable[[str | None], Awaitable[tuple[list[str], str | None]]]

@@ -8,11 +8,10 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import Actor, Forbidden, Invalid, NotFound, unit_of_work
 from crewboard.services.messages.inbox import InboxFeed, InboxService
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.services.message_helpers import bodies, inbox, mark, send
-from tests.services.team_helpers import people
-from tests.task_world import SLUG, World, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.services import bodies, inbox, mark, people, send
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture

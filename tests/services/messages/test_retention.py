@@ -15,10 +15,10 @@ from crewboard.models.messages import Message
 from crewboard.services.core import unit_of_work
 from crewboard.services.messages import prune_messages
 from crewboard.services.teams import TeamService
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.services.message_helpers import inbox, mark, send
-from tests.task_world import World, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.services import inbox, mark, send
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from crewboard.database import Database
 from crewboard.models.messages import Delivery, Message
 from crewboard.services.core import Conflict, Forbidden, Invalid, NotFound, unit_of_work
 from crewboard.services.messages import MessageService
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.services.message_helpers import bodies, inbox, send
-from tests.services.team_helpers import people, teams
-from tests.task_world import SLUG, World, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.services import bodies, inbox, people, send, teams
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture
@@ -135,6 +134,7 @@ async def test_20_concurrent_senders_to_one_inbox(
     assert sorted(bodies(items)) == sorted(f"{a}-{n}" for a in senders for n in range(5))
 
 
+@pytest.mark.e2e
 async def test_senders_in_separate_processes_lose_nothing(
     factory: Factory, database: Database, settings: Settings, repo_root: Path
 ) -> None:
@@ -143,7 +143,7 @@ async def test_senders_in_separate_processes_lose_nothing(
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.services.message_worker",
+            "tests.services.messages.message_worker",
             settings.database_url,
             SLUG,
             world.tokens[name],

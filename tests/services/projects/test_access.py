@@ -10,7 +10,8 @@ from crewboard.models import Member, Project
 from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, NotFound, unit_of_work
 from crewboard.services.projects import ProjectService, Role
 from tests.services.conftest import SLUG, Crew
-from tests.services.helpers import events, person
+from tests.support.database import events
+from tests.support.world import person
 
 
 def _uid(actor: Actor) -> int:

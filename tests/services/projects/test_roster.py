@@ -20,7 +20,8 @@ from crewboard.services.core import (
 )
 from crewboard.services.projects import ProjectService, Role, RosterService
 from tests.services.conftest import SLUG, Crew
-from tests.services.helpers import actor_for, events
+from tests.support.database import events
+from tests.support.world import actor_for
 
 
 async def _names(database: Database, crew: Crew) -> list[str]:

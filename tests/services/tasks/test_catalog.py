@@ -18,8 +18,8 @@ from crewboard.services.core import (
 )
 from crewboard.services.projects import Role
 from crewboard.services.tasks import Status, TaskChange, TaskFilter, Tasks
-from tests.factory import Factory
-from tests.task_world import SLUG, World, actor_for, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, actor_for, build_world
 
 
 @pytest.fixture

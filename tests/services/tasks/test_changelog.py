@@ -10,9 +10,9 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import Actor, Forbidden, Invalid, NotFound, Page, unit_of_work
 from crewboard.services.tasks import ChangelogDraft, ChangelogService, EntryView, Tasks
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.task_world import SLUG, World, actor_for, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, actor_for, build_world
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from crewboard.database import Database
 from crewboard.models.tasks import Task
 from crewboard.services.core import Conflict, NotFound, unit_of_work
 from crewboard.services.tasks import ClaimScope, TaskChange, Tasks, check_claimable
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 API = f"/api/v1/projects/{SLUG}/tasks"
 
@@ -80,6 +80,7 @@ async def test_sixty_four_clients_drain_two_thousand_tasks_each_once(
     assert {r.status for r in rows} == {"in_progress"}
 
 
+@pytest.mark.e2e
 async def test_claims_from_several_os_processes(
     factory: Factory, database: Database, settings: Settings, repo_root: Path
 ) -> None:

@@ -24,8 +24,8 @@ from crewboard.services.tasks import (
     TaskChange,
     Tasks,
 )
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ async def test_viewers_change_nothing(
     world: World, factory: Factory, database: Database, settings: Settings
 ) -> None:
     from crewboard.services.projects import Role
-    from tests.task_world import actor_for
+    from tests.support.world import actor_for
 
     uid = await factory.user("viewer@example.com")
     await factory.member(SLUG, "viewer@example.com", Role.VIEWER)

@@ -14,8 +14,8 @@ from crewboard.models import Event, utcnow
 from crewboard.models.tasks import Task
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import TaskChange, Tasks, expire_leases
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 
 async def _claim(world: World, agent: str, number: int) -> Task:

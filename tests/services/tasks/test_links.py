@@ -19,9 +19,9 @@ from crewboard.services.core import (
 )
 from crewboard.services.projects import Role
 from crewboard.services.tasks import Status, TaskChange, Tasks, TaskView
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.task_world import SLUG, World, actor_for, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, actor_for, build_world
 
 
 @pytest.fixture

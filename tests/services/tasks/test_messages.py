@@ -14,10 +14,9 @@ from crewboard.models.tasks import Task
 from crewboard.services.core import unit_of_work
 from crewboard.services.messages import SYSTEM_SENDER
 from crewboard.services.tasks import TaskChange, expire_leases
-from tests.factory import Factory
-from tests.services.message_helpers import inbox
-from tests.services.team_helpers import claimed, tasks, teams
-from tests.task_world import World, build_world
+from tests.support.factory import Factory
+from tests.support.services import claimed, inbox, tasks, teams
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

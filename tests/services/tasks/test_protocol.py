@@ -9,8 +9,8 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import Conflict, unit_of_work
 from crewboard.services.tasks import Applied, Status, Tasks
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture

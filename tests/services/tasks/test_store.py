@@ -14,8 +14,8 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Status, TaskChange, Tasks, TaskStore
-from tests.factory import Factory
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from crewboard.services.core import Actor, Invalid, NotFound, unit_of_work
 from crewboard.services.markdown import ChangelogDoc, TrackerDoc, parse_changelog, parse_tracker
 from crewboard.services.projects import Role
 from crewboard.services.tasks import ChangelogDraft, ChangelogService, Tasks, TrackerService
-from tests.factory import Factory
-from tests.services.helpers import person
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.world import SLUG, World, build_world, person
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from crewboard.database import Database
 from crewboard.services.core import Actor, Conflict, DomainError, Invalid, NotFound, unit_of_work
 from crewboard.services.tasks import Applied, Status, TaskChange, Tasks
 from crewboard.services.teams import local_agent, sender_team, update_task
-from tests.factory import Factory
-from tests.services.team_helpers import claimed, teams
-from tests.task_world import SLUG, World, build_world
+from tests.support.factory import Factory
+from tests.support.services import claimed, teams
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import Conflict, Forbidden, Invalid, NotFound
 from crewboard.services.teams import TeamView
-from tests.factory import Factory
-from tests.services.helpers import events
-from tests.services.team_helpers import claimed, people, teams
-from tests.task_world import World, build_world
+from tests.support.database import events
+from tests.support.factory import Factory
+from tests.support.services import claimed, people, teams
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

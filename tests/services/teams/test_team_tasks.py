@@ -13,10 +13,10 @@ from crewboard.models.tasks import Task
 from crewboard.services.core import Forbidden, Invalid, NotFound, unit_of_work
 from crewboard.services.projects import RosterService
 from crewboard.services.tasks import ClaimScope, Status, TaskChange, TaskFilter, Tasks, TaskView
-from tests.factory import SYSTEM, Factory
-from tests.services.helpers import events
-from tests.services.team_helpers import claimed, tasks, teams
-from tests.task_world import SLUG, World, build_world
+from tests.support.database import events
+from tests.support.factory import SYSTEM, Factory
+from tests.support.services import claimed, tasks, teams
+from tests.support.world import SLUG, World, build_world
 
 
 @pytest.fixture

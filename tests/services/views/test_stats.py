@@ -14,7 +14,7 @@ from crewboard.services.core import Actor, NotFound, unit_of_work
 from crewboard.services.tasks import Tasks
 from crewboard.services.views import DashboardService
 from crewboard.services.views.stats import NOBODY, StatsService
-from tests.factory import Factory
+from tests.support.factory import Factory
 from tests.web.test_pages import seed_shop
 
 ALICE = "alice@example.com"

@@ -11,7 +11,8 @@ from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, NotFoun
 from crewboard.services.webhooks import WebhookService
 from crewboard.services.webhooks.rules import WEBHOOKS_PER_PROJECT
 from tests.services.conftest import SLUG, Crew
-from tests.services.helpers import events, person
+from tests.support.database import events
+from tests.support.world import person
 
 URL = "https://hooks.example.com/crewboard?token=receiver-token"
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Cursor, Limit, Page
 from crewboard.schemas.users import ProfileUpdate, UserCreate, UserRead, UserUpdate
 from crewboard.services.accounts import UserService
@@ -30,9 +30,11 @@ async def list_users(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, actor: ActorDep, session: SessionDep) -> UserRead:
+async def create_user(
+    body: UserCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> UserRead:
     """Create a user (admins)."""
-    user = await UserService(session).create(
+    user = await UserService(session, settings).create(
         actor, email=body.email, name=body.name, password=body.password, is_admin=body.is_admin
     )
     return UserRead.model_validate(user)
@@ -45,9 +47,11 @@ async def get_profile(actor: ActorDep, session: SessionDep) -> UserRead:
 
 
 @router.patch("/me")
-async def update_profile(body: ProfileUpdate, actor: ActorDep, session: SessionDep) -> UserRead:
+async def update_profile(
+    body: ProfileUpdate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> UserRead:
     """Change one's own name or password."""
-    user = await UserService(session).update_profile(
+    user = await UserService(session, settings).update_profile(
         actor,
         name=body.name,
         current_password=body.current_password,

@@ -34,7 +34,7 @@ def create_user(
     password = read_password() if password_stdin else None
 
     async def work(unit: Unit) -> UserRead:
-        user = await UserService(unit.session).create(
+        user = await UserService(unit.session, unit.settings).create(
             unit.actor, email=email, name=name, password=password, is_admin=admin
         )
         return UserRead.model_validate(user)
@@ -113,7 +113,7 @@ def set_password(email: EmailArg, password_stdin: PasswordStdin = False) -> None
     password = read_password()
 
     async def work(unit: Unit) -> User:
-        service = UserService(unit.session)
+        service = UserService(unit.session, unit.settings)
         user = await service.by_email(unit.actor, email)
         return await service.set_password(unit.actor, user.id, password)
 

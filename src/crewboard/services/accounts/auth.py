@@ -130,7 +130,7 @@ class AuthService:
         now = utcnow()
         await self._check_throttle(email, client, now)
         user = await self.session.scalar(select(User).where(User.email == email))
-        ok = await verify_password(user.password_hash if user else None, password)
+        ok = await verify_password(user.password_hash if user else None, password, self.settings)
         if user is None or not ok or user.disabled_at is not None:
             self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=False))
             error = Unauthenticated("wrong e-mail or password", code="bad-login")
@@ -341,6 +341,6 @@ class AuthService:
             raise Conflict("this instance is already set up", code="already-set-up")
         record.used_at = utcnow()
         setup = Actor(user_id=None, label="setup", is_admin=True, is_system=True)
-        return await UserService(self.session).create(
+        return await UserService(self.session, self.settings).create(
             setup, email=check_email(email), name=name, password=password, is_admin=True
         )

@@ -11,26 +11,42 @@ import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from crewboard.config import Settings
+
 TOKEN_PREFIX = "cb_"  # noqa: S105 - a prefix, not a secret
 SETUP_PREFIX = "cbsetup_"
 _TOKEN_BYTES = 32
 
-_hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 parameters
+_LANES = 4  # Argon2 parallelism, as in RFC 9106's profiles; 32 KiB is its least memory
+
+
+def _cost(settings: Settings | None) -> tuple[int, int]:
+    """(time cost, memory KiB) of ``settings``; without settings, the production defaults."""
+    if settings is None:
+        fields = Settings.model_fields
+        return fields["argon2_time_cost"].default, fields["argon2_memory_kib"].default
+    return settings.argon2_time_cost, settings.argon2_memory_kib
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _hasher(cost: tuple[int, int]) -> PasswordHasher:
+    time_cost, memory_kib = cost
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=_LANES)
+
+
+@functools.cache
+def _dummy_hash(cost: tuple[int, int]) -> str:
     """Verified against when the e-mail is unknown, so both paths cost the same time.
 
     Made on first use (not at import: every CLI start would pay for it); the server warms it
     at startup with ``warm_up``.
     """
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hasher(cost).hash(secrets.token_urlsafe(16))
 
 
-async def warm_up() -> None:
-    """Compute the dummy hash now, off the event loop."""
-    await anyio.to_thread.run_sync(_dummy_hash)
+async def warm_up(settings: Settings | None = None) -> None:
+    """Compute the dummy hash for these settings now, off the event loop."""
+    await anyio.to_thread.run_sync(_dummy_hash, _cost(settings))
 
 
 def new_token(prefix: str = TOKEN_PREFIX) -> str:
@@ -58,17 +74,23 @@ def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-async def hash_password(password: str) -> str:
-    """Argon2id hash, computed off the event loop."""
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+async def hash_password(password: str, settings: Settings | None = None) -> str:
+    """Argon2id hash at the settings' cost (production's without), computed off the event loop."""
+    return await anyio.to_thread.run_sync(_hasher(_cost(settings)).hash, password)
 
 
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when the password matches; a missing hash costs as much as a wrong password."""
+async def verify_password(
+    password_hash: str | None, password: str, settings: Settings | None = None
+) -> bool:
+    """True when the password matches; a missing hash costs as much as a wrong password (a
+    hash made at the settings' cost: the one every stored hash was made at)."""
+    cost = _cost(settings)
 
     def _verify() -> bool:
+        # A hash carries its own parameters: verifying needs no particular hasher's cost.
         try:
-            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+            verified = _hasher(cost).verify(password_hash or _dummy_hash(cost), password)
+            return verified and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

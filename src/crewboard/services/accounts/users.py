@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crewboard.config import Settings
 from crewboard.models import User, utcnow
 from crewboard.services.accounts.credentials import hash_password, verify_password
 from crewboard.services.core import (
@@ -26,10 +27,13 @@ from crewboard.services.core import (
 
 
 class UserService:
-    """User CRUD for admins, profile changes for everyone."""
+    """User CRUD for admins, profile changes for everyone.
 
-    def __init__(self, session: AsyncSession) -> None:
+    ``settings`` give the password hashing cost; without them, production's."""
+
+    def __init__(self, session: AsyncSession, settings: Settings | None = None) -> None:
         self.session = session
+        self.settings = settings
 
     async def create(
         self,
@@ -52,7 +56,11 @@ class UserService:
         display = check_text(name if name is not None else email.split("@")[0], "name", NAME_MAX)
         if await self._find(email) is not None:
             raise Conflict(f"a user with e-mail {email} exists", code="duplicate")
-        pw_hash = await hash_password(check_password(password)) if password is not None else None
+        pw_hash = (
+            await hash_password(check_password(password), self.settings)
+            if password is not None
+            else None
+        )
         user = User(email=email, name=display, password_hash=pw_hash, is_admin=admin)
         self.session.add(user)
         await self.session.flush()
@@ -127,7 +135,7 @@ class UserService:
         actor.require_admin()
         actor.require_write()
         user = await self.get(actor, user_id)
-        user.password_hash = await hash_password(check_password(password))
+        user.password_hash = await hash_password(check_password(password), self.settings)
         record_event(
             self.session, actor, "user.updated", f"user:{user.id}", {"fields": ["password"]}
         )
@@ -165,10 +173,10 @@ class UserService:
             changes.append("name")
         if new_password is not None:
             if user.password_hash is not None and not await verify_password(
-                user.password_hash, current_password or ""
+                user.password_hash, current_password or "", self.settings
             ):
                 raise Invalid("the current password is wrong", field="current_password")
-            user.password_hash = await hash_password(check_password(new_password))
+            user.password_hash = await hash_password(check_password(new_password), self.settings)
             changes.append("password")
         if changes:
             record_event(

@@ -64,7 +64,7 @@ async def seed_demo(
     system = Actor.system()
     if await session.scalar(select(Project.id).where(Project.slug == slug)) is not None:
         raise Conflict(f"project {slug} exists; pick another name with --project", code="duplicate")
-    users = UserService(session)
+    users = UserService(session, settings)
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     password = None
     if user is None:

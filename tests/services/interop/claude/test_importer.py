@@ -23,9 +23,9 @@ from crewboard.services.interop.claude.formats import ClaudeFormatError, from_mi
 from crewboard.services.messages import InboxService, MessageService, Outgoing
 from crewboard.services.tasks import TaskFilter, Tasks
 from crewboard.services.teams import TeamService
-from tests.factory import Factory
-from tests.services import claude_samples as sample
-from tests.services.helpers import actor_for
+from tests.support import claude_samples as sample
+from tests.support.factory import Factory
+from tests.support.world import actor_for
 
 SYSTEM = Actor.system()
 SLUG = "shop"

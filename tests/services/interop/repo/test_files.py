@@ -14,7 +14,7 @@ from crewboard.services.interop.repo.files import (
     read_repo,
     slug_for,
 )
-from tests.services import repo_samples as sample
+from tests.support import repo_samples as sample
 
 
 def test_the_sample_agents_and_their_domains(tmp_path: Path) -> None:

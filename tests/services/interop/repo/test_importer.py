@@ -16,10 +16,9 @@ from crewboard.services.interop.repo import InitReport, RepoImport, plan_import,
 from crewboard.services.markdown import HEADING, parse_tracker
 from crewboard.services.projects import RosterService
 from crewboard.services.tasks import ChangelogService, TaskFilter, Tasks, TrackerService
-from tests.cli.helpers import row_counts
-from tests.factory import Factory
-from tests.services import repo_samples as sample
-from tests.services.helpers import events
+from tests.support import repo_samples as sample
+from tests.support.database import events, row_counts
+from tests.support.factory import Factory
 
 SYSTEM = Actor.system()
 SLUG = "shop"

@@ -18,8 +18,8 @@ from crewboard.models import Task
 from crewboard.services.core import Actor, Conflict, Invalid, NotFound, unit_of_work
 from crewboard.services.interop.transfer import backup_database, restore_database, sqlite_file
 from crewboard.services.tasks import Tasks
-from tests.backends import sqlite_url
-from tests.factory import Factory
+from tests.support.backends import sqlite_url
+from tests.support.factory import Factory
 
 POSTGRES_URL = "postgresql+asyncpg://crew@db.internal:5432/crewboard"
 

@@ -19,10 +19,9 @@ from crewboard.services.core import Conflict, Forbidden, NotFound, unit_of_work
 from crewboard.services.interop.transfer import ProjectExport, plan_import
 from crewboard.services.interop.transfer.records import ORDER, parse_lines
 from crewboard.services.tasks import ClaimScope, Tasks
-from tests.backends import fresh_postgres, sqlite_url
-from tests.factory import Factory
-from tests.services.helpers import person
-from tests.services.project_world import (
+from tests.support.backends import fresh_postgres, postgres_required, sqlite_url
+from tests.support.factory import Factory
+from tests.support.transfer import (
     SLUG,
     SYSTEM,
     build_project,
@@ -30,6 +29,7 @@ from tests.services.project_world import (
     import_lines,
     normalised,
 )
+from tests.support.world import person
 
 
 @asynccontextmanager
@@ -40,6 +40,8 @@ async def other_backend(database: Database, tmp_path: Path) -> AsyncIterator[Dat
             manager = fresh_postgres()
             url = await manager.__aenter__()
         except (OSError, ConnectionError) as exc:
+            if postgres_required():  # CI: a missing PostgreSQL fails, as everywhere else
+                pytest.fail(f"PostgreSQL is required (CREWBOARD_TEST_REQUIRE_POSTGRES) but: {exc}")
             pytest.skip(f"PostgreSQL not reachable: {exc}")
     else:
         manager, url = None, sqlite_url(tmp_path)
@@ -150,12 +152,13 @@ async def test_export_reads_one_snapshot_and_only_admins_run_it(
             await ProjectExport(session).run(SYSTEM, "nope")
 
 
+@pytest.mark.e2e
 async def test_an_export_taken_while_another_process_writes_is_one_snapshot(
     database: Database, settings: Settings, factory: Factory, repo_root: Path
 ) -> None:
     await factory.project(SLUG, await factory.user("lead@example.com"))
     writer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.cli.backup_writer", settings.database_url, SLUG, "chain",
+        sys.executable, "-m", "tests.cli.admin.backup_writer", settings.database_url, SLUG, "chain",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(repo_root),
     )  # fmt: skip
     assert writer.stdout is not None

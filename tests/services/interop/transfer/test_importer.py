@@ -12,7 +12,8 @@ from crewboard.database import Database
 from crewboard.services.core import Invalid, unit_of_work
 from crewboard.services.interop import seed_demo
 from crewboard.services.interop.transfer.records import LINE_MAX, parse_lines
-from tests.services.project_world import SLUG, export_lines, import_lines, row_counts
+from tests.support.database import row_counts
+from tests.support.transfer import SLUG, export_lines, import_lines
 
 Edit = Callable[[list[str]], tuple[int, str]]
 

@@ -1,6 +1,6 @@
 """A separate OS process that keeps committing tasks (the writer a backup must not disturb).
 
-Usage: python -m tests.cli.backup_writer DATABASE_URL SLUG [chain]; writes each committed
+Usage: python -m tests.cli.admin.backup_writer DATABASE_URL SLUG [chain]; writes each committed
 task's number on its own line of stdout, until it is terminated. With ``chain`` each task
 is blocked by the one before (so a torn read would show a dependency on a missing task).
 """

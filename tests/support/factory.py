@@ -25,7 +25,7 @@ class Factory:
         self, email: str, *, admin: bool = False, password: str | None = None, name: str = ""
     ) -> int:
         async with unit_of_work(self.database, write=True) as session:
-            user = await UserService(session).create(
+            user = await UserService(session, self.settings).create(
                 SYSTEM, email=email, name=name or None, password=password, is_admin=admin
             )
             return user.id
@@ -54,13 +54,31 @@ class Factory:
         read_only: bool = False,
         expires_in: timedelta | None = None,
     ) -> str:
-        async with unit_of_work(self.database, write=True) as session:
-            issued = await AuthService(session, self.settings).create_token(
-                SYSTEM,
-                user_id=user_id,
-                project_slug=project,
-                agent_name=agent,
-                read_only=read_only,
-                expires_in=expires_in,
-            )
-            return issued.token
+        _, token = await issue_token(
+            self.database, self.settings, user_id, project=project, agent=agent,
+            read_only=read_only, expires_in=expires_in,
+        )  # fmt: skip
+        return token
+
+
+async def issue_token(
+    database: Database,
+    settings: Settings,
+    user_id: int,
+    *,
+    project: str | None = None,
+    agent: str | None = None,
+    read_only: bool = False,
+    expires_in: timedelta | None = None,
+) -> tuple[int, str]:
+    """A token made through the services, and its credential's id (``Factory.token``: the token)."""
+    async with unit_of_work(database, write=True) as session:
+        issued = await AuthService(session, settings).create_token(
+            SYSTEM,
+            user_id=user_id,
+            project_slug=project,
+            agent_name=agent,
+            read_only=read_only,
+            expires_in=expires_in,
+        )
+        return issued.record.id, issued.token

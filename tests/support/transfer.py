@@ -14,11 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.models import Base, Project, User
+from crewboard.models import Project, User
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.interop import seed_demo
@@ -34,7 +34,7 @@ from crewboard.services.messages import InboxService
 from crewboard.services.projects import ProjectService, Role
 from crewboard.services.tasks import Status, TaskChange, Tasks
 from crewboard.services.teams import TeamService
-from tests.services import claude_samples
+from tests.support import claude_samples
 
 SYSTEM = Actor.system()
 SLUG = "shop"
@@ -127,12 +127,3 @@ def normalised(lines: list[str]) -> list[dict[str, Any]]:
             record["subject"] = re.sub(r"^message:\d+$", "message:*", record["subject"])
         out.append(record)
     return out
-
-
-async def row_counts(database: Database) -> dict[str, int]:
-    """Rows per table: equal before and after means nothing was written."""
-    async with unit_of_work(database, write=False) as session:
-        return {
-            t.name: int(await session.scalar(select(func.count()).select_from(t)) or 0)
-            for t in Base.metadata.sorted_tables
-        }

@@ -1,16 +1,21 @@
-"""A project with a crew of agents and their real tokens, for the task tests."""
+"""The worlds tests start from: project ``shop`` with its crew of agents and their real tokens,
+``shop`` and ``bank`` for isolation, and the actors of people."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models.tasks import Task
 from crewboard.services.accounts import AuthService
-from crewboard.services.core import Actor, unit_of_work
+from crewboard.services.core import ALL_SCOPES, Actor, Scope, unit_of_work
+from crewboard.services.projects import Role
 from crewboard.services.tasks import Tasks
-from tests.factory import Factory
+from tests.support.factory import Factory
+from tests.support.http import PASSWORD
 
 SLUG = "shop"
 AGENTS = ("architect", "frontend", "backend", "domain-expert", "reviewer", "qa")
@@ -68,3 +73,44 @@ async def build_world(
         world.tokens[name] = await factory.token(lead_id, project=SLUG, agent=name)
         world.actors[name] = await actor_for(database, settings, world.tokens[name])
     return world
+
+
+def person(user_id: int, email: str, *, admin: bool = False, read_only: bool = False) -> Actor:
+    """The actor a person's full (or read-only) credential resolves to."""
+    scopes = frozenset({Scope.READ.value}) if read_only else ALL_SCOPES
+    return Actor(user_id=user_id, label=email, is_admin=admin, scopes=scopes)
+
+
+@dataclass
+class Two:
+    """Two projects with one owner each (and an outsider to each)."""
+
+    alice: int
+    bob: int
+
+
+async def two_projects(factory: Factory) -> Two:
+    """``shop`` (owner alice, agents backend and qa) and ``bank`` (owner bob, agent teller)."""
+    alice = await factory.user("alice@example.com", password=PASSWORD)
+    bob = await factory.user("bob@example.com", password=PASSWORD)
+    await factory.project("shop", alice)
+    await factory.project("bank", bob)
+    for name in ("backend", "qa"):
+        await factory.agent("shop", name)
+    await factory.agent("bank", "teller")
+    await factory.user("vera@example.com", password=PASSWORD)
+    await factory.member("shop", "vera@example.com", Role.VIEWER)
+    return Two(alice, bob)
+
+
+@dataclass
+class ApiWorld:
+    """A world built once per module for the HTTP-wide tests: its people's ids and tokens, and
+    one client on the app."""
+
+    database: Database
+    settings: Settings
+    client: httpx.AsyncClient
+    factory: Factory
+    users: dict[str, int]
+    tokens: dict[str, str | None] = field(default_factory=dict)

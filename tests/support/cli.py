@@ -10,12 +10,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from crewboard.cli.main import run
-from crewboard.database import Database
-from crewboard.models import Base
-from crewboard.services.core import unit_of_work
+from tests.support.settings import CHEAP_HASHING_ENV
 
 TIMEOUT = 60.0
 
@@ -34,9 +30,11 @@ class Result:
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a subprocess run: ours, pointed at the test database."""
+    """The environment of a subprocess run: ours, pointed at the test database, hashing
+    passwords cheaply."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREWBOARD_")}
     env.update(CREWBOARD_DATABASE_URL=database_url, COLUMNS="200", PYTHONUNBUFFERED="1")
+    env.update(CHEAP_HASHING_ENV)
     env.update(extra)
     return env
 
@@ -103,12 +101,3 @@ def assert_one_line_error(result: Result, code: int, *fragments: str) -> None:
     assert line.startswith("crewboard: error: "), line
     for fragment in fragments:
         assert fragment in line, line
-
-
-async def row_counts(database: Database) -> dict[str, int]:
-    """How many rows each table holds: equal before and after means nothing changed."""
-    async with unit_of_work(database, write=False) as session:
-        return {
-            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-            for table in Base.metadata.sorted_tables
-        }

@@ -1,6 +1,6 @@
 """A separate OS process that sends messages to one inbox (used by the message tests).
 
-Usage: python -m tests.services.message_worker DATABASE_URL SLUG TOKEN TO COUNT TAG; prints
+Usage: python -m tests.services.messages.message_worker DATABASE_URL SLUG TOKEN TO COUNT TAG; prints
 the sent message ids as a JSON list on stdout.
 """
 
@@ -14,7 +14,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from tests.task_world import actor_for
+from tests.support.world import actor_for
 
 
 async def flood(url: str, slug: str, token: str, to: str, count: int, tag: str) -> list[int]:

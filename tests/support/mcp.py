@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
+from mcp.client import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
-
-from mcp.client import ClientSession
 
 TIMEOUT = 60.0
 

@@ -1,0 +1,1 @@
+"""What the tests share: settings, the world they build, and helpers for each face."""

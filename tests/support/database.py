@@ -1,0 +1,53 @@
+"""The test database itself: emptying it, and reading it back (row counts, snapshots, events)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import func, select, text
+
+from crewboard.database import Database
+from crewboard.models import Base, Event
+from crewboard.services.core import unit_of_work
+
+
+async def empty_database(database: Database) -> None:
+    """Delete every row (what the ``database`` fixture does before each test)."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    async with database.engine.begin() as conn:
+        if database.is_sqlite:
+            for table in tables:
+                await conn.execute(table.delete())
+        else:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            # Table names come from our own metadata, not from input.
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+async def row_counts(database: Database) -> dict[str, int]:
+    """How many rows each table holds: equal before and after means nothing was written."""
+    async with unit_of_work(database, write=False) as session:
+        return {
+            t.name: int(await session.scalar(select(func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
+
+
+async def snapshot(database: Database) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a hash of all its rows, in primary-key order."""
+    result: dict[str, tuple[int, str]] = {}
+    async with unit_of_work(database, write=False) as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(select(table).order_by(*table.primary_key.columns))).all()
+            digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+            result[table.name] = (len(rows), digest)
+    return result
+
+
+async def events(database: Database, kind: str | None = None) -> list[Event]:
+    """The event log, oldest first, optionally of one kind."""
+    async with unit_of_work(database, write=False) as session:
+        query = select(Event).order_by(Event.id)
+        if kind is not None:
+            query = query.where(Event.kind == kind)
+        return list((await session.scalars(query)).all())
