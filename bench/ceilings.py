@@ -32,9 +32,12 @@ READY = (
     "task_dependencies.task_id = tasks.id AND blocker.id = task_dependencies.blocked_by_id "
     "AND (blocker.status NOT IN (?, ?)))) ORDER BY tasks.priority, tasks.id LIMIT ?"
 )
-TRACKER_ORDER = {"in_progress": "tasks.priority, tasks.number", "pending":
-                 "tasks.priority, tasks.number", "blocked": "tasks.priority, tasks.number",
-                 "completed": "tasks.completed_at DESC, tasks.number DESC"}  # fmt: skip
+TRACKER_ORDER = {
+    "in_progress": "tasks.priority, tasks.number",
+    "pending": "tasks.priority, tasks.number",
+    "blocked": "tasks.priority, tasks.number",
+    "completed": "tasks.completed_at DESC, tasks.number DESC",
+}
 # Built from the constants above and parameter markers only; every value is bound.
 SQLITE = {
     "ready": "SELECT " + TASK_COLUMNS + " " + READY + " OFFSET ?",
@@ -78,8 +81,10 @@ def _dollars(sql: str) -> str:
 
 # The claim on SQLite runs under the write lock; PostgreSQL's skips rows another claimer
 # holds, exactly as the service's does.
-POSTGRES = {name: _dollars(sql).replace(" LOCK)", " FOR UPDATE OF tasks SKIP LOCKED)")
-            for name, sql in SQLITE.items()}  # fmt: skip
+POSTGRES = {
+    name: _dollars(sql).replace(" LOCK)", " FOR UPDATE OF tasks SKIP LOCKED)")
+    for name, sql in SQLITE.items()
+}
 SQLITE = {name: sql.replace(" LOCK)", ")") for name, sql in SQLITE.items()}
 READY_ARGS = (1, "pending", "completed", "cancelled", 51, 0)
 CLAIM_WHERE = (1, "pending", "completed", "cancelled", 1, "pending")
@@ -88,8 +93,31 @@ CONCURRENT = 16  # connections of PostgreSQL's concurrent claim ceiling
 
 
 def _task_row(number: int, now: object) -> tuple[object, ...]:
-    return (1, number, f"ceiling {number}", "", None, None, None, "pending", 1, None, None,
-            None, None, None, "[]", None, None, "{}", 1, "ceiling", now, now, None)  # fmt: skip
+    return (
+        1,
+        number,
+        f"ceiling {number}",
+        "",
+        None,
+        None,
+        None,
+        "pending",
+        1,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "[]",
+        None,
+        None,
+        "{}",
+        1,
+        "ceiling",
+        now,
+        now,
+        None,
+    )
 
 
 def _message_row(i: int, now: object) -> tuple[object, ...]:
@@ -183,11 +211,21 @@ def sqlite_ceilings(
 
         return tx("BEGIN", body)
 
-    ops: dict[str, Op] = {"ready": ready, "create": create, "update": update, "claim": claim,
-                          "send": send, "inbox": inbox, "tracker": tracker}  # fmt: skip
+    ops: dict[str, Op] = {
+        "ready": ready,
+        "create": create,
+        "update": update,
+        "claim": claim,
+        "send": send,
+        "inbox": inbox,
+        "tracker": tracker,
+    }
     try:
-        return {name: _rate(op, seconds, cap=10**7) for name, op in ops.items()
-                if not only or name in only}  # fmt: skip
+        return {
+            name: _rate(op, seconds, cap=10**7)
+            for name, op in ops.items()
+            if not only or name in only
+        }
     finally:
         conn.close()
 
@@ -231,14 +269,16 @@ async def postgres_ceilings(
             row = await conn.fetchrow(POSTGRES["load_task"], 1, number)
             version = versions.get(number, row["version"])
             versions[number] = version + 1
-            done = await conn.execute(POSTGRES["update_task"], f"renamed {i}", version + 1,
-                                      now(), row["id"], version)  # fmt: skip
+            done = await conn.execute(
+                POSTGRES["update_task"], f"renamed {i}", version + 1, now(), row["id"], version
+            )
             return bool(done == "UPDATE 1")
 
     async def claim(i: int) -> bool:
         async with conn.transaction():
-            row = await conn.fetchrow(POSTGRES["claim"], f"raw-{i % 64}", "in_progress",
-                                      now(1800), 1, now(), *CLAIM_WHERE)  # fmt: skip
+            row = await conn.fetchrow(
+                POSTGRES["claim"], f"raw-{i % 64}", "in_progress", now(1800), 1, now(), *CLAIM_WHERE
+            )
             return row is not None
 
     async def send(i: int) -> bool:
@@ -270,8 +310,9 @@ async def postgres_ceilings(
             nonlocal made
             while time.perf_counter() - started < seconds:
                 async with c.transaction():
-                    row = await c.fetchrow(POSTGRES["claim"], "raw", "in_progress", now(1800), 1,
-                                           now(), *CLAIM_WHERE)  # fmt: skip
+                    row = await c.fetchrow(
+                        POSTGRES["claim"], "raw", "in_progress", now(1800), 1, now(), *CLAIM_WHERE
+                    )
                 if row is None:
                     return
                 made += 1
@@ -284,8 +325,15 @@ async def postgres_ceilings(
             for c in pool:
                 await c.close()
 
-    ops = {"ready": ready, "create": create, "update": update, "claim": claim, "send": send,
-           "inbox": inbox, "tracker": tracker}  # fmt: skip
+    ops = {
+        "ready": ready,
+        "create": create,
+        "update": update,
+        "claim": claim,
+        "send": send,
+        "inbox": inbox,
+        "tracker": tracker,
+    }
     try:
         rates = {name: await _async_rate(op, seconds) for name, op in ops.items()}
         rates[f"claim_{CONCURRENT}"] = await claimers(CONCURRENT)

@@ -99,8 +99,12 @@ def wrk(url: str, seconds: float, script: Path | None = None, connections: int =
     if match is None:
         raise RuntimeError(f"unexpected wrk output: {done.stdout}")
     counts = dict(re.findall(r"claims-(\w+): (\d+)", done.stdout))
-    return WrkRun(float(match.group(1)), int(counts.get("ok", 0)), int(counts.get("empty", 0)),
-                  int(counts.get("failed", 0)))  # fmt: skip
+    return WrkRun(
+        float(match.group(1)),
+        int(counts.get("ok", 0)),
+        int(counts.get("empty", 0)),
+        int(counts.get("failed", 0)),
+    )
 
 
 async def owned_tasks(url: str) -> int:

@@ -30,8 +30,9 @@ def main() -> None:
     result = ListToolsResult(tools=tools).model_dump(by_alias=True, exclude_none=True, mode="json")
     answer = {"jsonrpc": "2.0", "id": 1, "result": result}
     total = _size(answer)
-    logger.info("tools/list: %d tools, %d bytes, ~%d tokens", len(tools), total,
-                total // BYTES_PER_TOKEN)  # fmt: skip
+    logger.info(
+        "tools/list: %d tools, %d bytes, ~%d tokens", len(tools), total, total // BYTES_PER_TOKEN
+    )
     for tool in tools:
         size = _size(tool.model_dump(by_alias=True, exclude_none=True, mode="json"))
         logger.info("  %-16s %5d bytes  ~%4d tokens", tool.name, size, size // BYTES_PER_TOKEN)

@@ -36,8 +36,9 @@ PROJECT = f"/api/v1/projects/{SLUG}"
 TEAM_SIZE = 50
 
 
-async def measure(base: str, lead: str, agents: dict[str, str], samples: int,
-                  backlog: int) -> dict[str, str]:  # fmt: skip
+async def measure(
+    base: str, lead: str, agents: dict[str, str], samples: int, backlog: int
+) -> dict[str, str]:
     """Every figure, in one server run."""
     names = list(agents)
     sender, reader = names[0], names[1]
@@ -144,9 +145,10 @@ def main() -> None:
             seeded = asyncio.run(seed(url, 0, TEAM_SIZE))
             with server(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as base:
                 figures = asyncio.run(
-                    measure(base, seeded.lead_token, seeded.agent_tokens, args.samples,
-                            args.backlog)
-                )  # fmt: skip
+                    measure(
+                        base, seeded.lead_token, seeded.agent_tokens, args.samples, args.backlog
+                    )
+                )
         finally:
             if args.database == "postgresql":
                 asyncio.run(drop_postgres_database(args.postgres_admin_url, pg_name))

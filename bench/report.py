@@ -97,9 +97,12 @@ def table(database: str, runs: dict[str, Any]) -> list[str]:
             f"{run['rss_at_end_mib']:.0f}"
         )
         cells.setdefault("seed time", []).append(f"{run['seed_s']:.0f} s")
-    lines = [f"### {database}", "",
-             "| workload | " + " | ".join(f"{_size(int(s))} tasks" for s in sizes) + " |",
-             "|---|" + "---|" * len(sizes)]  # fmt: skip
+    lines = [
+        f"### {database}",
+        "",
+        "| workload | " + " | ".join(f"{_size(int(s))} tasks" for s in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
     lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in cells.items()]
     return lines
 

@@ -56,13 +56,22 @@ async def seed(
         for start in range(0, tasks, 5000):
             rows: list[dict[str, object]] = [
                 {
-                    "project_id": project_id, "number": n, "title": f"Task {n}",
-                    "description": "", "status": "pending", "priority": rng.randint(0, 3),
-                    "tracker": names[n % len(names)] if n % 2 else None, "files": [], "meta": {},
-                    "version": 1, "created_by": "bench", "created_at": now, "updated_at": now,
+                    "project_id": project_id,
+                    "number": n,
+                    "title": f"Task {n}",
+                    "description": "",
+                    "status": "pending",
+                    "priority": rng.randint(0, 3),
+                    "tracker": names[n % len(names)] if n % 2 else None,
+                    "files": [],
+                    "meta": {},
+                    "version": 1,
+                    "created_by": "bench",
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 for n in range(start + 1, min(start + 5000, tasks) + 1)
-            ]  # fmt: skip
+            ]
             async with unit_of_work(database, write=True) as session:
                 await session.execute(insert(Task), rows)
         edges = [
@@ -89,13 +98,21 @@ async def _backlog(database: Database, project_id: int, sender: str, to: str, co
     now = utcnow()
     for start in range(0, count, 5000):
         size = min(5000, count - start)
-        rows = [{"project_id": project_id, "sender": sender, "kind": "message",
-                 "body": f"backlog {start + i}", "summary": "bench", "created_at": now}
-                for i in range(size)]  # fmt: skip
+        rows = [
+            {
+                "project_id": project_id,
+                "sender": sender,
+                "kind": "message",
+                "body": f"backlog {start + i}",
+                "summary": "bench",
+                "created_at": now,
+            }
+            for i in range(size)
+        ]
         async with unit_of_work(database, write=True) as session:
             await session.execute(insert(Message), rows)
-            ids = (await session.scalars(
-                select(Message.id).order_by(Message.id.desc()).limit(size)
-            )).all()  # fmt: skip
+            ids = (
+                await session.scalars(select(Message.id).order_by(Message.id.desc()).limit(size))
+            ).all()
             deliveries = [{"message_id": i, "recipient": to, "project_id": project_id} for i in ids]
             await session.execute(insert(Delivery), deliveries)

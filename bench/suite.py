@@ -56,8 +56,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--sizes", type=int, nargs="+", help="tasks (default 1000 10000 100000)")
-    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"],
-                        default=["sqlite", "postgresql"])  # fmt: skip
+    parser.add_argument(
+        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 64, 256])
     parser.add_argument("--seconds", type=float, help="wrk duration per claim run (default 10)")
     parser.add_argument("--samples", type=int, help="latency samples per workload (default 200)")
@@ -66,8 +67,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args(argv)
-    defaults = QUICK if args.quick else {"sizes": [1000, 10_000, 100_000], "seconds": 10.0,
-                                         "samples": 200, "ceiling_seconds": 1.0}  # fmt: skip
+    defaults = (
+        QUICK
+        if args.quick
+        else {
+            "sizes": [1000, 10_000, 100_000],
+            "seconds": 10.0,
+            "samples": 200,
+            "ceiling_seconds": 1.0,
+        }
+    )
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -136,10 +145,16 @@ def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dic
             healthz = wrk(f"{served.base}/healthz", max(2.0, args.seconds)).requests_per_s
             runs = asyncio.run(claims(url, served.base, tokens, args.clients, args.seconds, folder))
             at_end = memory_mib(served.pid)
-    return {"seed_s": seed_s, "ceilings": ceiling, "latency": latency, "claims": runs,
-            "healthz_rps": healthz,
-            "peak_rss_mib": at_end["VmHWM"], "peak_rss_at_ready_mib": at_ready["VmHWM"],
-            "rss_at_end_mib": at_end["VmRSS"]}  # fmt: skip
+    return {
+        "seed_s": seed_s,
+        "ceilings": ceiling,
+        "latency": latency,
+        "claims": runs,
+        "healthz_rps": healthz,
+        "peak_rss_mib": at_end["VmHWM"],
+        "peak_rss_at_ready_mib": at_ready["VmHWM"],
+        "rss_at_end_mib": at_end["VmRSS"],
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -67,8 +67,10 @@ async def measure(
     """Every figure for one database size."""
     async with http(base, lead) as client:
         samples_by_name = await task_latencies(client, samples)
-    figures = {f"{name} p50/p99 ms": summary_ms(samples_by_name[name])
-               for name in ("ready", "create", "update")}  # fmt: skip
+    figures = {
+        f"{name} p50/p99 ms": summary_ms(samples_by_name[name])
+        for name in ("ready", "create", "update")
+    }
     rate, made, doubles = await claim_storm(base, tokens, claims)
     figures[f"claims/s over HTTP ({len(tokens)} clients)"] = f"{rate:.0f} ({made} claims)"
     figures["double claims"] = str(doubles)
@@ -111,16 +113,19 @@ def main() -> None:
                 if args.database == "postgresql":
                     asyncio.run(drop_postgres_database(args.postgres_admin_url, pg_name))
             if args.database == "sqlite":
-                ceiling = sqlite_ceilings(ceiling_copy, 5.0, reader="agent-1", sink="agent-2",
-                                          only=("claim",))["claim"]  # fmt: skip
+                ceiling = sqlite_ceilings(
+                    ceiling_copy, 5.0, reader="agent-1", sink="agent-2", only=("claim",)
+                )["claim"]
                 figures["ceiling: raw SQLite claim tx/s"] = f"{ceiling:.0f}"
             rows.append((size, figures))
             logger.info("%d tasks: %s", size, figures)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     keys = list(rows[0][1])
-    lines = ["| figure | " + " | ".join(f"{size:,} tasks" for size, _ in rows) + " |",
-             "|---|" + "---|" * len(rows)]  # fmt: skip
+    lines = [
+        "| figure | " + " | ".join(f"{size:,} tasks" for size, _ in rows) + " |",
+        "|---|" + "---|" * len(rows),
+    ]
     lines += [f"| {k} | " + " | ".join(f[k] for _, f in rows) + " |" for k in keys]
     logger.info("\n%s", "\n".join(lines))
 

@@ -30,8 +30,11 @@ API = f"{PROJECT}/tasks"
 def figures(samples: list[float]) -> dict[str, float]:
     """p50/p99 in ms, and the one client's operations per second."""
     ms = [s * 1000 for s in samples]
-    return {"p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
-            "ops_s": len(samples) / sum(samples)}  # fmt: skip
+    return {
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+        "ops_s": len(samples) / sum(samples),
+    }
 
 
 async def task_latencies(client: httpx.AsyncClient, samples: int) -> dict[str, list[float]]:
@@ -51,8 +54,11 @@ async def task_latencies(client: httpx.AsyncClient, samples: int) -> dict[str, l
         r = await client.patch(f"{API}/{created[i]}", json={"title": f"renamed {i}", "version": 1})
         r.raise_for_status()
 
-    return {"ready": await timed(ready, samples), "create": await timed(create, samples),
-            "update": await timed(change, samples)}  # fmt: skip
+    return {
+        "ready": await timed(ready, samples),
+        "create": await timed(create, samples),
+        "update": await timed(change, samples),
+    }
 
 
 async def latencies(
@@ -157,15 +163,23 @@ async def claims(
         elapsed = time.perf_counter() - started
         count, span, owned = await _claimed_since(url, mark)
         rate = (count - 1) / span if span > 0 else run.claimed / elapsed
-        result = ClaimRun(connections, rate, run.claimed, owned, max(0, run.claimed - owned),
-                          run.empty, run.failed)  # fmt: skip
+        result = ClaimRun(
+            connections,
+            rate,
+            run.claimed,
+            owned,
+            max(0, run.claimed - owned),
+            run.empty,
+            run.failed,
+        )
         if run.empty:
             logger.info(
                 "  the queue ran dry (%d empty answers); rate over the claims made", run.empty
             )
         if run.failed:
             logger.warning("  %d claim requests failed (neither 200 nor 404)", run.failed)
-        logger.info("  claims, %d clients: %.0f/s, %d told, %d owned", connections, rate,
-                    run.claimed, owned)  # fmt: skip
+        logger.info(
+            "  claims, %d clients: %.0f/s, %d told, %d owned", connections, rate, run.claimed, owned
+        )
         runs.append(asdict(result))
     return runs

@@ -46,29 +46,37 @@ def test_the_contracts_hold() -> None:
 def copy_of_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the package that a test may break."""
     target = tmp_path_factory.mktemp("src")
-    shutil.copytree(ROOT / "src" / "crewboard", target / "crewboard",
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(
+        ROOT / "src" / "crewboard",
+        target / "crewboard",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return target
 
 
 DOWN = "Dependencies point down: entry points, faces, edge, services, data"
 # (file added to the copy, its one import, the contract that must break)
 UPWARD = [
-    ("services/core/upward.py", "import crewboard.api.problems",
-     DOWN),
-    ("models/upward.py", "import crewboard.services.tasks",
-     DOWN),
-    ("web/sideways.py", "import crewboard.api.problems",
-     DOWN),
-    ("services/projects/upward.py", "import crewboard.services.tasks",
-     "The service packages keep their order"),
-    ("api/private.py", "import crewboard.services.tasks.claims",
-     "services.tasks: imported through its __init__"),
-    ("services/teams/private.py", "import crewboard.services.messages.store",
-     "services.messages: imported through its __init__"),
-    ("services/live/driver.py", "import asyncpg",
-     "Only database/ imports a database driver"),
-]  # fmt: skip
+    ("services/core/upward.py", "import crewboard.api.problems", DOWN),
+    ("models/upward.py", "import crewboard.services.tasks", DOWN),
+    ("web/sideways.py", "import crewboard.api.problems", DOWN),
+    (
+        "services/projects/upward.py",
+        "import crewboard.services.tasks",
+        "The service packages keep their order",
+    ),
+    (
+        "api/private.py",
+        "import crewboard.services.tasks.claims",
+        "services.tasks: imported through its __init__",
+    ),
+    (
+        "services/teams/private.py",
+        "import crewboard.services.messages.store",
+        "services.messages: imported through its __init__",
+    ),
+    ("services/live/driver.py", "import asyncpg", "Only database/ imports a database driver"),
+]
 
 
 @pytest.mark.parametrize(("path", "statement", "contract"), UPWARD)

@@ -101,9 +101,13 @@ def test_tests_that_start_processes_are_marked_e2e() -> None:
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text())
         module = _marks(
-            [n.value for n in tree.body if isinstance(n, ast.Assign)
-             and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)]
-        )  # fmt: skip
+            [
+                n.value
+                for n in tree.body
+                if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)
+            ]
+        )
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue

@@ -101,9 +101,12 @@ async def send_bad(
     if content is not None:
         headers["content-type"] = "application/json"
     return await client.request(
-        case.method, API + (path or case.path), content=content, params=case.params,
+        case.method,
+        API + (path or case.path),
+        content=content,
+        params=case.params,
         headers=headers,
-    )  # fmt: skip
+    )
 
 
 def assert_no_echo(response: httpx.Response, *secrets: str | None) -> None:

@@ -87,9 +87,13 @@ class World(ApiWorld):
         if cred.person is None:
             return FORGED
         _, token = await issue_token(
-            self.database, self.settings, self.users[cred.person],
-            project=cred.project, agent=cred.agent, read_only=cred.read_only,
-        )  # fmt: skip
+            self.database,
+            self.settings,
+            self.users[cred.person],
+            project=cred.project,
+            agent=cred.agent,
+            read_only=cred.read_only,
+        )
         return token
 
 

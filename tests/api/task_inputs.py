@@ -93,10 +93,14 @@ WRITES: dict[str, tuple[str, str, dict[str, Any], str]] = {
     "complete": ("POST", f"{TASKS}/{HELD}/complete", {"outcome": "done"}, "backend"),
     "release": ("POST", f"{TASKS}/{HELD}/release", {}, "backend"),
     "depend": ("POST", f"{TASKS}/{PENDING}/dependencies", {"blocked_by": [HELD]}, "owner"),
-    "follow-up": ("POST", f"{TASKS}/{PENDING}/follow-ups", {"tracker": "qa", "title": "Next"},
-                  "owner"),
+    "follow-up": (
+        "POST",
+        f"{TASKS}/{PENDING}/follow-ups",
+        {"tracker": "qa", "title": "Next"},
+        "owner",
+    ),
     "changelog": ("POST", LOG, {**ENTRY, "as_agent": "backend"}, "owner"),
-}  # fmt: skip
+}
 # Writes without a body: they answer 2xx to exactly this request.
 BODILESS = {
     "renew": ("POST", f"{TASKS}/{HELD}/renew", "backend"),
@@ -128,11 +132,17 @@ def field_case(
     """
     method, path, valid, who = WRITES[route]
     return Bad(
-        f"{route}-{name}-{tag or type(value).__name__}", method, path,
-        body={**valid, **body, name: value}, status=http, code=code,
-        loc=loc or (("body", name) if code == "validation" else None), field=field, actor=who,
+        f"{route}-{name}-{tag or type(value).__name__}",
+        method,
+        path,
+        body={**valid, **body, name: value},
+        status=http,
+        code=code,
+        loc=loc or (("body", name) if code == "validation" else None),
+        field=field,
+        actor=who,
         secret=secret_of(value) if secret is AUTO else secret,
-    )  # fmt: skip
+    )
 
 
 def rule(
@@ -149,8 +159,17 @@ def ghost(route: str, name: str, **body: Any) -> Bad:
     The detail names the agent ("no agent ghost on the roster of alpha"): a name that
     matched the strict agent-name pattern to get this far, so it is not counted as an echo.
     """
-    return field_case(route, name, "ghost", tag="unknown", http=404, code="not-found",
-                      field=name, secret=None, **body)  # fmt: skip
+    return field_case(
+        route,
+        name,
+        "ghost",
+        tag="unknown",
+        http=404,
+        code="not-found",
+        field=name,
+        secret=None,
+        **body,
+    )
 
 
 F = field_case

@@ -171,9 +171,14 @@ def app_routes() -> set[tuple[str, str]]:
 def test_matrix_covers_every_route() -> None:
     """A new route fails here until it gets a row in a matrix (or is declared public)."""
     rows = (
-        MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+        MATRIX
+        + TASK_MATRIX
+        + TEAM_MATRIX
+        + MESSAGE_MATRIX
+        + LIVE_MATRIX
+        + WEBHOOK_MATRIX
         + MARKDOWN_MATRIX
-    )  # fmt: skip
+    )
     in_matrix = {(row.method, API + row.route) for row in rows}
     served = app_routes()
     # The dashboard's routes have their own table, tested in tests/web/test_isolation.py.
@@ -192,9 +197,14 @@ def test_matrix_covers_every_route() -> None:
 def test_matrix_has_every_outcome() -> None:
     """Every column and every outcome is exercised (the table cannot silently degenerate)."""
     rows = (
-        MATRIX + TASK_MATRIX + TEAM_MATRIX + MESSAGE_MATRIX + LIVE_MATRIX + WEBHOOK_MATRIX
+        MATRIX
+        + TASK_MATRIX
+        + TEAM_MATRIX
+        + MESSAGE_MATRIX
+        + LIVE_MATRIX
+        + WEBHOOK_MATRIX
         + MARKDOWN_MATRIX
-    )  # fmt: skip
+    )
     marks = {row.mark(actor) for row in rows for actor in ACTORS}
     assert marks == {"+", *MARKS}
     for actor in ACTORS[2:]:

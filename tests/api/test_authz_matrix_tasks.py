@@ -32,9 +32,14 @@ READ_TASK = 1  # made with the world, on qa's tracker; only ever read
 #   their-blocked blocked, held by qa
 Kind = Literal["mine", "held", "theirs", "their-tracker", "shared", "blocked", "their-blocked"]
 TRACKER: dict[Kind, str | None] = {
-    "mine": "backend", "held": "backend", "theirs": "qa", "their-tracker": "qa", "shared": None,
-    "blocked": "backend", "their-blocked": "qa",
-}  # fmt: skip
+    "mine": "backend",
+    "held": "backend",
+    "theirs": "qa",
+    "their-tracker": "qa",
+    "shared": None,
+    "blocked": "backend",
+    "their-blocked": "qa",
+}
 HOLDER: dict[Kind, str] = {"held": "backend", "theirs": "qa", "their-blocked": "qa"}
 
 

@@ -63,7 +63,8 @@ async def world(migrated_database: Database, base_settings: Settings) -> AsyncIt
 # The write routes, each with a body it would accept (so only the named flaw is wrong).
 WRITES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "setup": (
-        "POST", "/auth/setup",
+        "POST",
+        "/auth/setup",
         {"setup_secret": "cbsetup_x", "email": "first@example.com", "password": "long-password"},
     ),
     "login": ("POST", "/auth/login", {"email": "owner@example.com", "password": OWNER_PASSWORD}),
@@ -74,11 +75,13 @@ WRITES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "project-create": ("POST", "/projects", {"slug": "fresh"}),
     "project-patch": ("PATCH", "/projects/alpha", {"name": "Renamed"}),
     "member-put": (
-        "PUT", "/projects/alpha/members", {"email": "owner@example.com", "role": "viewer"},
+        "PUT",
+        "/projects/alpha/members",
+        {"email": "owner@example.com", "role": "viewer"},
     ),
     "agent-create": ("POST", "/projects/alpha/agents", {"name": "qa"}),
     "agent-patch": ("PATCH", "/projects/alpha/agents/backend", {"domain": "changed"}),
-}  # fmt: skip
+}
 
 
 def actor_of(route: str) -> str:
@@ -91,17 +94,39 @@ def shape_cases() -> list[Bad]:
     for route, (method, path, valid) in WRITES.items():
         who = actor_of(route)
         cases += [
-            Bad(f"{route}-malformed", method, path, raw=b'{"name": "half-written-secret',
-                status=400, code="malformed-json", loc=("body", 9), actor=who,
-                secret="half-written-secret"),
+            Bad(
+                f"{route}-malformed",
+                method,
+                path,
+                raw=b'{"name": "half-written-secret',
+                status=400,
+                code="malformed-json",
+                loc=("body", 9),
+                actor=who,
+                secret="half-written-secret",
+            ),
             Bad(f"{route}-empty", method, path, loc=("body",), actor=who),
             Bad(f"{route}-list", method, path, body=[valid], loc=("body",), actor=who),
-            Bad(f"{route}-string", method, path, body="a-json-string", loc=("body",), actor=who,
-                secret="a-json-string"),
+            Bad(
+                f"{route}-string",
+                method,
+                path,
+                body="a-json-string",
+                loc=("body",),
+                actor=who,
+                secret="a-json-string",
+            ),
             Bad(f"{route}-null", method, path, body=None, loc=("body",), actor=who),
-            Bad(f"{route}-unknown-field", method, path, body={**valid, "is_owner": "sneaky-extra"},
-                loc=("body", "is_owner"), actor=who, secret="sneaky-extra"),
-        ]  # fmt: skip
+            Bad(
+                f"{route}-unknown-field",
+                method,
+                path,
+                body={**valid, "is_owner": "sneaky-extra"},
+                loc=("body", "is_owner"),
+                actor=who,
+                secret="sneaky-extra",
+            ),
+        ]
     return cases
 
 
@@ -155,8 +180,14 @@ FIELD_CASES = [
     F("profile", "name", 7),
     F("profile", "new_password", LONG_PASSWORD, tag="300"),
     F("profile", "current_password", 123),
-    F("profile", "current_password", "wrong-current-password", rule=True, tag="wrong",
-      new_password="a-new-long-password"),
+    F(
+        "profile",
+        "current_password",
+        "wrong-current-password",
+        rule=True,
+        tag="wrong",
+        new_password="a-new-long-password",
+    ),
     F("token-create", "user_id", "1"),
     F("token-create", "user_id", 2**40, tag="beyond-int32"),
     F("token-create", "user_id", 0, tag="zero"),
@@ -167,8 +198,14 @@ FIELD_CASES = [
     F("token-create", "name", HUGE, tag="10k"),
     F("token-create", "project", "Alpha", tag="upper", agent_name="backend"),
     F("token-create", "agent_name", "../x", tag="dotdot", project="alpha"),
-    Bad("token-create-half-binding", "POST", "/tokens", body={"project": "alpha"}, code="invalid",
-        field="agent"),
+    Bad(
+        "token-create-half-binding",
+        "POST",
+        "/tokens",
+        body={"project": "alpha"},
+        code="invalid",
+        field="agent",
+    ),
     F("project-create", "slug", LONG_SLUG, tag="65"),
     F("project-create", "slug", "Alpha", tag="upper"),
     F("project-create", "slug", "my proj", tag="space"),
@@ -205,48 +242,96 @@ FIELD_CASES = [
     F("agent-patch", "tracker_path", "../tracker.md", rule=True, tag="dotdot"),
     F("agent-patch", "domain", 1),
     F("agent-patch", "domain", HUGE, tag="10k"),
-]  # fmt: skip
+]
 
 
 PARAM_CASES = [
     Bad("path-user-id-text", "PATCH", "/users/abc", body={"name": "x"}, loc=("path", "user_id")),
-    Bad("path-user-id-int32", "PATCH", "/users/2147483648", body={"name": "x"},
-        loc=("path", "user_id")),
+    Bad(
+        "path-user-id-int32",
+        "PATCH",
+        "/users/2147483648",
+        body={"name": "x"},
+        loc=("path", "user_id"),
+    ),
     Bad("path-user-id-zero", "GET", "/users/0", loc=("path", "user_id")),
     Bad("path-user-id-float", "GET", "/users/1.5", loc=("path", "user_id")),
     Bad("path-token-id-text", "DELETE", "/tokens/abc", loc=("path", "token_id")),
     Bad("path-token-id-int32", "DELETE", "/tokens/99999999999", loc=("path", "token_id")),
     Bad("path-member-id-text", "DELETE", "/projects/alpha/members/abc", loc=("path", "user_id")),
-    Bad("path-member-id-int32", "DELETE", "/projects/alpha/members/2147483648",
-        loc=("path", "user_id")),
+    Bad(
+        "path-member-id-int32",
+        "DELETE",
+        "/projects/alpha/members/2147483648",
+        loc=("path", "user_id"),
+    ),
     Bad("path-slug-upper", "PATCH", "/projects/Alpha", body={"name": "x"}, loc=("path", "slug")),
     Bad("path-slug-65", "GET", f"/projects/{LONG_SLUG}", loc=("path", "slug")),
     Bad("path-slug-dash", "DELETE", "/projects/-x/members/1", loc=("path", "slug")),
-    Bad("path-agent-upper", "PATCH", "/projects/alpha/agents/Backend", body={"domain": "x"},
-        loc=("path", "name")),
+    Bad(
+        "path-agent-upper",
+        "PATCH",
+        "/projects/alpha/agents/Backend",
+        body={"domain": "x"},
+        loc=("path", "name"),
+    ),
     Bad("path-agent-dash", "DELETE", "/projects/alpha/agents/-x", loc=("path", "name")),
     Bad("query-limit-0", "GET", "/users", params={"limit": "0"}, loc=("query", "limit")),
     Bad("query-limit-1000", "GET", "/projects", params={"limit": "1000"}, loc=("query", "limit")),
     Bad("query-limit-text", "GET", "/tokens", params={"limit": "ten"}, loc=("query", "limit")),
-    Bad("query-limit-float", "GET", "/projects/alpha/agents", params={"limit": "1.5"},
-        loc=("query", "limit")),
-    Bad("query-cursor-garbage", "GET", "/users", params={"cursor": "%%%"},
-        code="invalid-cursor"),
-    Bad("query-cursor-not-id", "GET", "/projects", params={"cursor": cursor("pk:3")},
-        code="invalid-cursor"),
-    Bad("query-cursor-negative", "GET", "/projects/alpha/members",
-        params={"cursor": cursor("id:-1")}, code="invalid-cursor"),
-    Bad("query-cursor-beyond-int32", "GET", "/projects/alpha/agents",
-        params={"cursor": cursor("id:1099511627776")}, code="invalid-cursor"),
-    Bad("query-cursor-201", "GET", "/tokens", params={"cursor": "c" * 201},
-        loc=("query", "cursor"), secret="c" * 201),
-    Bad("query-user-id-text", "GET", "/tokens", params={"user_id": "me"},
-        loc=("query", "user_id")),
-    Bad("query-user-id-int32", "GET", "/tokens", params={"user_id": "2147483648"},
-        loc=("query", "user_id")),
-    Bad("body-lone-surrogate", "PATCH", "/projects/alpha", raw=b'{"name": "\\ud800x"}',
-        loc=("body", "name")),
-]  # fmt: skip
+    Bad(
+        "query-limit-float",
+        "GET",
+        "/projects/alpha/agents",
+        params={"limit": "1.5"},
+        loc=("query", "limit"),
+    ),
+    Bad("query-cursor-garbage", "GET", "/users", params={"cursor": "%%%"}, code="invalid-cursor"),
+    Bad(
+        "query-cursor-not-id",
+        "GET",
+        "/projects",
+        params={"cursor": cursor("pk:3")},
+        code="invalid-cursor",
+    ),
+    Bad(
+        "query-cursor-negative",
+        "GET",
+        "/projects/alpha/members",
+        params={"cursor": cursor("id:-1")},
+        code="invalid-cursor",
+    ),
+    Bad(
+        "query-cursor-beyond-int32",
+        "GET",
+        "/projects/alpha/agents",
+        params={"cursor": cursor("id:1099511627776")},
+        code="invalid-cursor",
+    ),
+    Bad(
+        "query-cursor-201",
+        "GET",
+        "/tokens",
+        params={"cursor": "c" * 201},
+        loc=("query", "cursor"),
+        secret="c" * 201,
+    ),
+    Bad("query-user-id-text", "GET", "/tokens", params={"user_id": "me"}, loc=("query", "user_id")),
+    Bad(
+        "query-user-id-int32",
+        "GET",
+        "/tokens",
+        params={"user_id": "2147483648"},
+        loc=("query", "user_id"),
+    ),
+    Bad(
+        "body-lone-surrogate",
+        "PATCH",
+        "/projects/alpha",
+        raw=b'{"name": "\\ud800x"}',
+        loc=("body", "name"),
+    ),
+]
 
 CASES = shape_cases() + FIELD_CASES + PARAM_CASES
 

@@ -19,12 +19,14 @@ CASES = [
     Bad("agent-upper", "GET", f"{TRACKERS}/Backend-Secret.md", loc=("path", "agent")),
     Bad("agent-long", "GET", f"{TRACKERS}/{'a' * 65}.md", loc=("path", "agent")),
     Bad("agent-blank", "GET", f"{TRACKERS}/%20.md", loc=("path", "agent")),
-    Bad("agent-unknown", "GET", f"{TRACKERS}/ghost.md", status=404, code="not-found",
-        field="agent"),
+    Bad(
+        "agent-unknown", "GET", f"{TRACKERS}/ghost.md", status=404, code="not-found", field="agent"
+    ),
     Bad("slug-bad", "GET", "/projects/Not_A_Slug/changelog.md", loc=("path", "slug")),
-    Bad("slug-unknown", "GET", "/projects/nosuch/trackers/backend.md", status=404,
-        code="not-found"),
-]  # fmt: skip
+    Bad(
+        "slug-unknown", "GET", "/projects/nosuch/trackers/backend.md", status=404, code="not-found"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -30,13 +30,15 @@ async def populate(database: Database, settings: Settings, slug: str, owner_id: 
     factory = Factory(database, settings)
     for agent in ("backend", "qa"):
         await factory.agent(slug, agent)
-    qa = await actor_for(database, settings,
-                         await factory.token(owner_id, project=slug, agent="qa"))  # fmt: skip
+    qa = await actor_for(
+        database, settings, await factory.token(owner_id, project=slug, agent="qa")
+    )
     async with unit_of_work(database, write=True) as session:
         await MessageService(session).send(SYSTEM, slug, Outgoing(to="backend", body="welcome"))
     async with unit_of_work(database, write=True) as session:
-        request = Outgoing(to="backend", kind="shutdown_request", request_id="stop-1",
-                           body="wrap up")  # fmt: skip
+        request = Outgoing(
+            to="backend", kind="shutdown_request", request_id="stop-1", body="wrap up"
+        )
         await MessageService(session).send(qa, slug, request)
     return await factory.token(owner_id, project=slug, agent="backend")
 
@@ -67,18 +69,31 @@ BODILESS = {"ack": ("POST", f"{INBOX}/1/ack", "backend")}
 
 
 def field_case(
-    route: str, name: str, value: Any, *, tag: str = "", http: int = 422,
-    code: str = "validation", field: str | None = None, echo: bool = False,
-) -> Bad:  # fmt: skip
+    route: str,
+    name: str,
+    value: Any,
+    *,
+    tag: str = "",
+    http: int = 422,
+    code: str = "validation",
+    field: str | None = None,
+    echo: bool = False,
+) -> Bad:
     """The route's valid body with ``name`` set to ``value``: refused by the schema (at
     ``("body", name)``) or, with another ``code``, by a service rule naming ``field``."""
     method, path, valid, who = WRITES[route]
     return Bad(
-        f"{route}-{name}-{tag or type(value).__name__}", method, path,
-        body={**valid, name: value}, status=http, code=code,
-        loc=("body", name) if code == "validation" else None, field=field, actor=who,
+        f"{route}-{name}-{tag or type(value).__name__}",
+        method,
+        path,
+        body={**valid, name: value},
+        status=http,
+        code=code,
+        loc=("body", name) if code == "validation" else None,
+        field=field,
+        actor=who,
         secret=None if echo else secret_of(value),
-    )  # fmt: skip
+    )
 
 
 F = field_case
@@ -88,20 +103,34 @@ def shape_cases() -> list[Bad]:
     cases: list[Bad] = []
     for route, (method, path, valid, who) in WRITES.items():
         cases += [
-            Bad(f"{route}-malformed", method, path, raw=b'{"to": "half-written-secret',
-                status=400, code="malformed-json", actor=who, secret="half-written-secret"),
+            Bad(
+                f"{route}-malformed",
+                method,
+                path,
+                raw=b'{"to": "half-written-secret',
+                status=400,
+                code="malformed-json",
+                actor=who,
+                secret="half-written-secret",
+            ),
             Bad(f"{route}-list", method, path, body=[valid], loc=("body",), actor=who),
-            Bad(f"{route}-unknown-field", method, path, body={**valid, "sender": "sneaky-x"},
-                loc=("body", "sender"), actor=who, secret="sneaky-x"),
-        ]  # fmt: skip
+            Bad(
+                f"{route}-unknown-field",
+                method,
+                path,
+                body={**valid, "sender": "sneaky-x"},
+                loc=("body", "sender"),
+                actor=who,
+                secret="sneaky-x",
+            ),
+        ]
     return cases
 
 
 FIELD_CASES = [
     F("send", "to", "ghost-agent", tag="unknown", code="invalid", field="to", echo=True),
     F("send", "to", "Secret Name", tag="malformed", code="invalid", field="to"),
-    F("send", "to", "@stranger-secret@example.com", tag="not-member", code="invalid",
-      field="to"),
+    F("send", "to", "@stranger-secret@example.com", tag="not-member", code="invalid", field="to"),
     F("send", "to", "x" * 261, tag="261"),
     F("send", "to", 5),
     F("send", "body", "b" * 20_001, tag="20001"),
@@ -119,59 +148,151 @@ FIELD_CASES = [
     F("send", "request_id", "r1", tag="not-protocol", code="invalid", field="request_id"),
     F("send", "approve", True, tag="not-response", code="invalid", field="approve"),
     F("send", "approve", "yes"),
-    F("respond", "request_id", "nope", tag="unknown", code="invalid", field="request_id",
-      echo=True),
-    F("respond", "request_id", "bad id secret", tag="malformed", code="invalid",
-      field="request_id"),
+    F(
+        "respond",
+        "request_id",
+        "nope",
+        tag="unknown",
+        code="invalid",
+        field="request_id",
+        echo=True,
+    ),
+    F(
+        "respond",
+        "request_id",
+        "bad id secret",
+        tag="malformed",
+        code="invalid",
+        field="request_id",
+    ),
     F("respond", "approve", None, tag="missing", code="invalid", field="approve"),
     F("respond", "to", "qa-x", tag="wrong", code="invalid", field="to", echo=True),
-    Bad("send-broadcast-no-team", "POST", MESSAGES, body={"kind": "broadcast", "body": "x"},
-        code="invalid", field="team", actor="owner"),
-    Bad("send-broadcast-with-to", "POST", MESSAGES,
-        body={"kind": "broadcast", "body": "x", "to": "qa"}, code="invalid", field="to",
-        actor="owner"),
-    Bad("send-no-recipient", "POST", MESSAGES, body={"body": "x"}, code="invalid", field="to",
-        actor="owner"),
-    Bad("send-request-duplicate", "POST", MESSAGES,
+    Bad(
+        "send-broadcast-no-team",
+        "POST",
+        MESSAGES,
+        body={"kind": "broadcast", "body": "x"},
+        code="invalid",
+        field="team",
+        actor="owner",
+    ),
+    Bad(
+        "send-broadcast-with-to",
+        "POST",
+        MESSAGES,
+        body={"kind": "broadcast", "body": "x", "to": "qa"},
+        code="invalid",
+        field="to",
+        actor="owner",
+    ),
+    Bad(
+        "send-no-recipient",
+        "POST",
+        MESSAGES,
+        body={"body": "x"},
+        code="invalid",
+        field="to",
+        actor="owner",
+    ),
+    Bad(
+        "send-request-duplicate",
+        "POST",
+        MESSAGES,
         body={"to": "qa", "kind": "shutdown_request", "request_id": "stop-1", "body": "x"},
         status=409,
-        code="duplicate", actor="owner"),
+        code="duplicate",
+        actor="owner",
+    ),
     F("read", "ids", [], tag="empty", code="invalid", field="ids"),
-    Bad("read-ids-zero", "POST", f"{INBOX}/read", body={"ids": [0]}, loc=("body", "ids", 0),
-        actor="backend"),
+    Bad(
+        "read-ids-zero",
+        "POST",
+        f"{INBOX}/read",
+        body={"ids": [0]},
+        loc=("body", "ids", 0),
+        actor="backend",
+    ),
     F("read", "ids", list(range(1, 202)), tag="201"),
-    F("read", "ids", [999], tag="not-mine", http=404, code="not-found", field="ids",
-      echo=True),
+    F("read", "ids", [999], tag="not-mine", http=404, code="not-found", field="ids", echo=True),
     F("read", "up_to", 5, tag="with-ids", code="invalid", field="ids"),
     F("read", "up_to", -1, tag="negative"),
     # Paths and queries.
-    Bad("get-unknown", "GET", f"{MESSAGES}/424242", status=404, code="not-found",
-        actor="owner"),
+    Bad("get-unknown", "GET", f"{MESSAGES}/424242", status=404, code="not-found", actor="owner"),
     # (The path comes back as the problem's ``instance``, so no secret is checked in it.)
-    Bad("get-not-a-number", "GET", f"{MESSAGES}/abc", loc=("path", "message_id"),
-        actor="owner"),
-    Bad("get-too-big", "GET", f"{MESSAGES}/{2**31}", loc=("path", "message_id"),
-        actor="owner"),
-    Bad("ack-not-mine", "POST", f"{INBOX}/2/ack", status=404, code="not-found",
-        actor="owner"),
+    Bad("get-not-a-number", "GET", f"{MESSAGES}/abc", loc=("path", "message_id"), actor="owner"),
+    Bad("get-too-big", "GET", f"{MESSAGES}/{2**31}", loc=("path", "message_id"), actor="owner"),
+    Bad("ack-not-mine", "POST", f"{INBOX}/2/ack", status=404, code="not-found", actor="owner"),
     Bad("ack-zero", "POST", f"{INBOX}/0/ack", loc=("path", "message_id"), actor="backend"),
-    Bad("inbox-after-junk", "GET", INBOX, params={"after": "x-secret"},
-        loc=("query", "after"), actor="backend", secret="x-secret"),
-    Bad("inbox-all-junk", "GET", INBOX, params={"all": "maybe-secret"}, loc=("query", "all"),
-        actor="backend", secret="maybe-secret"),
-    Bad("inbox-limit-0", "GET", INBOX, params={"limit": "0"}, loc=("query", "limit"),
-        actor="backend"),
-    Bad("inbox-cursor-junk", "GET", INBOX, params={"cursor": "###"}, code="invalid-cursor",
-        actor="backend"),
-    Bad("inbox-cursor-key", "GET", INBOX, params={"cursor": cursor("k:1,2")},
-        code="invalid-cursor", actor="backend"),
-    Bad("inbox-agent-upper", "GET", INBOX, params={"agent": "QA"}, loc=("query", "agent"),
-        actor="owner"),
-    Bad("inbox-agent-unknown", "GET", INBOX, params={"agent": "ghost"}, status=404,
-        code="not-found", field="agent", actor="owner"),
-    Bad("inbox-agent-by-agent", "GET", INBOX, params={"agent": "qa"}, status=403,
-        code="forbidden", actor="backend"),
-]  # fmt: skip
+    Bad(
+        "inbox-after-junk",
+        "GET",
+        INBOX,
+        params={"after": "x-secret"},
+        loc=("query", "after"),
+        actor="backend",
+        secret="x-secret",
+    ),
+    Bad(
+        "inbox-all-junk",
+        "GET",
+        INBOX,
+        params={"all": "maybe-secret"},
+        loc=("query", "all"),
+        actor="backend",
+        secret="maybe-secret",
+    ),
+    Bad(
+        "inbox-limit-0",
+        "GET",
+        INBOX,
+        params={"limit": "0"},
+        loc=("query", "limit"),
+        actor="backend",
+    ),
+    Bad(
+        "inbox-cursor-junk",
+        "GET",
+        INBOX,
+        params={"cursor": "###"},
+        code="invalid-cursor",
+        actor="backend",
+    ),
+    Bad(
+        "inbox-cursor-key",
+        "GET",
+        INBOX,
+        params={"cursor": cursor("k:1,2")},
+        code="invalid-cursor",
+        actor="backend",
+    ),
+    Bad(
+        "inbox-agent-upper",
+        "GET",
+        INBOX,
+        params={"agent": "QA"},
+        loc=("query", "agent"),
+        actor="owner",
+    ),
+    Bad(
+        "inbox-agent-unknown",
+        "GET",
+        INBOX,
+        params={"agent": "ghost"},
+        status=404,
+        code="not-found",
+        field="agent",
+        actor="owner",
+    ),
+    Bad(
+        "inbox-agent-by-agent",
+        "GET",
+        INBOX,
+        params={"agent": "qa"},
+        status=403,
+        code="forbidden",
+        actor="backend",
+    ),
+]
 
 CASES = shape_cases() + FIELD_CASES
 
@@ -196,8 +317,9 @@ async def test_valid_requests_are_accepted(world: ApiWorld, route: str) -> None:
     await world.factory.project(slug, world.users["owner"])
     backend = await populate(world.database, world.settings, slug, world.users["owner"])
     tokens = {"owner": world.tokens["owner"], "backend": backend}
-    first = (await world.client.get(f"{API}/projects/{slug}/inbox",
-                                    headers=bearer(backend))).json()["items"][0]["id"]  # fmt: skip
+    first = (
+        await world.client.get(f"{API}/projects/{slug}/inbox", headers=bearer(backend))
+    ).json()["items"][0]["id"]
     if route in WRITES:
         method, path, body, who = WRITES[route]
         if route == "read":
@@ -207,7 +329,9 @@ async def test_valid_requests_are_accepted(world: ApiWorld, route: str) -> None:
         path = path.replace("/1/", f"/{first}/")
     path = path.replace("/projects/alpha/", f"/projects/{slug}/")
     response = await world.client.request(
-        method, API + path, content=None if body is None else json.dumps(body),
+        method,
+        API + path,
+        content=None if body is None else json.dumps(body),
         headers={**bearer(tokens[who]), "content-type": "application/json"},
-    )  # fmt: skip
+    )
     assert response.status_code in (200, 201), response.text[:500]

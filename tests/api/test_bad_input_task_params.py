@@ -36,9 +36,17 @@ async def world(migrated_database: Database, base_settings: Settings) -> AsyncIt
 
 def if_match(tag: str, value: str, *, status: int = 422, code: str = "bad-if-match") -> Bad:
     """PATCH #1 with an If-Match header instead of a version."""
-    return Bad(f"patch-if-match-{tag}", "PATCH", f"{TASKS}/{PENDING}", body={"title": "x"},
-               headers={"If-Match": value}, status=status, code=code, actor="owner",
-               secret=value if len(value) >= 3 else None)  # fmt: skip
+    return Bad(
+        f"patch-if-match-{tag}",
+        "PATCH",
+        f"{TASKS}/{PENDING}",
+        body={"title": "x"},
+        headers={"If-Match": value},
+        status=status,
+        code=code,
+        actor="owner",
+        secret=value if len(value) >= 3 else None,
+    )
 
 
 HEADER_CASES = [
@@ -51,32 +59,64 @@ HEADER_CASES = [
     if_match("list", '"1", "2"'),
     if_match("stale", '"7"', status=409, code="version-conflict"),
     replace(if_match("disagrees", '"1"'), body={"version": 2, "title": "x"}),
-    replace(if_match("101-chars", '"' + "1" * 99 + '"'), code="validation",
-            loc=("header", "if-match")),
-    Bad("patch-no-version", "PATCH", f"{TASKS}/{PENDING}", body={"title": "x"}, status=428,
-        code="version-required", field="version", actor="owner"),
-]  # fmt: skip
+    replace(
+        if_match("101-chars", '"' + "1" * 99 + '"'), code="validation", loc=("header", "if-match")
+    ),
+    Bad(
+        "patch-no-version",
+        "PATCH",
+        f"{TASKS}/{PENDING}",
+        body={"title": "x"},
+        status=428,
+        code="version-required",
+        field="version",
+        actor="owner",
+    ),
+]
 
 
 def q(id: str, path: str, loc: str | None = None, **params: str) -> Bad:
     """A GET with query parameters; ``loc`` names the parameter the schema refuses."""
-    return Bad(id, "GET", path, params=params, loc=("query", loc) if loc else None,
-               actor="owner")  # fmt: skip
+    return Bad(id, "GET", path, params=params, loc=("query", loc) if loc else None, actor="owner")
 
 
 def bad_cursor(id: str, path: str, raw: str, **params: str) -> Bad:
-    return Bad(id, "GET", path, params={**params, "cursor": cursor(raw)}, code="invalid-cursor",
-               actor="owner")  # fmt: skip
+    return Bad(
+        id,
+        "GET",
+        path,
+        params={**params, "cursor": cursor(raw)},
+        code="invalid-cursor",
+        actor="owner",
+    )
 
 
 HISTORY = f"{TASKS}/{PENDING}/history"
 QUERY_CASES = [
-    Bad("list-status-junk", "GET", TASKS, params={"status": "junk"}, loc=("query", "status", 0),
-        actor="owner"),
-    Bad("list-status-one-junk", "GET", TASKS, params=(("status", "pending"), ("status", "junk")),
-        loc=("query", "status", 1), actor="owner"),
-    Bad("list-status-7", "GET", TASKS, params=tuple(("status", "pending") for _ in range(7)),
-        loc=("query", "status"), actor="owner"),
+    Bad(
+        "list-status-junk",
+        "GET",
+        TASKS,
+        params={"status": "junk"},
+        loc=("query", "status", 0),
+        actor="owner",
+    ),
+    Bad(
+        "list-status-one-junk",
+        "GET",
+        TASKS,
+        params=(("status", "pending"), ("status", "junk")),
+        loc=("query", "status", 1),
+        actor="owner",
+    ),
+    Bad(
+        "list-status-7",
+        "GET",
+        TASKS,
+        params=tuple(("status", "pending") for _ in range(7)),
+        loc=("query", "status"),
+        actor="owner",
+    ),
     q("list-priority-4", TASKS, "priority", priority="4"),
     q("list-priority-minus-1", TASKS, "priority", priority="-1"),
     q("list-priority-text", TASKS, "priority", priority="high"),
@@ -108,7 +148,7 @@ QUERY_CASES = [
     q("log-agent-upper", LOG, "agent", agent="Backend"),
     q("log-limit-1000", LOG, "limit", limit="1000"),
     bad_cursor("log-cursor-negative", LOG, "id:-1"),
-]  # fmt: skip
+]
 
 
 def at(id: str, method: str, path: str, loc: str, body: Any = NO_BODY) -> Bad:
@@ -129,21 +169,44 @@ PATH_CASES = [
     at("history-number-text", "GET", f"{TASKS}/x/history", "number"),
     at("follow-ups-number-0", "GET", f"{TASKS}/0/follow-ups", "number"),
     at("undepend-blocker-0", "DELETE", f"{TASKS}/{WAITS}/dependencies/0", "blocker"),
-    at("undepend-blocker-int32", "DELETE", f"{TASKS}/{WAITS}/dependencies/{INT32_OVER}",
-       "blocker"),
+    at("undepend-blocker-int32", "DELETE", f"{TASKS}/{WAITS}/dependencies/{INT32_OVER}", "blocker"),
     at("undepend-blocker-text", "DELETE", f"{TASKS}/{WAITS}/dependencies/one", "blocker"),
     at("tasks-slug-upper", "POST", "/projects/Alpha/tasks", "slug", {"title": "x"}),
     at("log-slug-dash", "POST", "/projects/-x/changelog", "slug", ENTRY),
-    Bad("undepend-not-linked", "DELETE", f"{TASKS}/{PENDING}/dependencies/{HELD}", status=404,
-        code="not-found", actor="owner"),
-    Bad("undepend-unknown-blocker", "DELETE", f"{TASKS}/{WAITS}/dependencies/99", status=404,
-        code="not-found", actor="owner"),
-    Bad("renew-not-held", "POST", f"{TASKS}/{PENDING}/renew", status=409, code="not-yours",
-        actor="backend"),
-    Bad("renew-as-person", "POST", f"{TASKS}/{HELD}/renew", code="invalid", field="as_agent",
-        actor="owner"),
+    Bad(
+        "undepend-not-linked",
+        "DELETE",
+        f"{TASKS}/{PENDING}/dependencies/{HELD}",
+        status=404,
+        code="not-found",
+        actor="owner",
+    ),
+    Bad(
+        "undepend-unknown-blocker",
+        "DELETE",
+        f"{TASKS}/{WAITS}/dependencies/99",
+        status=404,
+        code="not-found",
+        actor="owner",
+    ),
+    Bad(
+        "renew-not-held",
+        "POST",
+        f"{TASKS}/{PENDING}/renew",
+        status=409,
+        code="not-yours",
+        actor="backend",
+    ),
+    Bad(
+        "renew-as-person",
+        "POST",
+        f"{TASKS}/{HELD}/renew",
+        code="invalid",
+        field="as_agent",
+        actor="owner",
+    ),
     Bad("get-unknown-task", "GET", f"{TASKS}/99", status=404, code="not-found", actor="owner"),
-]  # fmt: skip
+]
 
 CASES = HEADER_CASES + QUERY_CASES + PATH_CASES
 

@@ -69,10 +69,17 @@ BODILESS = {
 
 
 def field_case(
-    route: str, name: str, value: Any, *, tag: str = "", http: int = 422,
-    code: str = "validation", field: str | None = None, actor: str | None = None,
+    route: str,
+    name: str,
+    value: Any,
+    *,
+    tag: str = "",
+    http: int = 422,
+    code: str = "validation",
+    field: str | None = None,
+    actor: str | None = None,
     loc: tuple[str | int, ...] | None = None,
-) -> Bad:  # fmt: skip
+) -> Bad:
     """The route's valid body with ``name`` set to ``value``: refused by the schema (at
     ``("body", name)``) or, with another ``code``, by a service rule naming ``field``.
 
@@ -82,12 +89,17 @@ def field_case(
     method, path, valid, who = WRITES[route]
     echo_allowed = code != "validation" and name != "description"
     return Bad(
-        f"{route}-{name}-{tag or type(value).__name__}", method, path,
-        body={**valid, name: value}, status=http, code=code,
-        loc=loc or (("body", name) if code == "validation" else None), field=field,
+        f"{route}-{name}-{tag or type(value).__name__}",
+        method,
+        path,
+        body={**valid, name: value},
+        status=http,
+        code=code,
+        loc=loc or (("body", name) if code == "validation" else None),
+        field=field,
         actor=actor or who,
         secret=None if echo_allowed else secret_of(value),
-    )  # fmt: skip
+    )
 
 
 F = field_case
@@ -97,13 +109,28 @@ def shape_cases() -> list[Bad]:
     cases: list[Bad] = []
     for route, (method, path, valid, who) in WRITES.items():
         cases += [
-            Bad(f"{route}-malformed", method, path, raw=b'{"name": "half-written-secret',
-                status=400, code="malformed-json", actor=who, secret="half-written-secret"),
+            Bad(
+                f"{route}-malformed",
+                method,
+                path,
+                raw=b'{"name": "half-written-secret',
+                status=400,
+                code="malformed-json",
+                actor=who,
+                secret="half-written-secret",
+            ),
             Bad(f"{route}-no-body", method, path, loc=("body",), actor=who),
             Bad(f"{route}-list", method, path, body=[valid], loc=("body",), actor=who),
-            Bad(f"{route}-unknown-field", method, path, body={**valid, "is_owner": "sneaky-x"},
-                loc=("body", "is_owner"), actor=who, secret="sneaky-x"),
-        ]  # fmt: skip
+            Bad(
+                f"{route}-unknown-field",
+                method,
+                path,
+                body={**valid, "is_owner": "sneaky-x"},
+                loc=("body", "is_owner"),
+                actor=who,
+                secret="sneaky-x",
+            ),
+        ]
     return cases
 
 
@@ -116,16 +143,36 @@ FIELD_CASES = [
     F("create", "name", "web", tag="taken", http=409, code="duplicate"),
     F("create", "description", "d" * 2001, tag="2001"),
     F("create", "description", ["a list"]),
-    F("create", "description", "bell\x07secret-text", tag="control", code="invalid",
-      field="description"),
+    F(
+        "create",
+        "description",
+        "bell\x07secret-text",
+        tag="control",
+        code="invalid",
+        field="description",
+    ),
     F("create", "lead", "Backend", tag="upper"),
     F("create", "lead", "ghost", tag="unknown", http=404, code="not-found", field="lead"),
-    F("create", "lead", "qa", tag="agent-names-another", http=403, code="forbidden",
-      actor="backend"),
+    F(
+        "create",
+        "lead",
+        "qa",
+        tag="agent-names-another",
+        http=403,
+        code="forbidden",
+        actor="backend",
+    ),
     F("create", "members", [f"a{i}" for i in range(51)], tag="51"),
     F("create", "members", "qa", tag="string"),
-    F("create", "members", ["qa", "ghost"], tag="unknown", http=404, code="not-found",
-      field="members"),
+    F(
+        "create",
+        "members",
+        ["qa", "ghost"],
+        tag="unknown",
+        http=404,
+        code="not-found",
+        field="members",
+    ),
     F("patch", "description", "d" * 2001, tag="2001"),
     F("patch", "lead", 5),
     F("patch", "lead", "ghost", tag="unknown", http=404, code="not-found", field="lead"),
@@ -133,10 +180,16 @@ FIELD_CASES = [
     F("members", "agents", [f"a{i}" for i in range(51)], tag="51"),
     F("members", "agents", ["Q A"], tag="space", loc=("body", "agents", 0)),
     F("members", "agents", "qa", tag="string"),
-    F("members", "agents", ["ghost"], tag="unknown", http=404, code="not-found",
-      field="agents"),
-    Bad("members-not-the-lead", "POST", f"{TEAMS}/busy/members", body={"agents": ["qa"]},
-        status=403, code="forbidden", actor="backend"),
+    F("members", "agents", ["ghost"], tag="unknown", http=404, code="not-found", field="agents"),
+    Bad(
+        "members-not-the-lead",
+        "POST",
+        f"{TEAMS}/busy/members",
+        body={"agents": ["qa"]},
+        status=403,
+        code="forbidden",
+        actor="backend",
+    ),
     F("task", "team", "Web", tag="upper"),
     F("task", "team", TOO_LONG, tag="65"),
     F("task", "team", "ghost", tag="unknown", code="invalid", field="team"),
@@ -144,37 +197,98 @@ FIELD_CASES = [
     F("task-patch", "team", 5),
     F("claim-next", "team", "ghost", tag="unknown", code="invalid", field="team"),
     F("claim-next", "team", "Web", tag="upper"),
-    Bad("claim-next-team-and-tracker", "POST", f"{TASKS}/claim",
-        body={"team": "web", "tracker": "qa", "as_agent": "qa"}, code="invalid", field="team",
-        actor="owner"),
+    Bad(
+        "claim-next-team-and-tracker",
+        "POST",
+        f"{TASKS}/claim",
+        body={"team": "web", "tracker": "qa", "as_agent": "qa"},
+        code="invalid",
+        field="team",
+        actor="owner",
+    ),
     # Paths and queries.
     Bad("get-unknown", "GET", f"{TEAMS}/nosuch", status=404, code="not-found", actor="owner"),
     Bad("get-upper", "GET", f"{TEAMS}/Web", loc=("path", "team"), actor="owner"),
     Bad("get-65", "GET", f"{TEAMS}/{TOO_LONG}", loc=("path", "team"), actor="owner"),
-    Bad("patch-unknown", "PATCH", f"{TEAMS}/nosuch", body={"description": "x"}, status=404,
-        code="not-found", actor="owner"),
-    Bad("remove-not-member", "DELETE", f"{TEAMS}/web/members/backend-x", status=404,
-        code="not-found", actor="owner"),
-    Bad("remove-bad-agent", "DELETE", f"{TEAMS}/web/members/Q%20A", loc=("path", "agent"),
-        actor="owner"),
-    Bad("remove-other-as-agent", "DELETE", f"{TEAMS}/busy/members/qa", status=403,
-        code="forbidden", actor="backend"),
+    Bad(
+        "patch-unknown",
+        "PATCH",
+        f"{TEAMS}/nosuch",
+        body={"description": "x"},
+        status=404,
+        code="not-found",
+        actor="owner",
+    ),
+    Bad(
+        "remove-not-member",
+        "DELETE",
+        f"{TEAMS}/web/members/backend-x",
+        status=404,
+        code="not-found",
+        actor="owner",
+    ),
+    Bad(
+        "remove-bad-agent",
+        "DELETE",
+        f"{TEAMS}/web/members/Q%20A",
+        loc=("path", "agent"),
+        actor="owner",
+    ),
+    Bad(
+        "remove-other-as-agent",
+        "DELETE",
+        f"{TEAMS}/busy/members/qa",
+        status=403,
+        code="forbidden",
+        actor="backend",
+    ),
     Bad("delete-busy", "DELETE", f"{TEAMS}/busy", status=409, code="team-busy", actor="owner"),
-    Bad("delete-busy-force-by-agent", "DELETE", f"{TEAMS}/busy", params={"force": "true"},
-        status=403, code="forbidden", actor="backend"),
-    Bad("delete-force-junk", "DELETE", f"{TEAMS}/busy", params={"force": "maybe-secret"},
-        loc=("query", "force"), actor="owner", secret="maybe-secret"),
-    Bad("delete-unknown", "DELETE", f"{TEAMS}/nosuch", status=404, code="not-found",
-        actor="owner"),
-    Bad("list-limit-0", "GET", TEAMS, params={"limit": "0"}, loc=("query", "limit"),
-        actor="owner"),
-    Bad("list-cursor-junk", "GET", TEAMS, params={"cursor": "###"}, code="invalid-cursor",
-        actor="owner"),
-    Bad("tasks-team-upper", "GET", TASKS, params={"team": "Web"}, loc=("query", "team"),
-        actor="owner"),
-    Bad("tasks-team-unknown", "GET", TASKS, params={"team": "ghost"}, code="invalid",
-        field="team", actor="owner"),
-]  # fmt: skip
+    Bad(
+        "delete-busy-force-by-agent",
+        "DELETE",
+        f"{TEAMS}/busy",
+        params={"force": "true"},
+        status=403,
+        code="forbidden",
+        actor="backend",
+    ),
+    Bad(
+        "delete-force-junk",
+        "DELETE",
+        f"{TEAMS}/busy",
+        params={"force": "maybe-secret"},
+        loc=("query", "force"),
+        actor="owner",
+        secret="maybe-secret",
+    ),
+    Bad("delete-unknown", "DELETE", f"{TEAMS}/nosuch", status=404, code="not-found", actor="owner"),
+    Bad("list-limit-0", "GET", TEAMS, params={"limit": "0"}, loc=("query", "limit"), actor="owner"),
+    Bad(
+        "list-cursor-junk",
+        "GET",
+        TEAMS,
+        params={"cursor": "###"},
+        code="invalid-cursor",
+        actor="owner",
+    ),
+    Bad(
+        "tasks-team-upper",
+        "GET",
+        TASKS,
+        params={"team": "Web"},
+        loc=("query", "team"),
+        actor="owner",
+    ),
+    Bad(
+        "tasks-team-unknown",
+        "GET",
+        TASKS,
+        params={"team": "ghost"},
+        code="invalid",
+        field="team",
+        actor="owner",
+    ),
+]
 
 CASES = shape_cases() + FIELD_CASES
 
@@ -204,7 +318,9 @@ async def test_valid_requests_are_accepted(world: ApiWorld, route: str) -> None:
         (method, path, _), body = BODILESS[route], None
     path = path.replace("/projects/alpha/", f"/projects/{slug}/")
     response = await world.client.request(
-        method, API + path, content=None if body is None else json.dumps(body),
+        method,
+        API + path,
+        content=None if body is None else json.dumps(body),
         headers={**bearer(world.tokens["owner"]), "content-type": "application/json"},
-    )  # fmt: skip
+    )
     assert response.status_code in (200, 201), response.text[:500]

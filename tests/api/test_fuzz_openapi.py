@@ -49,8 +49,12 @@ class Runner(Protocol):
 
 
 SLUG = "shop"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 # Streams never end on their own (once=false); tests/api/routes cover them with a live client.
 STREAMS = {"GET /api/v1/projects/{slug}/events", "GET /api/v1/projects/{slug}/inbox/stream"}
 AS_WHOM = ("owner", "owner", "agent", "owner")  # a share of the cases as the agent ``backend``
@@ -110,19 +114,40 @@ async def seed(client: httpx.AsyncClient, database: Database, settings: Settings
     claim = {"as_agent": "backend"}
     await _ok(await client.post(f"{base}/tasks/{numbers[1]}/claim", json=claim, headers=own))
     await _ok(await client.post(f"{base}/tasks/{numbers[2]}/claim", json=claim, headers=own))
-    await _ok(await client.post(f"{base}/tasks/{numbers[2]}/block", json={"reason": "wait"},
-                                headers=bearer(agent)))  # fmt: skip
+    await _ok(
+        await client.post(
+            f"{base}/tasks/{numbers[2]}/block", json={"reason": "wait"}, headers=bearer(agent)
+        )
+    )
     team = {"name": "core", "lead": "backend", "members": ["backend", "qa"]}
     await _ok(await client.post(f"{base}/teams", json=team, headers=own))
-    sent = await _ok(await client.post(f"{base}/messages", json={"to": "qa", "body": "hi"},
-                                       headers=bearer(agent)))  # fmt: skip
-    hook = await _ok(await client.post(f"{base}/webhooks", json={"url": "https://example.com/h"},
-                                       headers=own))  # fmt: skip
-    return Seed(owner, agent, owner_id, database, settings, {
-        "slug": [SLUG], "number": numbers, "blocker": numbers, "team": ["core"],
-        "name": ["backend", "qa"], "agent": ["backend", "qa"], "user_id": [owner_id, member_id],
-        "token_id": [spare_id], "message_id": [sent["id"]], "hook_id": [hook["id"]],
-    })  # fmt: skip
+    sent = await _ok(
+        await client.post(
+            f"{base}/messages", json={"to": "qa", "body": "hi"}, headers=bearer(agent)
+        )
+    )
+    hook = await _ok(
+        await client.post(f"{base}/webhooks", json={"url": "https://example.com/h"}, headers=own)
+    )
+    return Seed(
+        owner,
+        agent,
+        owner_id,
+        database,
+        settings,
+        {
+            "slug": [SLUG],
+            "number": numbers,
+            "blocker": numbers,
+            "team": ["core"],
+            "name": ["backend", "qa"],
+            "agent": ["backend", "qa"],
+            "user_id": [owner_id, member_id],
+            "token_id": [spare_id],
+            "message_id": [sent["id"]],
+            "hook_id": [hook["id"]],
+        },
+    )
 
 
 @dataclass
@@ -140,8 +165,12 @@ def httpx_kwargs(case: Case[Any], token: str) -> dict[str, Any]:
     data = case.as_transport_kwargs(base_url="http://testserver")
     headers = {k: str(v) for k, v in data["headers"].items() if k.lower() != "authorization"}
     headers.update(bearer(token))
-    kwargs: dict[str, Any] = {"method": data["method"], "url": data["url"],
-                              "params": data.get("params"), "headers": headers}  # fmt: skip
+    kwargs: dict[str, Any] = {
+        "method": data["method"],
+        "url": data["url"],
+        "params": data.get("params"),
+        "headers": headers,
+    }
     if "json" in data:
         kwargs["content"] = json.dumps(data["json"]).encode()
     elif data.get("data") is not None:
@@ -151,9 +180,12 @@ def httpx_kwargs(case: Case[Any], token: str) -> dict[str, Any]:
 
 
 def fuzz_operation(
-    operation: Any, run: Runner, client: httpx.AsyncClient,
-    world: Seed, tally: Tally,
-) -> None:  # fmt: skip
+    operation: Any,
+    run: Runner,
+    client: httpx.AsyncClient,
+    world: Seed,
+    tally: Tally,
+) -> None:
     """Run one operation's examples: mostly with real path values, a share as an agent."""
     label = operation.label
     modes = [operation.as_strategy()]
@@ -217,8 +249,12 @@ async def test_openapi_fuzz(database: Database, settings: Settings) -> None:
         # Hypothesis drives synchronously in a thread; requests run on this (the DB's) loop.
         await asyncio.to_thread(fuzz_all)
     reached = [op for op, codes in tally.statuses.items() if any(c < 300 for c in codes)]
-    logger.info("fuzzed %d operations, %d cases, %d reached 2xx", len(tally.cases),
-                sum(tally.cases.values()), len(reached))  # fmt: skip
+    logger.info(
+        "fuzzed %d operations, %d cases, %d reached 2xx",
+        len(tally.cases),
+        sum(tally.cases.values()),
+        len(reached),
+    )
     assert not tally.failures, "\n\n".join(f"{k}:\n{v}" for k, v in tally.failures.items())
     assert len(tally.cases) >= MIN_OPERATIONS, sorted(tally.cases)
     unreached = {op: dict(tally.statuses[op]) for op in sorted(set(tally.cases) - set(reached))}

@@ -92,12 +92,19 @@ async def test_cookie_write_without_its_csrf_token_is_403(
     assert others != csrf
     wrong = csrf[:-2] + ("AA" if not csrf.endswith("AA") else "BB")
     before = await snapshot(world.database)
-    for headers in ({}, {CSRF_HEADER: wrong}, {CSRF_HEADER: others}, CROSS_SITE,
-                    {**CROSS_SITE, CSRF_HEADER: others}):  # fmt: skip
+    for headers in (
+        {},
+        {CSRF_HEADER: wrong},
+        {CSRF_HEADER: others},
+        CROSS_SITE,
+        {**CROSS_SITE, CSRF_HEADER: others},
+    ):
         response = await client.request(
-            row.method, API + call.path, json=call.body,
+            row.method,
+            API + call.path,
+            json=call.body,
             headers={**call.headers, **headers, "cookie": f"{SESSION_COOKIE}={cookie}"},
-        )  # fmt: skip
+        )
         assert_problem(response, 403, "csrf")
         assert csrf not in response.text
         assert await snapshot(world.database) == before, headers
@@ -105,9 +112,11 @@ async def test_cookie_write_without_its_csrf_token_is_403(
         return
     # The same request with the session's own token goes through: the refusals were real.
     response = await client.request(
-        row.method, API + call.path, json=call.body,
+        row.method,
+        API + call.path,
+        json=call.body,
         headers={**call.headers, CSRF_HEADER: csrf, "cookie": f"{SESSION_COOKIE}={cookie}"},
-    )  # fmt: skip
+    )
     assert response.status_code == row.ok, response.text[:300]
 
 
@@ -117,10 +126,14 @@ async def test_the_mcp_endpoint_ignores_cookie_sessions(world: World) -> None:
     client = world.client
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     response = await client.post(
-        "/mcp", json=body,
-        headers={"cookie": f"{SESSION_COOKIE}={cookie}", CSRF_HEADER: csrf,
-                 "accept": "application/json, text/event-stream"},
-    )  # fmt: skip
+        "/mcp",
+        json=body,
+        headers={
+            "cookie": f"{SESSION_COOKIE}={cookie}",
+            CSRF_HEADER: csrf,
+            "accept": "application/json, text/event-stream",
+        },
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"
 
@@ -154,6 +167,7 @@ async def test_every_form_refuses_another_sessions_token(
                     assert csrf not in answer.text
         assert await snapshot(database) == before
         # Still logged in (logout refused) and the right token works, cross-site or not.
-        answer = await mine.post("/p/shop/tasks", data={"title": "Mine", "csrf_token": csrf},
-                                 headers=CROSS_SITE)  # fmt: skip
+        answer = await mine.post(
+            "/p/shop/tasks", data={"title": "Mine", "csrf_token": csrf}, headers=CROSS_SITE
+        )
         assert answer.status_code == 303

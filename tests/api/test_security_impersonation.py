@@ -26,8 +26,22 @@ from tests.support.database import snapshot
 from tests.support.http import bearer
 
 # Names a body could use to claim an identity; each must be refused where not declared.
-IDENTITY_FIELDS = ("sender", "from", "from_", "owner", "agent", "agent_name", "created_by",
-                   "actor", "tracker", "user_id", "as_agent", "author", "lead", "user")  # fmt: skip
+IDENTITY_FIELDS = (
+    "sender",
+    "from",
+    "from_",
+    "owner",
+    "agent",
+    "agent_name",
+    "created_by",
+    "actor",
+    "tracker",
+    "user_id",
+    "as_agent",
+    "author",
+    "lead",
+    "user",
+)
 # The identity-like fields some bodies do declare, each tested for what it may do:
 # as_agent in the matrix (an agent naming another is 403 impersonation), the token fields
 # in the matrix (agent tokens issue none), owner/lead/tracker below.
@@ -49,10 +63,15 @@ DECLARED = {
     "POST /projects/{slug}/changelog": {"as_agent"},
 }
 SPOOF_HEADERS = {
-    "x-agent": "qa", "x-crewboard-agent": "qa", "x-forwarded-for": "10.9.9.9",
-    "x-forwarded-user": "qa", "x-remote-user": "owner@example.com", "x-user": "admin",
-    "forwarded": "for=10.9.9.9;by=qa", "x-real-ip": "10.9.9.9",
-}  # fmt: skip
+    "x-agent": "qa",
+    "x-crewboard-agent": "qa",
+    "x-forwarded-for": "10.9.9.9",
+    "x-forwarded-user": "qa",
+    "x-remote-user": "owner@example.com",
+    "x-user": "admin",
+    "forwarded": "for=10.9.9.9;by=qa",
+    "x-real-ip": "10.9.9.9",
+}
 SPOOF_QUERY = {"as_agent": "qa", "sender": "qa", "agent": "qa", "from": "qa", "user_id": "1"}
 ME = "backend"
 
@@ -95,9 +114,11 @@ async def test_undeclared_identity_fields_are_refused(world: World, key: str) ->
     body: dict[str, Any] = {**(call.body or {}), **dict.fromkeys(undeclared, "qa")}
     before = await snapshot(world.database)
     response = await world.client.request(
-        method, API + call.path, json=body,
+        method,
+        API + call.path,
+        json=body,
         headers={**bearer(world.tokens["tok_a"]), **call.headers},
-    )  # fmt: skip
+    )
     problem = assert_problem(response, 422, "validation")
     locs = error_locs(problem)
     for name in undeclared:
@@ -113,9 +134,11 @@ async def last(world: World, model: Any, order: Any) -> Any:
 async def send_as_me(world: World, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """A write by tok_a with every spoofing header and query parameter; its JSON answer."""
     response = await world.client.post(
-        API + path, json=body, params=SPOOF_QUERY,
+        API + path,
+        json=body,
+        params=SPOOF_QUERY,
         headers={**bearer(world.tokens["tok_a"]), **SPOOF_HEADERS},
-    )  # fmt: skip
+    )
     assert response.status_code in (200, 201), response.text[:300]
     answer: dict[str, Any] = response.json()
     return answer
@@ -159,9 +182,10 @@ async def test_an_agent_cannot_hand_a_task_to_another_or_make_it_lead(world: Wor
     number, version = made.json()["number"], made.json()["version"]
     before = await snapshot(world.database)
     handed = await world.client.patch(
-        f"{API}/projects/alpha/tasks/{number}", json={"owner": "qa", "version": version},
+        f"{API}/projects/alpha/tasks/{number}",
+        json={"owner": "qa", "version": version},
         headers=headers,
-    )  # fmt: skip
+    )
     assert handed.status_code == 403, handed.text
     team = await world.client.post(
         f"{API}/projects/alpha/teams", json={"name": "posing", "lead": "qa"}, headers=headers

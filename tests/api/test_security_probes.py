@@ -53,15 +53,26 @@ PROBES = (
 SHORT_PROBES = (*PROBES[:4], PROBES[5])
 BETA_MARK = "beta-secret-plan"
 # Concrete values of the path parameters not being probed.
-PATH_DEFAULTS = {"number": "1", "blocker": "1", "team": "web", "agent": "backend",
-                 "message_id": "1", "hook_id": "1", "token_id": "1", "user_id": "1"}  # fmt: skip
+PATH_DEFAULTS = {
+    "number": "1",
+    "blocker": "1",
+    "team": "web",
+    "agent": "backend",
+    "message_id": "1",
+    "hook_id": "1",
+    "token_id": "1",
+    "user_id": "1",
+}
 # Routes whose answer streams: always asked for a replay that ends.
 STREAMS = {"/projects/{slug}/events", "/projects/{slug}/inbox/stream"}
 PUBLIC_BODIES = {
     "POST /auth/login": {"email": "owner@example.com", "password": "not-the-password"},
-    "POST /auth/setup": {"setup_secret": "cbsetup_x", "email": "a@example.com",
-                         "password": "long-enough-password"},
-}  # fmt: skip
+    "POST /auth/setup": {
+        "setup_secret": "cbsetup_x",
+        "email": "a@example.com",
+        "password": "long-enough-password",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -127,10 +138,13 @@ def test_every_operation_is_probed() -> None:
 
 @pytest.fixture(scope="module")
 async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[World]:
-    settings = quiet_settings(base_settings).model_copy(update={
-        "jobs_enabled": False,  # no webhook deliveries to unreachable URLs meanwhile
-        "login_max_failures_per_email": 1_000_000, "login_max_failures_per_client": 1_000_000,
-    })  # fmt: skip
+    settings = quiet_settings(base_settings).model_copy(
+        update={
+            "jobs_enabled": False,  # no webhook deliveries to unreachable URLs meanwhile
+            "login_max_failures_per_email": 1_000_000,
+            "login_max_failures_per_client": 1_000_000,
+        }
+    )
     async with build_world(migrated_database, settings) as world:
         owner = Actor(user_id=world.users["owner"], label="owner@example.com")
         outsider = Actor(user_id=world.users["outsider"], label="outsider@example.com")
@@ -150,8 +164,10 @@ async def schema(database: Database) -> dict[str, list[str]]:
 
     def read(conn: Any) -> dict[str, list[str]]:
         inspector = inspect(conn)
-        return {t: sorted(c["name"] for c in inspector.get_columns(t))
-                for t in inspector.get_table_names()}  # fmt: skip
+        return {
+            t: sorted(c["name"] for c in inspector.get_columns(t))
+            for t in inspector.get_table_names()
+        }
 
     async with database.engine.connect() as conn:
         return await conn.run_sync(read)
@@ -160,8 +176,10 @@ async def schema(database: Database) -> dict[str, list[str]]:
 async def users(world: World) -> set[tuple[int, str | None]]:
     """Every user with its password hash."""
     async with unit_of_work(world.database, write=False) as session:
-        return {(row.id, row.password_hash)
-                for row in await session.execute(select(User.id, User.password_hash))}  # fmt: skip
+        return {
+            (row.id, row.password_hash)
+            for row in await session.execute(select(User.id, User.password_hash))
+        }
 
 
 def segment(value: str) -> str:

@@ -46,8 +46,15 @@ def _check(run: dict[str, Any]) -> None:
     assert run["healthz_rps"] > 0
     assert run["peak_rss_mib"] > 10  # a Python server holds far more than 10 MiB
     assert run["peak_rss_mib"] >= max(run["rss_at_end_mib"], run["peak_rss_at_ready_mib"])
-    assert set(run["ceilings"]) >= {"ready", "create", "update", "claim", "send", "inbox",
-                                    "tracker"}  # fmt: skip
+    assert set(run["ceilings"]) >= {
+        "ready",
+        "create",
+        "update",
+        "claim",
+        "send",
+        "inbox",
+        "tracker",
+    }
     assert all(rate > 0 for rate in run["ceilings"].values()), run["ceilings"]
     for name, figures in run["latency"].items():
         assert 0 < figures["p50_ms"] <= figures["p99_ms"], (name, figures)
@@ -65,8 +72,18 @@ def test_quick_suite_measures_every_workload(backend: str) -> None:
     if backend == "postgresql":
         _require_postgres()
     before = report.DOC.read_text()
-    results = suite.main(["--quick", "--no-write", "--samples", "10", "--databases", backend,
-                          "--postgres-admin-url", postgres_admin_url()])  # fmt: skip
+    results = suite.main(
+        [
+            "--quick",
+            "--no-write",
+            "--samples",
+            "10",
+            "--databases",
+            backend,
+            "--postgres-admin-url",
+            postgres_admin_url(),
+        ]
+    )
     assert report.DOC.read_text() == before  # --no-write writes nothing
     runs = results["databases"][backend]
     assert list(runs) == [str(size) for size in suite.QUICK["sizes"]]

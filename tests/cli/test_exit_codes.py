@@ -10,9 +10,21 @@ from crewboard.client.errors import ClientError
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(400, 2), (422, 2), (428, 2), (413, 2), (401, 4), (403, 4), (404, 3), (409, 1), (429, 1),
-     (500, 1), (502, 1), (503, 1)],
-)  # fmt: skip
+    [
+        (400, 2),
+        (422, 2),
+        (428, 2),
+        (413, 2),
+        (401, 4),
+        (403, 4),
+        (404, 3),
+        (409, 1),
+        (429, 1),
+        (500, 1),
+        (502, 1),
+        (503, 1),
+    ],
+)
 def test_exit_codes_follow_the_http_status(status: int, code: int) -> None:
     assert exit_code_for_status(status) == code
 

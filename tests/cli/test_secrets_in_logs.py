@@ -85,8 +85,12 @@ def check_problem(response: httpx.Response, problems: list[str]) -> httpx.Respon
 async def exercise(http: httpx.AsyncClient, setup_secret: str, url: str) -> dict[str, str]:
     """Everything that handles a secret; returns the secrets it saw, by name."""
     problems: list[str] = []
-    secrets = {"setup": setup_secret, "password": PASSWORD, "wrong": WRONG,
-               "new-password": NEW_PASSWORD}  # fmt: skip
+    secrets = {
+        "setup": setup_secret,
+        "password": PASSWORD,
+        "wrong": WRONG,
+        "new-password": NEW_PASSWORD,
+    }
     body = {"setup_secret": setup_secret, "email": "root@example.com", "password": PASSWORD}
     assert (await http.post(f"{API}/auth/setup", json=body)).status_code == 201
     check_problem(await http.post(f"{API}/auth/setup", json=body), problems)  # used: 401
@@ -94,15 +98,17 @@ async def exercise(http: httpx.AsyncClient, setup_secret: str, url: str) -> dict
     assert check_problem(await http.post(f"{API}/auth/login", json=login), problems).is_error
     login = {"email": "nobody@example.com", "password": WRONG}
     check_problem(await http.post(f"{API}/auth/login", json=login), problems)
-    answer = await http.post(f"{API}/auth/login", json={**login, "email": "root@example.com",
-                                                          "password": PASSWORD})  # fmt: skip
+    answer = await http.post(
+        f"{API}/auth/login", json={**login, "email": "root@example.com", "password": PASSWORD}
+    )
     assert answer.status_code == 200, answer.text
     secrets["cookie"] = answer.cookies["crewboard_session"]
     secrets["csrf"] = csrf = answer.json()["csrf_token"]
     check_problem(await http.post(f"{API}/projects", json={"slug": "nocsrf"}), problems)
     wrong_csrf = {"x-csrf-token": csrf[::-1]}
-    check_problem(await http.post(f"{API}/projects", json={"slug": "x"}, headers=wrong_csrf),
-                  problems)  # fmt: skip
+    check_problem(
+        await http.post(f"{API}/projects", json={"slug": "x"}, headers=wrong_csrf), problems
+    )
     made = await http.post(f"{API}/projects", json={"slug": "shop"}, headers={"x-csrf-token": csrf})
     assert made.status_code == 201, made.text
     for path, payload in ((f"{API}/projects/shop/agents", {"name": "backend"}),):
@@ -110,52 +116,73 @@ async def exercise(http: httpx.AsyncClient, setup_secret: str, url: str) -> dict
     person = await http.post(f"{API}/tokens", json={"name": "cli"}, headers={"x-csrf-token": csrf})
     secrets["person-token"] = person_token = person.json()["token"]
     changed = await http.patch(
-        f"{API}/users/me", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        f"{API}/users/me",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
         headers={"x-csrf-token": csrf},
-    )  # fmt: skip
+    )
     assert changed.status_code == 200, changed.text
     http.cookies.clear()
     # The dashboard's login form: its double-submit token, then the session's form token.
     form = await http.get("/login")
     secrets["login-form-csrf"] = form_csrf = csrf_of(form.text)
-    page = await http.post("/login", data={"email": "root@example.com", "password": NEW_PASSWORD,
-                                           "csrf_token": form_csrf, "next": "/"})  # fmt: skip
+    page = await http.post(
+        "/login",
+        data={
+            "email": "root@example.com",
+            "password": NEW_PASSWORD,
+            "csrf_token": form_csrf,
+            "next": "/",
+        },
+    )
     assert page.status_code == 303, page.text[:300]
     secrets["web-cookie"] = page.cookies["crewboard_session"]
     secrets["web-csrf"] = web_csrf = csrf_of((await http.get("/")).text)
     made = await http.post("/p/shop/tasks", data={"title": "From the form", "csrf_token": web_csrf})
     assert made.status_code == 303
-    check_problem(await http.post("/p/shop/tasks", data={"title": "x", "csrf_token": "bad"}),
-                  problems)  # fmt: skip
+    check_problem(
+        await http.post("/p/shop/tasks", data={"title": "x", "csrf_token": "bad"}), problems
+    )
     http.cookies.clear()
     bearer = {"authorization": f"Bearer {person_token}"}
-    agent = await http.post(f"{API}/tokens", json={"project": "shop", "agent_name": "backend"},
-                            headers=bearer)  # fmt: skip
+    agent = await http.post(
+        f"{API}/tokens", json={"project": "shop", "agent_name": "backend"}, headers=bearer
+    )
     secrets["agent-token"] = agent_token = agent.json()["token"]
-    hook = await http.post(f"{API}/projects/shop/webhooks", json={"url": url + "/hook"},
-                           headers=bearer)  # fmt: skip
+    hook = await http.post(
+        f"{API}/projects/shop/webhooks", json={"url": url + "/hook"}, headers=bearer
+    )
     assert hook.status_code == 201, hook.text
     secrets["webhook"] = hook.json()["secret"]
-    assert (await http.post(f"{API}/projects/shop/webhooks/{hook.json()['id']}/ping",
-                            headers=bearer)).status_code == 202  # fmt: skip
+    assert (
+        await http.post(f"{API}/projects/shop/webhooks/{hook.json()['id']}/ping", headers=bearer)
+    ).status_code == 202
     secrets["forged"] = forged = "cb_" + "F" * 43
     basic = base64.b64encode(f"root@example.com:{NEW_PASSWORD}".encode()).decode()
-    for headers in ({"authorization": f"Bearer {forged}"},
-                    {"authorization": f"Basic {basic}"},
-                    {"authorization": f"Token {person_token}"},
-                    {"authorization": f"Bearer {person_token}x"},
-                    {"x-api-key": person_token}):  # fmt: skip
+    for headers in (
+        {"authorization": f"Bearer {forged}"},
+        {"authorization": f"Basic {basic}"},
+        {"authorization": f"Token {person_token}"},
+        {"authorization": f"Bearer {person_token}x"},
+        {"x-api-key": person_token},
+    ):
         check_problem(await http.get(f"{API}/auth/me", headers=headers), problems)
     secrets["basic"] = basic
     check_problem(await http.get(f"{API}/auth/me", params={"token": person_token}), problems)
-    check_problem(await http.get(f"{API}/projects/shop/tasks?token={agent_token}&x=1",
-                                 headers=bearer), problems)  # fmt: skip
+    check_problem(
+        await http.get(f"{API}/projects/shop/tasks?token={agent_token}&x=1", headers=bearer),
+        problems,
+    )
     async with http_agent(url, agent_token) as mcp:
         await mcp.ok("TaskCreate", subject="From MCP")
         await mcp.error("SendMessage", "invalid", to="nobody", message="x")
-    check_problem(await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-                                  headers={"authorization": f"Bearer {forged}",
-                                           "accept": "application/json"}), problems)  # fmt: skip
+    check_problem(
+        await http.post(
+            "/mcp",
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            headers={"authorization": f"Bearer {forged}", "accept": "application/json"},
+        ),
+        problems,
+    )
     for text in problems:
         for name, secret in secrets.items():
             assert secret not in text, (name, text[:300])
@@ -170,23 +197,37 @@ async def test_no_secret_in_any_log_line(
     output = Output(tmp_path, "serve")
     with output.out.open("wb") as out, output.err.open("wb") as err:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "crewboard", "serve", "--port", str(port),
-            stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
-            env=cli_env(settings.database_url, CREWBOARD_LOG_LEVEL="DEBUG",
-                        CREWBOARD_WEBHOOK_TIMEOUT_SECONDS="1",
-                        CREWBOARD_WEBHOOK_CHECK_SECONDS="0.2"),
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "crewboard",
+            "serve",
+            "--port",
+            str(port),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=cli_env(
+                settings.database_url,
+                CREWBOARD_LOG_LEVEL="DEBUG",
+                CREWBOARD_WEBHOOK_TIMEOUT_SECONDS="1",
+                CREWBOARD_WEBHOOK_CHECK_SECONDS="0.2",
+            ),
+        )
     try:
         setup_secret = await wait_for_secret(output, proc)
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             await wait_healthy(http)
             secrets = await exercise(http, setup_secret, url)
             cli = Output(tmp_path, "cli")
-            env = cli_env(settings.database_url, CREWBOARD_LOG_LEVEL="DEBUG",
-                          CREWBOARD_CONFIG_DIR=str(tmp_path / "config"))  # fmt: skip
+            env = cli_env(
+                settings.database_url,
+                CREWBOARD_LOG_LEVEL="DEBUG",
+                CREWBOARD_CONFIG_DIR=str(tmp_path / "config"),
+            )
             del env["CREWBOARD_DATABASE_URL"]
-            logged_in = await run_subprocess(env, "login", url, "--token-stdin",
-                                             stdin=secrets["agent-token"] + "\n")  # fmt: skip
+            logged_in = await run_subprocess(
+                env, "login", url, "--token-stdin", stdin=secrets["agent-token"] + "\n"
+            )
             assert logged_in.code == 0, logged_in
             listed = await run_subprocess(env, "task", "list")
             assert listed.code == 0, listed

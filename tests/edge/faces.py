@@ -89,11 +89,17 @@ def rpc(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 MCP_REQUESTS = {
-    "initialize": rpc("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                     "clientInfo": {"name": "edge-test", "version": "1"}}),
+    "initialize": rpc(
+        "initialize",
+        {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "edge-test", "version": "1"},
+        },
+    ),
     "tools/list": rpc("tools/list"),
     "tools/call": rpc("tools/call", {"name": "TaskList", "arguments": {}}),
-}  # fmt: skip
+}
 
 
 async def mcp(http: httpx.AsyncClient, body: dict[str, Any], header: str | None = None) -> str:

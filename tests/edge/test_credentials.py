@@ -86,25 +86,32 @@ async def test_the_same_bad_credential_gets_the_same_code_on_every_face(
         "no token": ("Bearer   ", same("bad-auth-header", "rest", *MCP_ALL)),
         "too long": (f"Bearer {TOO_LONG}", same("invalid-token", "rest", *MCP_ALL)),
         "unknown": ("Bearer cb_unknown", same("invalid-token", "rest", *MCP_ALL)),
-        "revoked": (f"Bearer {await w.revoke(await w.agent_token())}",
-                    same("revoked-token", "rest", *MCP_ALL)),
-        "expired": (f"Bearer {await w.expire(await w.agent_token())}",
-                    same("expired-token", "rest", *MCP_ALL)),
-        "person": (f"Bearer {person}",
-                   {"rest": "ok", **same("agent-token-required", *MCP_ALL)}),
+        "revoked": (
+            f"Bearer {await w.revoke(await w.agent_token())}",
+            same("revoked-token", "rest", *MCP_ALL),
+        ),
+        "expired": (
+            f"Bearer {await w.expire(await w.agent_token())}",
+            same("expired-token", "rest", *MCP_ALL),
+        ),
+        "person": (f"Bearer {person}", {"rest": "ok", **same("agent-token-required", *MCP_ALL)}),
         "agent": (f"Bearer {agent}", same("ok", "rest", *MCP_ALL)),
-    }  # fmt: skip
+    }
     cookies = {
         "no cookie": (None, same("unauthenticated", "rest", "dashboard")),
         "too long": (TOO_LONG, same("invalid-token", "rest", "dashboard")),
         "unknown": ("cb_unknown", same("invalid-token", "rest", "dashboard")),
-        "revoked": (await w.revoke(await w.web_session()),
-                    same("revoked-token", "rest", "dashboard")),
-        "expired": (await w.expire(await w.web_session()),
-                    same("expired-token", "rest", "dashboard")),
+        "revoked": (
+            await w.revoke(await w.web_session()),
+            same("revoked-token", "rest", "dashboard"),
+        ),
+        "expired": (
+            await w.expire(await w.web_session()),
+            same("expired-token", "rest", "dashboard"),
+        ),
         "api token": (person, {"rest": "ok", "dashboard": "unauthenticated"}),
         "web login": (web, same("ok", "rest", "dashboard")),
-    }  # fmt: skip
+    }
     async with faces_client(settings, database) as http:
         for name, (header, expected) in headers.items():
             answers = {"rest": await rest(http, header=header)}

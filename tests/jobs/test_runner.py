@@ -145,12 +145,15 @@ async def test_the_app_starts_the_jobs_only_when_enabled(
 ) -> None:
     enabled = settings.model_copy(update={"jobs_enabled": True})
     assert sorted(await _lifespan_jobs(enabled, database)) == [
-        "crewboard-job-lease-expiry", "crewboard-job-message-retention", "crewboard-job-webhooks",
-    ]  # fmt: skip
+        "crewboard-job-lease-expiry",
+        "crewboard-job-message-retention",
+        "crewboard-job-webhooks",
+    ]
     keep_all = enabled.model_copy(update={"message_retention_days": 0})
     assert await _lifespan_jobs(keep_all, database) == [
-        "crewboard-job-lease-expiry", "crewboard-job-webhooks",
-    ]  # fmt: skip
+        "crewboard-job-lease-expiry",
+        "crewboard-job-webhooks",
+    ]
     disabled = settings.model_copy(update={"jobs_enabled": False})
     assert await _lifespan_jobs(disabled, database) == []
 

@@ -23,8 +23,11 @@ from tests.support.factory import Factory
 from tests.support.http import bearer, client_for
 from tests.support.world import SLUG, World, build_world
 
-FAST = {"webhook_retry_base_seconds": 0.01, "webhook_retry_max_seconds": 0.05,
-        "webhook_timeout_seconds": 5}  # fmt: skip
+FAST = {
+    "webhook_retry_base_seconds": 0.01,
+    "webhook_retry_max_seconds": 0.05,
+    "webhook_timeout_seconds": 5,
+}
 
 
 @pytest.fixture
@@ -79,8 +82,11 @@ async def test_a_delivery_is_signed_and_filtered_by_kind(world: World, fast: Set
     (view,) = await log(world, hook_id)
     d = view.delivery
     assert (view.kind, d.status, d.attempts, d.last_status_code) == (
-        "task.created", "delivered", 1, 204,
-    )  # fmt: skip
+        "task.created",
+        "delivered",
+        1,
+        204,
+    )
     assert got.headers["x-crewboard-delivery"] == str(d.id)
     assert d.event_id == body["id"]
 
@@ -108,8 +114,11 @@ async def test_a_delivery_fails_after_the_last_attempt(world: World, fast: Setti
     (view,) = await log(world, hook_id)
     d = view.delivery
     assert (d.status, d.attempts, d.last_status_code, d.last_error) == (
-        "failed", 2, 503, "HTTP 503",
-    )  # fmt: skip
+        "failed",
+        2,
+        503,
+        "HTTP 503",
+    )
 
 
 async def test_an_unreachable_receiver_records_the_error(world: World, fast: Settings) -> None:
@@ -191,10 +200,16 @@ async def test_an_uncommitted_event_id_holds_later_ones_back(
         sender = WebhookSender(world.database, fast)
         async with database.engine.connect() as open_tx:
             # An instance-level event (no project): it only has to take an id and stay open.
-            await open_tx.execute(insert(Event).values(
-                project_id=None, at=utcnow(), actor="test", kind="custom.slow", subject="x",
-                data={},
-            ))  # fmt: skip
+            await open_tx.execute(
+                insert(Event).values(
+                    project_id=None,
+                    at=utcnow(),
+                    actor="test",
+                    kind="custom.slow",
+                    subject="x",
+                    data={},
+                )
+            )
             await world.task("Later")
             await sender.run()
             assert await log(world, hook_id) == []  # held back behind the open id
@@ -214,16 +229,25 @@ async def test_the_request_never_waits_for_the_receiver(
     with running(Receiver(hold=hold)) as receiver:
         async with client_for(settings=settings, database=database) as client:
             headers = bearer(world.lead_token)
-            made = await client.post(f"{API}/projects/{SLUG}/webhooks", headers=headers,
-                                     json={"url": receiver.url, "kinds": ["task."]})  # fmt: skip
+            made = await client.post(
+                f"{API}/projects/{SLUG}/webhooks",
+                headers=headers,
+                json={"url": receiver.url, "kinds": ["task."]},
+            )
             assert made.status_code == 201, made.text
-            first = await client.post(f"{API}/projects/{SLUG}/tasks", headers=headers,
-                                      json={"title": "First", "tracker": "backend"})  # fmt: skip
+            first = await client.post(
+                f"{API}/projects/{SLUG}/tasks",
+                headers=headers,
+                json={"title": "First", "tracker": "backend"},
+            )
             assert first.status_code == 201, first.text
             await eventually(receiver.entered.is_set, "the receiver to get the first event")
             for title in ("Second", "Third"):
-                again = await client.post(f"{API}/projects/{SLUG}/tasks", headers=headers,
-                                          json={"title": title, "tracker": "backend"})  # fmt: skip
+                again = await client.post(
+                    f"{API}/projects/{SLUG}/tasks",
+                    headers=headers,
+                    json={"title": title, "tracker": "backend"},
+                )
                 assert again.status_code == 201, again.text
             # The receiver is still holding the first delivery: nothing was answered yet.
             assert not hold.is_set()

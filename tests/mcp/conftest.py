@@ -43,8 +43,12 @@ def connect(
         return lambda token: http_agent(mcp_url, token)
 
     def over_stdio(token: str) -> AbstractAsyncContextManager[Agent]:
-        env = cli_env(settings.database_url, CREWBOARD_CONFIG_DIR=str(tmp_path),
-                      CREWBOARD_URL=mcp_url, CREWBOARD_TOKEN=token)  # fmt: skip
+        env = cli_env(
+            settings.database_url,
+            CREWBOARD_CONFIG_DIR=str(tmp_path),
+            CREWBOARD_URL=mcp_url,
+            CREWBOARD_TOKEN=token,
+        )
         del env["CREWBOARD_DATABASE_URL"]  # the relay names the server, not a database
         return stdio_agent([], env)
 

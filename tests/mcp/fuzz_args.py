@@ -22,8 +22,20 @@ PROTOCOL = (
     {"type": "plan_approval_request", "content": "the plan"},
     {"type": "shutdown_response", "request_id": "r-1", "approve": True},
 )
-TEXT_KEYS = ("subject", "description", "activeForm", "title", "problem", "fix", "verification",
-             "blockedReason", "outcome", "verified", "summary", "content")  # fmt: skip
+TEXT_KEYS = (
+    "subject",
+    "description",
+    "activeForm",
+    "title",
+    "problem",
+    "fix",
+    "verification",
+    "blockedReason",
+    "outcome",
+    "verified",
+    "summary",
+    "content",
+)
 ID_LISTS = ("blockedBy", "addBlocks", "addBlockedBy", "taskIds")
 NAME_KEYS = ("tracker", "owner", "agent", "needsAgent", "recipient")
 
@@ -41,13 +53,15 @@ def _real_values() -> dict[str, st.SearchStrategy[Any]]:
         "message": st.one_of(st.sampled_from(TEXT), st.sampled_from(PROTOCOL)),
         "files": st.lists(st.sampled_from(("src/app.py", "README.md", "docs/x.md")), max_size=3),
         "version": st.integers(1, 4),
-        "metadata": st.dictionaries(st.sampled_from(("k", "area", "n")),
-                                    st.one_of(st.none(), st.integers(), st.sampled_from(TEXT))),
+        "metadata": st.dictionaries(
+            st.sampled_from(("k", "area", "n")),
+            st.one_of(st.none(), st.integers(), st.sampled_from(TEXT)),
+        ),
         "priority": st.integers(0, 3),
         "limit": st.integers(1, 5),
         "type": st.sampled_from(("message", "broadcast", "shutdown_request")),
         "request_id": st.just("r-1"),
-    }  # fmt: skip
+    }
     pools.update({key: st.sampled_from(TEXT) for key in TEXT_KEYS})
     pools.update({key: st.lists(ids, max_size=3) for key in ID_LISTS})
     pools.update(dict.fromkeys(NAME_KEYS, names))
@@ -67,16 +81,18 @@ def in_schema(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     # Mostly real: every generated property that has real values takes one, so the call
     # gets past the services' rules to the deep paths (claims, links, deliveries).
     real_first = st.tuples(from_tool_schema(schema), st.fixed_dictionaries(pooled)).map(
-        lambda p: {k: p[1].get(k, v) for k, v in p[0].items()})  # fmt: skip
+        lambda p: {k: p[1].get(k, v) for k, v in p[0].items()}
+    )
     return st.one_of(real_first, mixed)
 
 
 JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                               max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
 
 
 def from_tool_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -102,12 +118,32 @@ def from_tool_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 # Off-schema values. Sizes sit past every limit (20,000-character message bodies, 100-item
 # lists) and under the 1 MiB request body limit, so the tools answer, not the HTTP layer.
 HUGE_NUMBERS = st.sampled_from((2**31, 2**63, -(2**63) - 1, 10**30, 1e308, -1e308, 0, -1))
-CONTROL = st.sampled_from(("\x00", "a\x00b", "\x1b[31mred", "\r", "\x7f", "\u2028", "\ufeff",
-                           "\x08\x0c", "tab\there"))  # fmt: skip
-HUGE_STRINGS = st.sampled_from(("x" * 70_000, "é" * 25_000, "\n" * 30_000, "9" * 5_000,
-                                " " * 20_001))  # fmt: skip
-TASK_ID_JUNK = st.sampled_from(("0", "-1", "#", "##1", "1.5", "1e3", "²", "١٢", "0x10",
-                                "2147483648", "", " ", True, False, 1.0, -5))  # fmt: skip
+CONTROL = st.sampled_from(
+    ("\x00", "a\x00b", "\x1b[31mred", "\r", "\x7f", "\u2028", "\ufeff", "\x08\x0c", "tab\there")
+)
+HUGE_STRINGS = st.sampled_from(
+    ("x" * 70_000, "é" * 25_000, "\n" * 30_000, "9" * 5_000, " " * 20_001)
+)
+TASK_ID_JUNK = st.sampled_from(
+    (
+        "0",
+        "-1",
+        "#",
+        "##1",
+        "1.5",
+        "1e3",
+        "²",
+        "١٢",
+        "0x10",
+        "2147483648",
+        "",
+        " ",
+        True,
+        False,
+        1.0,
+        -5,
+    )
+)
 
 
 def _nested(depth: int) -> object:
@@ -120,11 +156,20 @@ def _nested(depth: int) -> object:
 # The client refuses to serialize past ~256 levels; 250 is as deep as the wire gets.
 DEEP = st.sampled_from((_nested(30), _nested(150), _nested(250)))
 ANY_JUNK: st.SearchStrategy[Any] = st.one_of(
-    st.none(), st.booleans(), HUGE_NUMBERS, st.floats(allow_nan=False), CONTROL, HUGE_STRINGS,
-    TASK_ID_JUNK, DEEP, st.just([]), st.just({}), st.lists(st.integers(), min_size=101,
-                                                           max_size=150),
-    st.lists(CONTROL, max_size=3), st.dictionaries(CONTROL, CONTROL, max_size=2),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    HUGE_NUMBERS,
+    st.floats(allow_nan=False),
+    CONTROL,
+    HUGE_STRINGS,
+    TASK_ID_JUNK,
+    DEEP,
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(), min_size=101, max_size=150),
+    st.lists(CONTROL, max_size=3),
+    st.dictionaries(CONTROL, CONTROL, max_size=2),
+)
 
 
 @st.composite
@@ -138,8 +183,12 @@ def junk(draw: st.DrawFn, schema: dict[str, Any]) -> dict[str, Any]:
         if how == "wrong" and names:
             args[draw(st.sampled_from(names))] = draw(ANY_JUNK)
         elif how == "unknown":
-            key = draw(st.one_of(st.sampled_from(("colour", "task_id", "TaskId", "", "\x00",
-                                                  "id" * 500)), st.text(max_size=8)))  # fmt: skip
+            key = draw(
+                st.one_of(
+                    st.sampled_from(("colour", "task_id", "TaskId", "", "\x00", "id" * 500)),
+                    st.text(max_size=8),
+                )
+            )
             if key not in properties:
                 args[key] = draw(ANY_JUNK)
         elif how == "missing":

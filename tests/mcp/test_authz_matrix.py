@@ -98,8 +98,14 @@ async def existing_team(w: World, lead: Agent) -> dict[str, Any]:
 
 
 async def changelog(w: World, lead: Agent) -> dict[str, Any]:
-    return {"title": w.unique("Entry "), "problem": "p", "fix": "f", "files": ["a.py"],
-            "verification": "v", "taskIds": [await fresh_task(w, lead)]}  # fmt: skip
+    return {
+        "title": w.unique("Entry "),
+        "problem": "p",
+        "fix": "f",
+        "files": ["a.py"],
+        "verification": "v",
+        "taskIds": [await fresh_task(w, lead)],
+    }
 
 
 @dataclass(frozen=True)
@@ -211,8 +217,12 @@ async def call_at_the_door(w: World, actor: str, tool: str, args: dict[str, Any]
     headers = {"accept": "application/json, text/event-stream"}
     if token is not None:
         headers["authorization"] = f"Bearer {token}"
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": tool, "arguments": args}}  # fmt: skip
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": args},
+    }
     async with httpx.AsyncClient(base_url=w.url) as http:
         response = await http.post("/mcp", json=body, headers=headers)
     assert response.status_code == 401, response.text

@@ -13,8 +13,11 @@ from tests.support.world import World
 
 
 async def _patch(client: httpx.AsyncClient, world: World, number: int) -> httpx.Response:
-    return await client.patch(f"{TASKS}/{number}", json={"owner": "backend", "version": 1},
-                              headers=world.headers("backend"))  # fmt: skip
+    return await client.patch(
+        f"{TASKS}/{number}",
+        json={"owner": "backend", "version": 1},
+        headers=world.headers("backend"),
+    )
 
 
 async def test_naming_oneself_owner_respects_blockers_on_both_faces(
@@ -51,8 +54,9 @@ async def test_a_task_that_is_not_pending_is_not_claimable_on_both_faces(
     for number in (1, 2):
         block = {"status": "blocked", "blocked_reason": "needs a decision", "version": 1}
         ok(await client.patch(f"{TASKS}/{number}", json=block, headers=world.headers()))
-    rest = await client.patch(f"{TASKS}/1", json={"owner": "backend", "version": 2},
-                              headers=world.headers("backend"))  # fmt: skip
+    rest = await client.patch(
+        f"{TASKS}/1", json={"owner": "backend", "version": 2}, headers=world.headers("backend")
+    )
     assert refused(rest, 409) == "not-claimable"
     async with http_agent(mcp_url, world.tokens["backend"]) as agent:
         await agent.error("TaskUpdate", "not-claimable", taskId=2, owner="backend")

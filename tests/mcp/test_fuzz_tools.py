@@ -50,13 +50,37 @@ PARSER_DEPTH = 200  # pydantic-core's JSON recursion limit, in the SDK's request
 ERROR_LINE = re.compile(r"error \[([a-z-]+)\]: \S.*")
 # Every code a tool may refuse with: the boundary's, and the services' (a new one is a
 # decision to document, so it must be added here on purpose). Never ``internal``.
-KNOWN_CODES = frozenset({
-    "validation", "invalid", "not-found", "forbidden", "conflict", "duplicate", "busy",
-    "invalid-cursor", "already-claimed", "version-conflict", "version-required",
-    "not-claimable", "dependency-cycle", "blocked", "team-busy", "nothing-ready", "not-yours",
-    "not-blocked", "already-yours", "already-completed", "already-answered", "bad-transition",
-    "owner-required", "exists", "agent-in-use", "not-empty", "rate-limited",
-})  # fmt: skip
+KNOWN_CODES = frozenset(
+    {
+        "validation",
+        "invalid",
+        "not-found",
+        "forbidden",
+        "conflict",
+        "duplicate",
+        "busy",
+        "invalid-cursor",
+        "already-claimed",
+        "version-conflict",
+        "version-required",
+        "not-claimable",
+        "dependency-cycle",
+        "blocked",
+        "team-busy",
+        "nothing-ready",
+        "not-yours",
+        "not-blocked",
+        "already-yours",
+        "already-completed",
+        "already-answered",
+        "bad-transition",
+        "owner-required",
+        "exists",
+        "agent-in-use",
+        "not-empty",
+        "rate-limited",
+    }
+)
 FUZZED = [spec.name for spec in SPECS]
 
 
@@ -90,9 +114,19 @@ class Snapshot:
         return dict(zip(SNAPSHOT_NAMES, self.counts, strict=True))
 
 
-SNAPSHOT_NAMES = ("events", "tasks", "task_dependencies", "task_versions", "messages",
-                  "deliveries", "deliveries_read", "teams", "teams_live", "team_members",
-                  "changelog")  # fmt: skip
+SNAPSHOT_NAMES = (
+    "events",
+    "tasks",
+    "task_dependencies",
+    "task_versions",
+    "messages",
+    "deliveries",
+    "deliveries_read",
+    "teams",
+    "teams_live",
+    "team_members",
+    "changelog",
+)
 
 
 async def snapshot(database: Database) -> Snapshot:
@@ -175,8 +209,11 @@ async def check_task_list(db: Database, case: Case, answer: Any) -> None:
     for shown in answer["tasks"]:
         task = await _task(db, int(shown["id"]))
         assert task is not None, shown
-        assert (task.title, _status(task), task.owner) == (shown["subject"], shown["status"],
-                                                           shown["owner"])  # fmt: skip
+        assert (task.title, _status(task), task.owner) == (
+            shown["subject"],
+            shown["status"],
+            shown["owner"],
+        )
 
 
 async def check_task_get(db: Database, case: Case, answer: Any) -> None:
@@ -184,8 +221,11 @@ async def check_task_get(db: Database, case: Case, answer: Any) -> None:
     task = await _task(db, int(answer["id"]))
     assert task is not None, answer
     assert task.version == answer["version"], answer
-    assert (task.title, task.owner, _status(task)) == (answer["subject"], answer["owner"],
-                                                       answer["status"])  # fmt: skip
+    assert (task.title, task.owner, _status(task)) == (
+        answer["subject"],
+        answer["owner"],
+        answer["status"],
+    )
 
 
 async def check_task_update(db: Database, case: Case, answer: Any) -> None:
@@ -212,8 +252,11 @@ async def check_task_claim(db: Database, case: Case, answer: Any) -> None:
 async def check_send_message(db: Database, case: Case, answer: Any) -> None:
     async with unit_of_work(db, write=False) as session:
         message = await session.get(Message, answer["id"])
-        recipients = set(await session.scalars(
-            select(Delivery.recipient).where(Delivery.message_id == answer["id"])))  # fmt: skip
+        recipients = set(
+            await session.scalars(
+                select(Delivery.recipient).where(Delivery.message_id == answer["id"])
+            )
+        )
     assert message is not None, answer
     assert message.sender == CALLER, answer
     assert recipients == set(answer["recipients"]), (recipients, answer)
@@ -228,9 +271,15 @@ async def check_inbox_read(db: Database, case: Case, answer: Any) -> None:
         return
     ids = [m["id"] for m in answer["messages"]]
     async with unit_of_work(db, write=False) as session:
-        unread = await session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.message_id.in_(ids), Delivery.recipient == CALLER,
-            Delivery.read_at.is_(None)))  # fmt: skip
+        unread = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.message_id.in_(ids),
+                Delivery.recipient == CALLER,
+                Delivery.read_at.is_(None),
+            )
+        )
     assert unread == 0, answer
     assert all(m["read"] for m in answer["messages"]), answer
 
@@ -242,8 +291,9 @@ async def check_tracker_read(db: Database, case: Case, answer: Any) -> None:
 
 async def _team(db: Database, name: str) -> tuple[Team | None, set[str]]:
     async with unit_of_work(db, write=False) as session:
-        team = await session.scalar(select(Team).where(Team.name == name)
-                                    .order_by(Team.id.desc()).limit(1))  # fmt: skip
+        team = await session.scalar(
+            select(Team).where(Team.name == name).order_by(Team.id.desc()).limit(1)
+        )
         if team is None:
             return None, set()
         members = await session.scalars(
@@ -279,12 +329,18 @@ async def check_changelog_append(db: Database, case: Case, answer: Any) -> None:
 
 
 CHECKS: dict[str, Check] = {
-    "TaskCreate": check_task_create, "TaskList": check_task_list, "TaskGet": check_task_get,
-    "TaskUpdate": check_task_update, "TaskClaim": check_task_claim,
-    "SendMessage": check_send_message, "InboxRead": check_inbox_read,
-    "TrackerRead": check_tracker_read, "TeamCreate": check_team_create,
-    "TeamDelete": check_team_delete, "ChangelogAppend": check_changelog_append,
-}  # fmt: skip
+    "TaskCreate": check_task_create,
+    "TaskList": check_task_list,
+    "TaskGet": check_task_get,
+    "TaskUpdate": check_task_update,
+    "TaskClaim": check_task_claim,
+    "SendMessage": check_send_message,
+    "InboxRead": check_inbox_read,
+    "TrackerRead": check_tracker_read,
+    "TeamCreate": check_team_create,
+    "TeamDelete": check_team_delete,
+    "ChangelogAppend": check_changelog_append,
+}
 
 
 @dataclass
@@ -316,8 +372,10 @@ class Fuzzer:
         else:  # past the client's types: the wire still carries it
             params = CallToolRequestParams.model_construct(name=self.tool, arguments=arguments)
             result = await self.agent.session.send_request(
-                CallToolRequest(params=params), CallToolResult,
-                request_read_timeout_seconds=CALL_TIMEOUT)  # fmt: skip
+                CallToolRequest(params=params),
+                CallToolResult,
+                request_read_timeout_seconds=CALL_TIMEOUT,
+            )
         return Case(self.tool, arguments, result, before, await snapshot(self.database))
 
     async def alive(self) -> None:
@@ -378,8 +436,15 @@ async def seed(lead: Agent, qa: Agent) -> None:
     await qa.ok("SendMessage", to=CALLER, message="hello")
     await qa.ok("SendMessage", to="*", message="to the team")
     await qa.ok("SendMessage", to=CALLER, message={"type": "shutdown_request", "content": "bye"})
-    await lead.ok("ChangelogAppend", title="Orders", problem="none", fix="table",
-                  files=["src/app.py"], verification="pytest", taskIds=["1"])  # fmt: skip
+    await lead.ok(
+        "ChangelogAppend",
+        title="Orders",
+        problem="none",
+        fix="table",
+        files=["src/app.py"],
+        verification="pytest",
+        taskIds=["1"],
+    )
 
 
 async def test_every_listed_tool_is_fuzzed_and_checked(mcp_url: str, world: World) -> None:
@@ -398,8 +463,9 @@ async def test_tool_arguments_fuzz(
         http_agent(mcp_url, world.tokens[CALLER]) as agent,
         http_agent(mcp_url, world.tokens["qa"]) as qa,
     ):
-        schema = next(t for t in (await agent.session.list_tools()).tools
-                      if t.name == tool).input_schema  # fmt: skip
+        schema = next(
+            t for t in (await agent.session.list_tools()).tools if t.name == tool
+        ).input_schema
         await seed(agent, qa)
         assert (await snapshot(database)).as_dict()["tasks"] == TASKS
         fuzzer, run = Fuzzer(agent, database, tool), Runner(asyncio.get_running_loop())

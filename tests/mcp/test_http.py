@@ -23,8 +23,11 @@ async def test_a_malformed_tool_call_with_a_bad_token_is_still_401(
     w = await crew(database, settings, factory)
     revoked = await w.revoke(await w.agent_token())
     async with faces_client(settings, database) as http:
-        for token, code in (("cb_unknown", "invalid-token"), (revoked, "revoked-token"),
-                            (await w.person_token(), "agent-token-required")):  # fmt: skip
+        for token, code in (
+            ("cb_unknown", "invalid-token"),
+            (revoked, "revoked-token"),
+            (await w.person_token(), "agent-token-required"),
+        ):
             headers = {**MCP_HEADERS, "authorization": f"Bearer {token}"}
             response = await http.post("/mcp", json=body, headers=headers)
             assert response.status_code == 401, response.text

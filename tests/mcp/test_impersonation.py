@@ -26,8 +26,19 @@ from tests.support.database import row_counts
 from tests.support.mcp import TIMEOUT, Agent, http_agent
 from tests.support.world import World
 
-IDENTITY_ARGS = ("from", "sender", "agent", "owner", "created_by", "actor", "as_agent",
-                 "author", "user", "agent_name", "tracker")  # fmt: skip
+IDENTITY_ARGS = (
+    "from",
+    "sender",
+    "agent",
+    "owner",
+    "created_by",
+    "actor",
+    "as_agent",
+    "author",
+    "user",
+    "agent_name",
+    "tracker",
+)
 # Valid arguments for each tool (validation is checked before anything is looked up).
 BASE: dict[str, dict[str, Any]] = {
     "TeamCreate": {"team_name": "t"},
@@ -40,11 +51,15 @@ BASE: dict[str, dict[str, Any]] = {
     "SendMessage": {"to": "qa", "message": "hi"},
     "InboxRead": {},
     "TrackerRead": {},
-    "ChangelogAppend": {"title": "t", "problem": "p", "fix": "f", "files": [],
-                        "verification": "v"},
-}  # fmt: skip
-SPOOF_HEADERS = {"x-agent": "qa", "x-crewboard-agent": "qa", "x-forwarded-user": "qa",
-                 "x-forwarded-for": "10.9.9.9", "x-remote-user": "lead@example.com"}  # fmt: skip
+    "ChangelogAppend": {"title": "t", "problem": "p", "fix": "f", "files": [], "verification": "v"},
+}
+SPOOF_HEADERS = {
+    "x-agent": "qa",
+    "x-crewboard-agent": "qa",
+    "x-forwarded-user": "qa",
+    "x-forwarded-for": "10.9.9.9",
+    "x-remote-user": "lead@example.com",
+}
 ME = "backend"
 
 
@@ -103,8 +118,9 @@ async def test_what_is_recorded_is_the_tokens_agent(
         assert (str(task.number), task.tracker) == (made["task"]["id"], "qa")
         assert task.created_by.startswith(ME)
         await assert_event_by_me(database)
-        await agent.ok("ChangelogAppend", title="Mine", problem="p", fix="f", files=[],
-                       verification="v")  # fmt: skip
+        await agent.ok(
+            "ChangelogAppend", title="Mine", problem="p", fix="f", files=[], verification="v"
+        )
         entry = await last(database, ChangelogEntry, ChangelogEntry.id)
         assert entry.agent == ME
         await assert_event_by_me(database)

@@ -12,11 +12,14 @@ from tests.support.world import World
 # tool -> argument -> the service limit on its number of items
 ADVERTISED = {
     "TaskCreate": {"blockedBy": MAX_LINKS_PER_CALL},
-    "TaskUpdate": {"addBlocks": MAX_LINKS_PER_CALL, "addBlockedBy": MAX_LINKS_PER_CALL,
-                   "files": FILES_MAX},
+    "TaskUpdate": {
+        "addBlocks": MAX_LINKS_PER_CALL,
+        "addBlockedBy": MAX_LINKS_PER_CALL,
+        "files": FILES_MAX,
+    },
     "ChangelogAppend": {"files": FILES_MAX, "taskIds": MAX_TASK_LINKS},
     "TeamCreate": {"members": TEAM_MEMBERS_PER_CALL},
-}  # fmt: skip
+}
 
 
 async def _schemas(url: str, token: str) -> dict[str, dict[str, Any]]:

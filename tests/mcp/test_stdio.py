@@ -43,8 +43,14 @@ async def test_local_database(world: World, settings: Settings, tmp_path: Path) 
     args = ["--database-url", settings.database_url, "--project", "shop", "--agent", "backend"]
     async with stdio_agent(args, _env(settings, tmp_path)) as backend:
         assert {t.name for t in (await backend.session.list_tools()).tools} == NAMES
-        done = await backend.ok("TaskUpdate", taskId="1", status="completed", outcome="done",
-                                files=["x.py"], verified="pytest")  # fmt: skip
+        done = await backend.ok(
+            "TaskUpdate",
+            taskId="1",
+            status="completed",
+            outcome="done",
+            files=["x.py"],
+            verified="pytest",
+        )
         assert done["statusChange"] == {"from": "pending", "to": "completed"}
         await backend.ok("SendMessage", to="qa", message="local hello")
         await backend.error("TaskClaim", "nothing-ready")

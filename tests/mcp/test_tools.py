@@ -13,8 +13,19 @@ from tests.support.database import row_counts
 from tests.support.factory import Factory
 from tests.support.world import World
 
-NAMES = {"TeamCreate", "TeamDelete", "TaskCreate", "TaskList", "TaskGet", "TaskUpdate",
-         "TaskClaim", "SendMessage", "InboxRead", "TrackerRead", "ChangelogAppend"}  # fmt: skip
+NAMES = {
+    "TeamCreate",
+    "TeamDelete",
+    "TaskCreate",
+    "TaskList",
+    "TaskGet",
+    "TaskUpdate",
+    "TaskClaim",
+    "SendMessage",
+    "InboxRead",
+    "TrackerRead",
+    "ChangelogAppend",
+}
 
 
 async def test_tools_list_is_complete_and_small(connect: Connect, world: World) -> None:
@@ -23,9 +34,19 @@ async def test_tools_list_is_complete_and_small(connect: Connect, world: World) 
     assert {t.name for t in listed.tools} == NAMES
     update = next(t for t in listed.tools if t.name == "TaskUpdate")
     assert update.input_schema["required"] == ["taskId"]
-    assert {"subject", "status", "owner", "addBlocks", "addBlockedBy", "metadata",
-            "blockedReason", "needsAgent", "outcome", "files", "verified"} <= set(
-        update.input_schema["properties"])  # fmt: skip
+    assert {
+        "subject",
+        "status",
+        "owner",
+        "addBlocks",
+        "addBlockedBy",
+        "metadata",
+        "blockedReason",
+        "needsAgent",
+        "outcome",
+        "files",
+        "verified",
+    } <= set(update.input_schema["properties"])
     wire = json.dumps(listed.model_dump(by_alias=True, exclude_none=True, mode="json"))
     assert len(wire) < 8_000, len(wire)
     assert "title" not in json.dumps(update.input_schema)
@@ -33,9 +54,15 @@ async def test_tools_list_is_complete_and_small(connect: Connect, world: World) 
 
 async def test_task_tools(connect: Connect, world: World) -> None:
     async with connect(world.tokens["backend"]) as agent:
-        first = await agent.ok("TaskCreate", subject="Orders table", description="the table",
-                               activeForm="Adding the orders table", metadata={"k": 1},
-                               priority=1, tracker="backend")  # fmt: skip
+        first = await agent.ok(
+            "TaskCreate",
+            subject="Orders table",
+            description="the table",
+            activeForm="Adding the orders table",
+            metadata={"k": 1},
+            priority=1,
+            tracker="backend",
+        )
         assert first == {"task": {"id": "1", "subject": "Orders table"}}
         await agent.ok("TaskCreate", subject="Orders API", description="", blockedBy=["1"])
         listed = await agent.ok("TaskList")
@@ -79,8 +106,9 @@ async def test_team_message_tracker_changelog_tools(connect: Connect, world: Wor
         sent = await lead.ok("SendMessage", to="*", message="hello team", summary="hi")
         assert sent["recipients"] == ["qa"]
         await lead.ok("SendMessage", type="message", recipient="qa", content="old form")
-        await lead.ok("SendMessage", to="qa", message={"type": "shutdown_request",
-                                                       "content": "wrap up"})  # fmt: skip
+        await lead.ok(
+            "SendMessage", to="qa", message={"type": "shutdown_request", "content": "wrap up"}
+        )
         inbox = await qa.ok("InboxRead", mark_read=False)
         assert [m["text"] for m in inbox["messages"]] == ["hello team", "old form", "wrap up"]
         request_id = inbox["messages"][2]["request_id"]
@@ -90,11 +118,21 @@ async def test_team_message_tracker_changelog_tools(connect: Connect, world: Wor
         assert [m["read"] for m in read["messages"]] == [True, True]
         assert [m["text"] for m in (await qa.ok("InboxRead"))["messages"]] == ["wrap up"]
         assert (await qa.ok("InboxRead"))["messages"] == []
-        await qa.ok("SendMessage", to="backend", message={
-            "type": "shutdown_response", "request_id": request_id, "approve": True})  # fmt: skip
+        await qa.ok(
+            "SendMessage",
+            to="backend",
+            message={"type": "shutdown_response", "request_id": request_id, "approve": True},
+        )
         await lead.ok("TaskCreate", subject="Docs", description="", tracker="backend")
-        entry = await lead.ok("ChangelogAppend", title="Docs", problem="none", fix="wrote",
-                              files=["README.md"], verification="read", taskIds=["1"])  # fmt: skip
+        entry = await lead.ok(
+            "ChangelogAppend",
+            title="Docs",
+            problem="none",
+            fix="wrote",
+            files=["README.md"],
+            verification="read",
+            taskIds=["1"],
+        )
         assert entry["taskIds"] == ["1"]
         tracker = await qa.text("TrackerRead", agent="backend")
         assert tracker.startswith("# backend tracker\n")
@@ -157,8 +195,11 @@ async def test_http_refuses_missing_bad_and_person_tokens(mcp_url: str, world: W
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"accept": "application/json, text/event-stream"}
     async with httpx.AsyncClient(base_url=mcp_url) as http:
-        for token, code in ((None, "unauthenticated"), ("cb_wrong", "invalid-token"),
-                            (world.lead_token, "agent-token-required")):  # fmt: skip
+        for token, code in (
+            (None, "unauthenticated"),
+            ("cb_wrong", "invalid-token"),
+            (world.lead_token, "agent-token-required"),
+        ):
             sent = dict(headers, authorization=f"Bearer {token}") if token else headers
             response = await http.post("/mcp", json=body, headers=sent)
             assert response.status_code == 401, response.text

@@ -113,8 +113,11 @@ async def over_http(
                 tally["unexpected"].append(f"get: {got.status_code} {got.text[:300]}")
                 continue
             value = int((got.json().get("metadata") or {}).get("n", 0))
-            r = await http.patch(f"{api}/{number}", json={"metadata": {"n": value + 1}},
-                                 headers={"if-match": got.headers["etag"]})  # fmt: skip
+            r = await http.patch(
+                f"{api}/{number}",
+                json={"metadata": {"n": value + 1}},
+                headers={"if-match": got.headers["etag"]},
+            )
             if r.is_success:
                 _count(tally, "acked", "increment")
             elif busy_response(r):

@@ -117,10 +117,17 @@ async def serve(database_url: str, log_path: Path, **env: str) -> AsyncIterator[
     extra = {"CREWBOARD_LOG_LEVEL": "WARNING", **env}
     with log_path.open("ab") as log:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "crewboard", "serve", "--port", str(port),
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            sys.executable,
+            "-m",
+            "crewboard",
+            "serve",
+            "--port",
+            str(port),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
             env=cli_env(database_url, **extra),
-        )  # fmt: skip
+        )
     server = ServeProcess(proc, port, log_path)
     try:
         yield server
@@ -154,8 +161,14 @@ class Tally:
 
     def merge_tally(self, other: Tally) -> None:
         """Add another tally of this process."""
-        self.merge({"acked": other.acked, "refused": other.refused, "busy": other.busy,
-                    "unexpected": other.unexpected})  # fmt: skip
+        self.merge(
+            {
+                "acked": other.acked,
+                "refused": other.refused,
+                "busy": other.busy,
+                "unexpected": other.unexpected,
+            }
+        )
 
 
 def problem_code(response: httpx.Response) -> str:

@@ -98,8 +98,9 @@ def _seen(ledger: Ledger, response: httpx.Response, what: str) -> bool:
     return False
 
 
-async def _client(server: ServeProcess, world: World, agent: str, round_no: int,
-                  ledger: Ledger) -> None:  # fmt: skip
+async def _client(
+    server: ServeProcess, world: World, agent: str, round_no: int, ledger: Ledger
+) -> None:
     """One agent: create, claim, complete every other claim, send a message; until killed."""
     peer = AGENTS[(AGENTS.index(agent) + 1) % len(AGENTS)]
     async with httpx.AsyncClient(
@@ -193,8 +194,9 @@ async def test_kill9_mid_write_load_loses_no_acknowledged_write(
         await _check(database, ledger)
     async with serve(settings.database_url, log) as server:
         await server.wait_healthy()
-        async with httpx.AsyncClient(base_url=server.base_url, headers=world.headers("a1"),
-                                     timeout=60) as http:  # fmt: skip
+        async with httpx.AsyncClient(
+            base_url=server.base_url, headers=world.headers("a1"), timeout=60
+        ) as http:
             assert (await http.post(f"{API}/tasks", json={"title": "after"})).status_code == 201
             assert (await http.get(f"{API}/tasks", params={"limit": 1})).status_code == 200
     if database.is_sqlite:
@@ -204,6 +206,14 @@ async def test_kill9_mid_write_load_loses_no_acknowledged_write(
     logger.warning(
         "kill -9: %d rounds, acknowledged per round %s: %d creates, %d claims, %d completions, "
         "%d messages; cut in flight %d; refused %s; busy %d; doubles 0 (seed %d)",
-        ROUNDS, per_round, len(ledger.created), len(ledger.claims), len(ledger.completed),
-        len(ledger.messages), ledger.cut, dict(ledger.refused), ledger.busy, SEED,
-    )  # fmt: skip
+        ROUNDS,
+        per_round,
+        len(ledger.created),
+        len(ledger.claims),
+        len(ledger.completed),
+        len(ledger.messages),
+        ledger.cut,
+        dict(ledger.refused),
+        ledger.busy,
+        SEED,
+    )

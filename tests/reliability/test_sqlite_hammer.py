@@ -72,8 +72,9 @@ def _classify(tally: Tally, result: Result, what: str, refusals: tuple[str, ...]
     return "unexpected"
 
 
-async def _run(tally: Tally, env: dict[str, str], what: str, *args: str,
-               refusals: tuple[str, ...] = ()) -> Result | None:  # fmt: skip
+async def _run(
+    tally: Tally, env: dict[str, str], what: str, *args: str, refusals: tuple[str, ...] = ()
+) -> Result | None:
     """One command, retried while busy; the result if it succeeded."""
     for _ in range(RETRIES):
         result = await run_subprocess(env, *args, seconds=120)
@@ -92,33 +93,56 @@ async def _cli_lanes(world: World, url: str, base: str, tmp: Path) -> dict[str, 
     acked: dict[str, Any] = {"adds": {}, "claims": [], "done": [], "messages": {}, "tokens": []}
 
     def client(agent: str) -> dict[str, str]:
-        return cli_env(url, CREWBOARD_URL=base, CREWBOARD_TOKEN=world.tokens[agent],
-                       CREWBOARD_CONFIG_DIR=str(tmp))  # fmt: skip
+        return cli_env(
+            url,
+            CREWBOARD_URL=base,
+            CREWBOARD_TOKEN=world.tokens[agent],
+            CREWBOARD_CONFIG_DIR=str(tmp),
+        )
 
     async def adds() -> None:
         for i in range(OPS):
             title = f"add {i}"
-            if r := await _run(tally, client("adder"), "add", "task", "add", title,
-                               "--tracker", "adder", "--json"):  # fmt: skip
+            if r := await _run(
+                tally, client("adder"), "add", "task", "add", title, "--tracker", "adder", "--json"
+            ):
                 acked["adds"][json.loads(r.stdout)["number"]] = title
 
     async def claims() -> None:
         for _ in range(max(1, OPS // 2)):  # two commands each
-            r = await _run(tally, client("claimer"), "claim", "task", "claim", "--anywhere",
-                           "--json", refusals=("nothing-ready", "already-claimed"))  # fmt: skip
+            r = await _run(
+                tally,
+                client("claimer"),
+                "claim",
+                "task",
+                "claim",
+                "--anywhere",
+                "--json",
+                refusals=("nothing-ready", "already-claimed"),
+            )
             if r is None:
                 continue
             number = json.loads(r.stdout)["number"]
             acked["claims"].append(number)
-            if await _run(tally, client("claimer"), "done", "task", "done", str(number),
-                          "--outcome", "done", "--json"):  # fmt: skip
+            if await _run(
+                tally,
+                client("claimer"),
+                "done",
+                "task",
+                "done",
+                str(number),
+                "--outcome",
+                "done",
+                "--json",
+            ):
                 acked["done"].append(number)
 
     async def sends() -> None:
         for i in range(OPS):
             body = f"hello {i}"
-            if r := await _run(tally, client("sender"), "send", "msg", "send", "inbox", body,
-                               "--json"):  # fmt: skip
+            if r := await _run(
+                tally, client("sender"), "send", "msg", "send", "inbox", body, "--json"
+            ):
                 acked["messages"][json.loads(r.stdout)["id"]] = body
 
     async def admin() -> None:
@@ -127,8 +151,19 @@ async def _cli_lanes(world: World, url: str, base: str, tmp: Path) -> dict[str, 
             name = f"extra-{i}"
             if not await _run(tally, env, "agent add", "agent", "add", SLUG, name):
                 continue
-            if await _run(tally, env, "token create", "token", "create", "--user",
-                          "lead@example.com", "--project", SLUG, "--agent", name):  # fmt: skip
+            if await _run(
+                tally,
+                env,
+                "token create",
+                "token",
+                "create",
+                "--user",
+                "lead@example.com",
+                "--project",
+                SLUG,
+                "--agent",
+                name,
+            ):
                 acked["tokens"].append(name)
 
     await asyncio.gather(adds(), claims(), sends(), admin())
@@ -154,8 +189,9 @@ async def _mcp_lane(url: str, tmp: Path, counters: list[int], stop: asyncio.Even
                 continue
             seen = json.loads(text)
             value = int(seen["metadata"].get("n", 0))
-            done = await agent.call("TaskUpdate", taskId=str(number), metadata={"n": value + 1},
-                                    version=seen["version"])  # fmt: skip
+            done = await agent.call(
+                "TaskUpdate", taskId=str(number), metadata={"n": value + 1}, version=seen["version"]
+            )
             if not done.is_error:
                 tally.ack("increment")
             else:
@@ -172,15 +208,23 @@ def _mcp_failure(tally: Tally, text: str) -> None:
         tally.unexpected.append(f"mcp: {text[:500]}")
 
 
-async def _worker(mode: str, url: str, token: str, counters: list[int],
-                  *extra: str) -> asyncio.subprocess.Process:  # fmt: skip
+async def _worker(
+    mode: str, url: str, token: str, counters: list[int], *extra: str
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.reliability.hammer_worker", mode, url, token,
-        ",".join(map(str, counters)), *extra,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.reliability.hammer_worker",
+        mode,
+        url,
+        token,
+        ",".join(map(str, counters)),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env=cli_env(url, CREWBOARD_SQLITE_BUSY_TIMEOUT_MS=BUSY_MS),
         cwd=str(ROOT),
-    )  # fmt: skip
+    )
 
 
 async def _collect(proc: asyncio.subprocess.Process, tally: Tally) -> list[int]:
@@ -214,16 +258,26 @@ async def _prepare(tmp_path: Path) -> tuple[Settings, Database, World, dict[int,
     return settings, database, world, counters
 
 
-async def _check(database: Database, acked: dict[str, Any], claims: list[int],
-                 counters: dict[int, int], increments: int) -> None:  # fmt: skip
+async def _check(
+    database: Database,
+    acked: dict[str, Any],
+    claims: list[int],
+    counters: dict[int, int],
+    increments: int,
+) -> None:
     """Every acknowledged write is there; no increment lost; no task claimed twice."""
     async with unit_of_work(database, write=False) as session:
         tasks = {t.number: t for t in (await session.scalars(select(Task))).all()}
         claimed = Counter(
             (await session.scalars(select(Event.subject).where(Event.kind == "task.claimed"))).all()
         )
-        sent = dict((await session.execute(
-            select(Message.id, Message.body).where(Message.sender == "sender"))).all())  # fmt: skip
+        sent = dict(
+            (
+                await session.execute(
+                    select(Message.id, Message.body).where(Message.sender == "sender")
+                )
+            ).all()
+        )
         roster = set((await session.scalars(select(Agent.name))).all())
         extra = AuthSession.agent_name.like("extra-%")
         tokens = Counter((await session.scalars(select(AuthSession.agent_name).where(extra))).all())
@@ -262,8 +316,9 @@ async def test_eight_processes_on_one_sqlite_file(
     try:
         async with serve(url, log, CREWBOARD_SQLITE_BUSY_TIMEOUT_MS=BUSY_MS) as server:
             await server.wait_healthy()
-            procs.append(await _worker("direct", url, world.lead_token, counters,
-                                       world.tokens["worker"]))  # fmt: skip
+            procs.append(
+                await _worker("direct", url, world.lead_token, counters, world.tokens["worker"])
+            )
             procs.append(await _worker("http", server.base_url, world.lead_token, counters))
             stop = asyncio.Event()
             mcp = asyncio.create_task(_mcp_lane(url, tmp_path, counters, stop))
@@ -290,9 +345,16 @@ async def test_eight_processes_on_one_sqlite_file(
             "8 processes on one SQLite file: acknowledged %s (CLI: %d adds, %d claims, %d "
             "completions, %d messages, %d agents+tokens); refused %s; busy seen by clients %d "
             "(server logged %d); doubles 0; integrity ok",
-            tally.acked, len(acked["adds"]), len(acked["claims"]), len(acked["done"]),
-            len(acked["messages"]), len(acked["tokens"]), tally.refused, tally.busy, server_busy,
-        )  # fmt: skip
+            tally.acked,
+            len(acked["adds"]),
+            len(acked["claims"]),
+            len(acked["done"]),
+            len(acked["messages"]),
+            len(acked["tokens"]),
+            tally.refused,
+            tally.busy,
+            server_busy,
+        )
     finally:
         for proc in procs:
             if proc.returncode is None:

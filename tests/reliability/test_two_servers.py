@@ -60,14 +60,17 @@ async def postgres_url() -> AsyncIterator[str]:
         yield url
 
 
-async def _storm(servers: list[ServeProcess], world: World, claims: dict[int, list[str]],
-                 unexpected: list[str]) -> Counter[str]:  # fmt: skip
+async def _storm(
+    servers: list[ServeProcess], world: World, claims: dict[int, list[str]], unexpected: list[str]
+) -> Counter[str]:
     """Every client claims the best ready task until none is, alternating the servers."""
     seen: Counter[str] = Counter()
 
     async def client(agent: str) -> None:
-        https = [httpx.AsyncClient(base_url=s.base_url, headers=world.headers(agent), timeout=60)
-                 for s in servers]  # fmt: skip
+        https = [
+            httpx.AsyncClient(base_url=s.base_url, headers=world.headers(agent), timeout=60)
+            for s in servers
+        ]
         try:
             for i in range(TASKS * 2):
                 r = await https[i % 2].post(f"{API}/tasks/claim", json={"anywhere": True})
@@ -129,8 +132,11 @@ async def _check(database: Database, claims: dict[int, list[str]], team_tasks: s
     for number, task in tasks.items():
         assert (task.status, task.owner, task.lease_expires_at) == ("pending", None, None)
         owners = claims.get(number, [])
-        expected = [pair for owner in owners for pair in
-                    (("task.claimed", owner), ("task.lease_expired", owner))]  # fmt: skip
+        expected = [
+            pair
+            for owner in owners
+            for pair in (("task.claimed", owner), ("task.lease_expired", owner))
+        ]
         assert history[number] == expected, (number, history[number], owners)
         want: Counter[str] = Counter(owners)
         if number in team_tasks:
@@ -144,11 +150,13 @@ async def _world(url: str) -> tuple[Database, World, set[int]]:
     """The crew (every client on team ``storm``, led by ``captain``) and the tasks."""
     settings = Settings(database_url=url, jobs_enabled=False)
     database = Database(settings)
-    world = await build_world(Factory(database, settings), database, settings,
-                              agents=(*CLIENTS, LEAD))  # fmt: skip
+    world = await build_world(
+        Factory(database, settings), database, settings, agents=(*CLIENTS, LEAD)
+    )
     async with unit_of_work(database, write=True) as session:
-        await TeamService(session, settings).create(world.lead, SLUG, name="storm", lead=LEAD,
-                                          members=CLIENTS)  # fmt: skip
+        await TeamService(session, settings).create(
+            world.lead, SLUG, name="storm", lead=LEAD, members=CLIENTS
+        )
     team_tasks = set()
     for i in range(TASKS):
         if i % 2:
@@ -203,5 +211,11 @@ async def test_two_servers_claim_storm_then_each_lease_expires_once(
         "two servers on one PostgreSQL: %d rounds, %d clients, %d tasks; %d claims acknowledged "
         "(%s), doubles 0; %d leases expired, each once (handed back by server 1: %d, by "
         "server 2: %d); one lease-expired message each to the owner (+ lead on team tasks)",
-        ROUNDS, len(CLIENTS), TASKS, seen["claimed"], dict(seen), expired, *per_server,
-    )  # fmt: skip
+        ROUNDS,
+        len(CLIENTS),
+        TASKS,
+        seen["claimed"],
+        dict(seen),
+        expired,
+        *per_server,
+    )

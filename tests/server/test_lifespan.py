@@ -18,5 +18,6 @@ def test_jobs_on_means_every_job(database: Database, settings: Settings) -> None
     assert names == ["lease-expiry", "message-retention", "webhooks"]
     keep_all = on.model_copy(update={"message_retention_days": 0})
     assert sorted(job.name for job in background_jobs(database, keep_all)) == [
-        "lease-expiry", "webhooks",
-    ]  # fmt: skip
+        "lease-expiry",
+        "webhooks",
+    ]

@@ -17,10 +17,16 @@ CREATED = 1770836587799
 
 def _member(name: str, kind: str, joined: int, **extra: Any) -> dict[str, Any]:
     return {
-        "agentId": f"{name}@{TEAM}", "name": name, "agentType": kind, "model": "claude-opus-4-6",
-        "joinedAt": joined, "tmuxPaneId": "in-process" if extra else "", "cwd": "/srv/shop",
-        "subscriptions": [], **extra,
-    }  # fmt: skip
+        "agentId": f"{name}@{TEAM}",
+        "name": name,
+        "agentType": kind,
+        "model": "claude-opus-4-6",
+        "joinedAt": joined,
+        "tmuxPaneId": "in-process" if extra else "",
+        "cwd": "/srv/shop",
+        "subscriptions": [],
+        **extra,
+    }
 
 
 def config() -> dict[str, Any]:
@@ -33,19 +39,42 @@ def config() -> dict[str, Any]:
         "leadSessionId": "a2485d01-5a05-4089-9dd4-32a061a1a1c8",
         "members": [
             _member("team-lead", "team-lead", CREATED),
-            _member("frontend", "general-purpose", CREATED + 1000, prompt="Build the pages",
-                    color="blue", **teammate),
-            _member("backend", "general-purpose", CREATED + 2000, prompt="Build the API",
-                    color="green", **teammate),
-            _member("qa", "general-purpose", CREATED + 3000, prompt="Test it", color="yellow",
-                    **teammate),
+            _member(
+                "frontend",
+                "general-purpose",
+                CREATED + 1000,
+                prompt="Build the pages",
+                color="blue",
+                **teammate,
+            ),
+            _member(
+                "backend",
+                "general-purpose",
+                CREATED + 2000,
+                prompt="Build the API",
+                color="green",
+                **teammate,
+            ),
+            _member(
+                "qa",
+                "general-purpose",
+                CREATED + 3000,
+                prompt="Test it",
+                color="yellow",
+                **teammate,
+            ),
         ],
-    }  # fmt: skip
+    }
 
 
 def _task(tid: str, subject: str, status: str, **rest: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": tid, "subject": subject, "description": f"Do: {subject}",
-                            "activeForm": f"Doing {subject.lower()}", "status": status}  # fmt: skip
+    data: dict[str, Any] = {
+        "id": tid,
+        "subject": subject,
+        "description": f"Do: {subject}",
+        "activeForm": f"Doing {subject.lower()}",
+        "status": status,
+    }
     if "owner" in rest:
         data["owner"] = rest.pop("owner")
     data["blocks"] = rest.pop("blocks", [])
@@ -56,31 +85,55 @@ def _task(tid: str, subject: str, status: str, **rest: Any) -> dict[str, Any]:
 
 def tasks() -> list[dict[str, Any]]:
     return [
-        _task("1", "Orders API", "completed", owner="backend", blocks=["2", "3"],
-              metadata={"priority": "high", "files": ["api/orders.py"]}),
-        _task("2", "Checkout page", "in_progress", owner="frontend", blocks=["4"],
-              blockedBy=["1"]),
+        _task(
+            "1",
+            "Orders API",
+            "completed",
+            owner="backend",
+            blocks=["2", "3"],
+            metadata={"priority": "high", "files": ["api/orders.py"]},
+        ),
+        _task("2", "Checkout page", "in_progress", owner="frontend", blocks=["4"], blockedBy=["1"]),
         _task("3", "Order emails", "pending", blockedBy=["1"], metadata={"area": "mail"}),
         _task("4", "Checkout tests", "pending", owner="qa", blockedBy=["2"]),
         _task("5", "Old cart page", "deleted", blocks=[], blockedBy=[]),
-    ]  # fmt: skip
+    ]
 
 
 def _protocol(**data: Any) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-SHUTDOWN = _protocol(type="shutdown_request", requestId="shutdown-1770840000000@qa",
-                     **{"from": "team-lead"}, reason="All checkout work is done",
-                     timestamp="2026-02-11T21:00:00.000Z")  # fmt: skip
-SHUTDOWN_OK = _protocol(type="shutdown_approved", requestId="shutdown-1770840000000@qa",
-                        **{"from": "qa"}, timestamp="2026-02-11T21:00:05.000Z",
-                        paneId="in-process", backendType="in-process")  # fmt: skip
-PLAN = _protocol(type="plan_approval_request", **{"from": "frontend"},
-                 timestamp="2026-02-11T20:00:00.000Z", planFilePath="", planContent="1. Form",
-                 requestId="plan-7")  # fmt: skip
-PLAN_OK = _protocol(type="plan_approval_response", requestId="plan-7", approved=False,
-                    feedback="Add validation", timestamp="2026-02-11T20:01:00.000Z")  # fmt: skip
+SHUTDOWN = _protocol(
+    type="shutdown_request",
+    requestId="shutdown-1770840000000@qa",
+    **{"from": "team-lead"},
+    reason="All checkout work is done",
+    timestamp="2026-02-11T21:00:00.000Z",
+)
+SHUTDOWN_OK = _protocol(
+    type="shutdown_approved",
+    requestId="shutdown-1770840000000@qa",
+    **{"from": "qa"},
+    timestamp="2026-02-11T21:00:05.000Z",
+    paneId="in-process",
+    backendType="in-process",
+)
+PLAN = _protocol(
+    type="plan_approval_request",
+    **{"from": "frontend"},
+    timestamp="2026-02-11T20:00:00.000Z",
+    planFilePath="",
+    planContent="1. Form",
+    requestId="plan-7",
+)
+PLAN_OK = _protocol(
+    type="plan_approval_response",
+    requestId="plan-7",
+    approved=False,
+    feedback="Add validation",
+    timestamp="2026-02-11T20:01:00.000Z",
+)
 BROADCAST = "Freeze at 17:00, please"
 
 
@@ -91,8 +144,14 @@ def inboxes() -> dict[str, list[dict[str, Any]]]:
     return {
         "team-lead": [
             entry("frontend", PLAN, "2026-02-11T20:00:00.000Z", True, color="blue"),
-            entry("backend", "Orders API is in", "2026-02-11T20:30:00.123Z", True,
-                  summary="Orders API done", color="green"),
+            entry(
+                "backend",
+                "Orders API is in",
+                "2026-02-11T20:30:00.123Z",
+                True,
+                summary="Orders API done",
+                color="green",
+            ),
             entry("qa", SHUTDOWN_OK, "2026-02-11T21:00:05.000Z", False, color="yellow"),
         ],
         "frontend": [
@@ -106,7 +165,7 @@ def inboxes() -> dict[str, list[dict[str, Any]]]:
             entry("team-lead", BROADCAST, "2026-02-11T20:45:00.000Z", False, summary="Freeze"),
             entry("team-lead", SHUTDOWN, "2026-02-11T21:00:00.000Z", False),
         ],
-    }  # fmt: skip
+    }
 
 
 def write(path: Path, data: object) -> None:

@@ -55,9 +55,14 @@ class Factory:
         expires_in: timedelta | None = None,
     ) -> str:
         _, token = await issue_token(
-            self.database, self.settings, user_id, project=project, agent=agent,
-            read_only=read_only, expires_in=expires_in,
-        )  # fmt: skip
+            self.database,
+            self.settings,
+            user_id,
+            project=project,
+            agent=agent,
+            read_only=read_only,
+            expires_in=expires_in,
+        )
         return token
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 AGENTS = {
     "architect": "---\nname: architect\ndescription: System design and boundaries\n"
-                 "tools: Read, Grep\n---\n\n# Architect\n\nYou design.\n",
+    "tools: Read, Grep\n---\n\n# Architect\n\nYou design.\n",
     "frontend": '---\nname: frontend\ndescription: "UI, components\\nand styling"\n'
-                "model: sonnet\n---\nYou build the UI.\n",
+    "model: sonnet\n---\nYou build the UI.\n",
     "backend": "# Backend Agent\n\nYou are the **backend specialist** for this project. You own\n"
-               "the API layer, services, database, and server-side logic.\n\n"
-               "## Tracker & Team Protocol\n\nRead your tracker first.\n",
+    "the API layer, services, database, and server-side logic.\n\n"
+    "## Tracker & Team Protocol\n\nRead your tracker first.\n",
     "domain-expert": "---\nname: domain-expert\ndescription: |\n  Order states,\n"
-                     "  refunds and tax rules\ncolor: green\n---\n# Domain expert\n",
+    "  refunds and tax rules\ncolor: green\n---\n# Domain expert\n",
     "reviewer": "# Code reviewer\n",
     "qa": "---\nname: qa\ntools: Bash\n---\n\n# QA\n\nYou test everything twice.\n",
-}  # fmt: skip
+}
 
 DOMAINS = {
     "architect": "System design and boundaries",

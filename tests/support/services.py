@@ -20,8 +20,9 @@ from tests.support.factory import Factory
 from tests.support.world import SLUG, World, person
 
 
-async def send(world: World, sender: Actor | str, to: str | None = None, body: str = "hi",
-               **fields: Any) -> MessageView:  # fmt: skip
+async def send(
+    world: World, sender: Actor | str, to: str | None = None, body: str = "hi", **fields: Any
+) -> MessageView:
     """Send as an agent (by name) or an actor, in its own transaction."""
     actor = world.actors[sender] if isinstance(sender, str) else sender
     async with unit_of_work(world.database, write=True) as session:
@@ -48,8 +49,9 @@ def bodies(items: list[InboxItem]) -> list[str]:
     return [item.message.body for item in items]
 
 
-async def teams(world: World, method: str, *args: Any, actor: Actor | None = None,
-                **kwargs: Any) -> Any:  # fmt: skip
+async def teams(
+    world: World, method: str, *args: Any, actor: Actor | None = None, **kwargs: Any
+) -> Any:
     """``TeamService.<method>(actor, "shop", *args, **kwargs)`` in its own transaction."""
     write = method not in ("get", "list")
     async with unit_of_work(world.database, write=write) as session:
@@ -57,8 +59,9 @@ async def teams(world: World, method: str, *args: Any, actor: Actor | None = Non
         return await getattr(service, method)(actor or world.lead, SLUG, *args, **kwargs)
 
 
-async def tasks(world: World, method: str, *args: Any, actor: Actor | None = None,
-                **kwargs: Any) -> Any:  # fmt: skip
+async def tasks(
+    world: World, method: str, *args: Any, actor: Actor | None = None, **kwargs: Any
+) -> Any:
     """``Tasks.<method>(actor, "shop", *args, **kwargs)`` in its own transaction."""
     async with unit_of_work(world.database, write=method != "list") as session:
         service = Tasks(session, world.settings)

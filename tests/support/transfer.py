@@ -69,9 +69,12 @@ async def build_project(database: Database, settings: Settings, claude_root: Pat
         assert owner is not None
         assert project is not None
         backend = Actor(
-            user_id=owner.id, label="backend", project_id=project.id, project_slug=SLUG,
+            user_id=owner.id,
+            label="backend",
+            project_id=project.id,
+            project_slug=SLUG,
             agent_name="backend",
-        )  # fmt: skip
+        )
         inbox = InboxService(session)
         items = await inbox.list(backend, SLUG)
         assert items.items, "backend has mail"

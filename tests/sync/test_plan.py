@@ -45,8 +45,9 @@ def test_a_moved_line_changes_status_with_what_the_line_says() -> None:
     assert plan.problems == []
     [change] = plan.edits
     assert (change.number, dict(change.fields)) == (
-        3, {"status": "blocked", "blocked_reason": "no colours", "needs_agent": "qa"},
-    )  # fmt: skip
+        3,
+        {"status": "blocked", "blocked_reason": "no colours", "needs_agent": "qa"},
+    )
 
 
 def test_a_move_to_blocked_without_a_reason_is_a_problem() -> None:
@@ -65,9 +66,11 @@ def test_a_move_to_completed_takes_outcome_files_and_verification() -> None:
     )
     [change] = plan_tracker(PATH, "backend", BASE, moved).edits
     assert dict(change.fields) == {
-        "status": "completed", "outcome": "table added", "files": ["a.py", "b.py"],
+        "status": "completed",
+        "outcome": "table added",
+        "files": ["a.py", "b.py"],
         "verified": "pytest",
-    }  # fmt: skip
+    }
 
 
 def test_a_move_to_in_progress_names_an_owner() -> None:
@@ -108,14 +111,17 @@ def test_unreadable_deleted_and_foreign_lines_are_problems() -> None:
 
 
 def test_satisfied_tells_an_update_the_server_already_holds() -> None:
-    assert satisfied({"status": "blocked", "blocked_reason": "x"},
-                     {"status": "blocked", "blocked_reason": "x", "version": 4})  # fmt: skip
+    assert satisfied(
+        {"status": "blocked", "blocked_reason": "x"},
+        {"status": "blocked", "blocked_reason": "x", "version": 4},
+    )
     assert not satisfied({"title": "a"}, {"title": "b"})
 
 
 def test_a_new_changelog_entry_is_appended_and_old_ones_are_append_only() -> None:
-    old = ChangelogRecord("Orders", "backend", date(2025, 3, 4), "p", "f", ("a.py",), "v",
-                          entry_id=1)  # fmt: skip
+    old = ChangelogRecord(
+        "Orders", "backend", date(2025, 3, 4), "p", "f", ("a.py",), "v", entry_id=1
+    )
     base = render_changelog(ChangelogDoc("shop", (old,)))
     added = base + (
         "\n## Checkout\n\n- Agent: frontend\n\n### Problem\n\nbroken\n\n### Fix\n\nfixed\n\n"
@@ -125,7 +131,9 @@ def test_a_new_changelog_entry_is_appended_and_old_ones_are_append_only() -> Non
     assert plan.problems == []
     [entry] = plan.entries
     assert (entry.record.title, entry.record.agent, entry.record.files) == (
-        "Checkout", "frontend", ("web/a.ts",),
-    )  # fmt: skip
+        "Checkout",
+        "frontend",
+        ("web/a.ts",),
+    )
     changed = plan_changelog(".claude/CHANGELOG.md", base, base.replace("\np\n", "\nq\n"))
     assert "append-only" in changed.problems[0].reason

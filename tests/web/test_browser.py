@@ -75,11 +75,16 @@ async def test_log_in_and_see_the_kanban(browser: Browser, server: str, factory:
     await page.screenshot(path=screenshot_path("board-phone"), full_page=True)
     await page.set_viewport_size(LAPTOP)
     for name, path in [
-        ("task", "/p/shop/tasks/1"), ("teams", "/p/shop/teams"), ("team", "/p/shop/teams/web"),
-        ("roster", "/p/shop/roster"), ("inbox", "/p/shop/inbox?agent=qa&all=true"),
-        ("changelog", "/p/shop/changelog"), ("activity", "/p/shop/activity"),
-        ("graph", "/p/shop/graph"), ("charts", "/p/shop/charts"),
-    ]:  # fmt: skip
+        ("task", "/p/shop/tasks/1"),
+        ("teams", "/p/shop/teams"),
+        ("team", "/p/shop/teams/web"),
+        ("roster", "/p/shop/roster"),
+        ("inbox", "/p/shop/inbox?agent=qa&all=true"),
+        ("changelog", "/p/shop/changelog"),
+        ("activity", "/p/shop/activity"),
+        ("graph", "/p/shop/graph"),
+        ("charts", "/p/shop/charts"),
+    ]:
         await page.goto(path)
         await expect(page.locator("main h1")).to_be_visible()
         await page.screenshot(path=screenshot_path(name), full_page=True)

@@ -18,10 +18,16 @@ async def _task(database: Database, factory: Factory, number: int) -> dict[str, 
     async with unit_of_work(database, write=False) as session:
         task = (await Tasks(session, factory.settings).get(Actor.system(), "shop", number)).task
         return {
-            "status": task.status, "owner": task.owner, "reason": task.blocked_reason,
-            "needs": task.needs_agent, "outcome": task.outcome, "files": task.files,
-            "verified": task.verified, "version": task.version, "title": task.title,
-        }  # fmt: skip
+            "status": task.status,
+            "owner": task.owner,
+            "reason": task.blocked_reason,
+            "needs": task.needs_agent,
+            "outcome": task.outcome,
+            "files": task.files,
+            "verified": task.verified,
+            "version": task.version,
+            "title": task.title,
+        }
 
 
 async def test_create_claim_block_complete(
@@ -66,8 +72,11 @@ async def test_create_claim_block_complete(
     assert done.status_code == 303
     state = await _task(database, factory, 1)
     assert (state["status"], state["outcome"], state["files"], state["verified"]) == (
-        "completed", "shipped", ["a.py", "b.py"], "pytest",
-    )  # fmt: skip
+        "completed",
+        "shipped",
+        ["a.py", "b.py"],
+        "pytest",
+    )
     page = (await client.get("/p/shop/tasks/1")).text
     assert "shipped" in page
     assert "a.py" in page
@@ -178,9 +187,13 @@ async def test_login_form_checks_its_own_csrf_and_password(
     assert "wrong e-mail or password" in wrong.text
     away = await client.post(
         "/login",
-        data={"email": "alice@example.com", "password": PASSWORD,
-              "csrf_token": csrf_of(wrong.text), "next": "//evil.example"},
-    )  # fmt: skip
+        data={
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(wrong.text),
+            "next": "//evil.example",
+        },
+    )
     assert away.status_code == 303
     assert away.headers["location"] == "/"
     cookie = away.headers["set-cookie"].lower()

@@ -49,9 +49,14 @@ async def seed_shop(factory: Factory) -> None:
             title="Schema landed", problem="none", fix="tables", verification="ok"
         )
         await tasks.complete(
-            alice, "shop", 1, outcome="schema in", files=["db.sql"], as_agent="backend",
+            alice,
+            "shop",
+            1,
+            outcome="schema in",
+            files=["db.sql"],
+            as_agent="backend",
             changelog=draft,
-        )  # fmt: skip
+        )
         await tasks.start(alice, "shop", 3, as_agent="qa")
         await tasks.block(alice, "shop", 3, reason="needs API", needs_agent="backend")
         messages = MessageService(session)

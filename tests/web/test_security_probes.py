@@ -52,8 +52,11 @@ def web_parameters() -> list[tuple[str, str, str, str]]:
         for method in sorted((route.methods or set()) - {"HEAD"}):
             if (method, route.path) in SKIP:
                 continue
-            for where, kind in (("path", "path_params"), ("query", "query_params"),
-                                ("form", "body_params")):  # fmt: skip
+            for where, kind in (
+                ("path", "path_params"),
+                ("query", "query_params"),
+                ("form", "body_params"),
+            ):
                 found += [(method, route.path, where, n) for n in _flat(route.dependant, kind)]
     return sorted(set(found))
 
@@ -70,8 +73,10 @@ def probed_path(route: str, name: str, probe: str) -> str:
     """The route's concrete path (from WEB_ROUTES) with one path parameter replaced."""
     concrete = CONCRETE[route].split("?")[0]
     parts, template = concrete.split("/"), route.split("/")
-    return "/".join(quote(probe, safe="") if t == "{" + name + "}" else p
-                    for p, t in zip(parts, template, strict=True))  # fmt: skip
+    return "/".join(
+        quote(probe, safe="") if t == "{" + name + "}" else p
+        for p, t in zip(parts, template, strict=True)
+    )
 
 
 @dataclass
@@ -124,12 +129,19 @@ async def test_web_probes_are_harmless(
 
 
 TRAVERSALS = [
-    "/static/../../../../etc/passwd", "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/static/..%2f..%2f..%2f..%2fetc%2fpasswd", "/static/..%5c..%5capp.py",
-    "/static/%2e%2e/__init__.py", "/static/../render.py", "/static/....//....//etc/passwd",
-    "/static/%00app.css", "/static/app.css%00.py", "/static//etc/passwd",
-    "/static/%252e%252e/%252e%252e/etc/passwd", "/static/..\\..\\__init__.py",
-]  # fmt: skip
+    "/static/../../../../etc/passwd",
+    "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/static/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/static/..%5c..%5capp.py",
+    "/static/%2e%2e/__init__.py",
+    "/static/../render.py",
+    "/static/....//....//etc/passwd",
+    "/static/%00app.css",
+    "/static/app.css%00.py",
+    "/static//etc/passwd",
+    "/static/%252e%252e/%252e%252e/etc/passwd",
+    "/static/..\\..\\__init__.py",
+]
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)

@@ -102,9 +102,14 @@ class ApiClient:
         return self._send("GET", path, headers={"Accept": "text/markdown"}).text
 
     def _send(
-        self, method: str, path: str, *, json: object = None, params: Params | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        params: Params | None = None,
         headers: dict[str, str] | None = None,
-    ) -> httpx.Response:  # fmt: skip
+    ) -> httpx.Response:
         query = {k: v for k, v in (params or {}).items() if v is not None and v is not False}
         try:
             response = self._http.request(

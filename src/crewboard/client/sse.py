@@ -29,8 +29,11 @@ def stream_path(project: str, *, inbox: bool = False) -> str:
 
 def stream_client(credentials: Credentials) -> httpx.Client:
     """An HTTP client for the server's streams: the token, and no read timeout."""
-    headers = {"Authorization": f"Bearer {credentials.token}", "User-Agent": USER_AGENT,
-               "Accept": "text/event-stream"}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {credentials.token}",
+        "User-Agent": USER_AGENT,
+        "Accept": "text/event-stream",
+    }
     return httpx.Client(base_url=credentials.url, headers=headers, timeout=TIMEOUT)
 
 

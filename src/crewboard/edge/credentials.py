@@ -37,15 +37,18 @@ class Accepts:
     def admit(self, result: Authenticated) -> None:
         """Refuse a valid credential of a kind this face does not take."""
         if self.agent_only and not result.actor.is_agent:
-            raise Unauthenticated("the MCP endpoint takes an agent token (crewboard token create "
-                                  "--agent NAME)", code="agent-token-required")  # fmt: skip
+            raise Unauthenticated(
+                "the MCP endpoint takes an agent token (crewboard token create --agent NAME)",
+                code="agent-token-required",
+            )
         if self.web_only and result.kind != "web":
             raise Unauthenticated(self.missing, code="unauthenticated")
 
 
 REST = Accepts(bearer=True, cookie=True, missing="authentication required")
-MCP = Accepts(bearer=True, cookie=False, missing="send 'Authorization: Bearer <agent token>'",
-              agent_only=True)  # fmt: skip
+MCP = Accepts(
+    bearer=True, cookie=False, missing="send 'Authorization: Bearer <agent token>'", agent_only=True
+)
 WEB = Accepts(bearer=False, cookie=True, missing="log in first", web_only=True)
 
 

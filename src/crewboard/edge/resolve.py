@@ -12,9 +12,13 @@ from crewboard.services.core import Actor
 
 
 async def resolve_actor(
-    session: AsyncSession, settings: Settings, credential: Credential, accepts: Accepts,
-    *, write: bool,
-) -> Actor:  # fmt: skip
+    session: AsyncSession,
+    settings: Settings,
+    credential: Credential,
+    accepts: Accepts,
+    *,
+    write: bool,
+) -> Actor:
     """The actor behind ``credential`` if ``accepts`` admits it; its use is noted (last_use)."""
     result = await AuthService(session, settings).authenticate(credential.token)
     accepts.admit(result)

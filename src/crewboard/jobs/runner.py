@@ -17,9 +17,13 @@ class PeriodicJob:
     """Run ``work`` every ``interval`` seconds until stopped."""
 
     def __init__(
-        self, name: str, interval: float, work: Callable[[], Awaitable[object]],
-        *, stop_seconds: float = STOP_SECONDS,
-    ) -> None:  # fmt: skip
+        self,
+        name: str,
+        interval: float,
+        work: Callable[[], Awaitable[object]],
+        *,
+        stop_seconds: float = STOP_SECONDS,
+    ) -> None:
         self.name = name
         self.stop_seconds = stop_seconds
         self.interval = interval

@@ -118,12 +118,19 @@ class WebhookSender:
         async with unit_of_work(self.database, write=True) as session:
             status = await finish(session, item, outcome, self.settings)
         if not outcome.ok:
-            logger.info("webhook %d delivery %d attempt %d: %s; now %s", item.webhook_id,
-                        item.delivery_id, item.attempt, outcome.error, status)  # fmt: skip
+            logger.info(
+                "webhook %d delivery %d attempt %d: %s; now %s",
+                item.webhook_id,
+                item.delivery_id,
+                item.attempt,
+                outcome.error,
+                status,
+            )
         return outcome.ok
 
 
 def webhook_job(database: Database, settings: Settings) -> PeriodicJob:
     """The periodic webhook job of one server process."""
-    return PeriodicJob("webhooks", settings.webhook_check_seconds,
-                       WebhookSender(database, settings).run)  # fmt: skip
+    return PeriodicJob(
+        "webhooks", settings.webhook_check_seconds, WebhookSender(database, settings).run
+    )

@@ -44,8 +44,14 @@ def from_domain(exc: DomainError) -> CallToolResult:
     return tool_error(exc.detail_code, exc.message + suffix)
 
 
-_NAMES = {"title": "subject", "blocked_reason": "blockedReason", "needs_agent": "needsAgent",
-          "active_form": "activeForm", "task_ids": "taskIds", "team": "team_name"}  # fmt: skip
+_NAMES = {
+    "title": "subject",
+    "blocked_reason": "blockedReason",
+    "needs_agent": "needsAgent",
+    "active_form": "activeForm",
+    "task_ids": "taskIds",
+    "team": "team_name",
+}
 
 
 def _camel(field: str) -> str:

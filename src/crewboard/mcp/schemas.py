@@ -61,8 +61,11 @@ class Args(BaseModel):
 class TeamCreateArgs(Args):
     team_name: str
     description: str = ""
-    members: list[str] = Field(default_factory=list, max_length=TEAM_MEMBERS_PER_CALL,
-                               description="roster agents; you lead the team")  # fmt: skip
+    members: list[str] = Field(
+        default_factory=list,
+        max_length=TEAM_MEMBERS_PER_CALL,
+        description="roster agents; you lead the team",
+    )
 
 
 class TeamDeleteArgs(Args):

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 import httpx2
+from mcp.client import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server import Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
@@ -35,7 +36,6 @@ from crewboard.mcp.http import MCP_PATH
 from crewboard.mcp.server import INSTRUCTIONS, Bound, build_server, fixed
 from crewboard.services.core import unit_of_work
 from crewboard.services.teams import local_agent
-from mcp.client import ClientSession
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,11 @@ async def serve_remote(url: str, token: str) -> None:
                 return tool_error("unreachable", f"the crewboard server at {url} failed: {exc}")
 
         server: Server[Any] = Server(
-            "crewboard", version=__version__, instructions=INSTRUCTIONS,
-            on_list_tools=list_tools, on_call_tool=call_tool,
-        )  # fmt: skip
+            "crewboard",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+        )
         logger.info("crewboard mcp: relaying to %s", url)
         await _serve(server)

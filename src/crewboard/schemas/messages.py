@@ -22,9 +22,14 @@ MessageId = Annotated[int, Field(ge=1, le=MAX_CURSOR_ID)]
 # An agent's name or "@" and a member's e-mail; the service checks which.
 Address = Annotated[str, StringConstraints(min_length=1, max_length=ADDRESS_MAX)]
 SendKind = Literal[
-    "message", "broadcast", "shutdown_request", "shutdown_response",
-    "plan_approval_request", "plan_approval_response", "idle",
-]  # fmt: skip
+    "message",
+    "broadcast",
+    "shutdown_request",
+    "shutdown_response",
+    "plan_approval_request",
+    "plan_approval_response",
+    "idle",
+]
 
 
 class MessageSend(RequestModel):

@@ -169,9 +169,11 @@ def _apply_create(remote: Remote, agent: str, path: str, new: NewTask, snap: Sna
         if (task.get("metadata") or {}).get("sync", {}).get("key") == new.key:
             return False
     body: dict[str, object] = {
-        "title": new.title, "tracker": agent, "blocked_by": list(new.blocked_by),
+        "title": new.title,
+        "tracker": agent,
+        "blocked_by": list(new.blocked_by),
         "metadata": {"sync": {"key": new.key, "file": path}},
-    }  # fmt: skip
+    }
     if new.priority is not None:
         body["priority"] = new.priority
     remote.post("tasks", body=body)
@@ -200,17 +202,21 @@ def _apply_entries(remote: Remote, state: FileState, plan: Plan, snap: Snapshot)
 def _append(remote: Remote, new: NewEntry) -> None:
     record = new.record
     body: dict[str, object] = {
-        "title": record.title, "problem": record.problem, "fix": record.fix,
-        "verification": record.verification, "files": list(record.files),
+        "title": record.title,
+        "problem": record.problem,
+        "fix": record.fix,
+        "verification": record.verification,
+        "files": list(record.files),
         "task_ids": list(record.tasks),
-    }  # fmt: skip
+    }
     if record.agent is not None:
         body["as_agent"] = record.agent
     remote.post("changelog", body=body)
 
 
-def _apply(remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapshot,
-           out: Outcome) -> bool:  # fmt: skip
+def _apply(
+    remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapshot, out: Outcome
+) -> bool:
     """Apply one file's plan; False when something was refused (the file is kept)."""
     agent = snap.agents[path]
     ok = True
@@ -281,8 +287,14 @@ def sync_once(remote: Remote, repo: Path) -> Outcome:
     return out
 
 
-def _write(repo: Path, state: SyncState, snap: Snapshot, kept: set[str],
-           seen: dict[str, str | None], out: Outcome) -> None:  # fmt: skip
+def _write(
+    repo: Path,
+    state: SyncState,
+    snap: Snapshot,
+    kept: set[str],
+    seen: dict[str, str | None],
+    out: Outcome,
+) -> None:
     """State first (old text kept as ``previous``), then the files, then the state again."""
     targets = {
         p: t for p, t in snap.texts.items() if p not in kept and read_text(repo / p) == seen.get(p)

@@ -29,8 +29,9 @@ KINDS = ("task.", "changelog.", "agent.")
 class ServerEvents(threading.Thread):
     """Sets ``wake`` for every event of the project's stream until ``stop`` is set."""
 
-    def __init__(self, credentials: Credentials, project: str, wake: threading.Event,
-                 stop: threading.Event) -> None:  # fmt: skip
+    def __init__(
+        self, credentials: Credentials, project: str, wake: threading.Event, stop: threading.Event
+    ) -> None:
         super().__init__(name="crewboard-sync-events", daemon=True)
         self.credentials, self.project, self.wake, self.stop_flag = credentials, project, wake, stop
         self._response: httpx.Response | None = None
@@ -50,8 +51,9 @@ class ServerEvents(threading.Thread):
             while not self.stop_flag.is_set():
                 resume = {} if last is None else {"Last-Event-ID": str(last)}
                 try:
-                    with http.stream("GET", path, params={"kind": list(KINDS)},
-                                     headers=resume) as response:  # fmt: skip
+                    with http.stream(
+                        "GET", path, params={"kind": list(KINDS)}, headers=resume
+                    ) as response:
                         with self._lock:
                             self._response = response
                         if response.is_error:

@@ -25,8 +25,12 @@ from crewboard.services.markdown import (
     parse_tracker,
 )
 
-SECTION_NAMES = {IN_PROGRESS: "In Progress", PENDING: "Pending", BLOCKED: "Blocked",
-                 COMPLETED: "Completed"}  # fmt: skip
+SECTION_NAMES = {
+    IN_PROGRESS: "In Progress",
+    PENDING: "Pending",
+    BLOCKED: "Blocked",
+    COMPLETED: "Completed",
+}
 
 
 @dataclass(frozen=True, slots=True)

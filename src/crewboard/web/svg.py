@@ -112,6 +112,11 @@ def throughput_bars(data: Throughput, *, height: int = 160, bar: int = 26) -> di
         (30 + i * (bar + 6) + bar // 2, day.strftime("%d")) for i, day in enumerate(data.days)
     ]
     return {
-        "bars": bars, "labels": labels, "colors": colors, "top": top, "bar": bar,
-        "width": 40 + len(data.days) * (bar + 6), "height": height,
-    }  # fmt: skip
+        "bars": bars,
+        "labels": labels,
+        "colors": colors,
+        "top": top,
+        "bar": bar,
+        "width": 40 + len(data.days) * (bar + 6),
+        "height": height,
+    }

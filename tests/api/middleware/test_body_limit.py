@@ -22,8 +22,16 @@ from tests.support.http import bearer
 LIMIT = 4096
 CHUNK = 1024
 CHUNKS = 1024  # a whole body would be 1 MiB, 256 times the limit
-PATH_VALUES = {"number": "1", "blocker": "1", "team": "web", "agent": "qa", "message_id": "1",
-               "hook_id": "1", "token_id": "1", "user_id": "1"}  # fmt: skip
+PATH_VALUES = {
+    "number": "1",
+    "blocker": "1",
+    "team": "web",
+    "agent": "qa",
+    "message_id": "1",
+    "hook_id": "1",
+    "token_id": "1",
+    "user_id": "1",
+}
 
 
 class Counted:
@@ -95,8 +103,11 @@ async def test_every_write_route_refuses_an_oversized_body(
 
 async def test_mcp_refuses_an_oversized_body(world: World) -> None:
     agent = world.tokens["tok_a"]
-    headers = {**bearer(agent), "content-type": "application/json",
-               "accept": "application/json, text/event-stream"}  # fmt: skip
+    headers = {
+        **bearer(agent),
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+    }
     # Its first use is recorded (once a day under these settings): before the snapshot.
     assert (await world.client.get(f"{API}/auth/me", headers=bearer(agent))).status_code == 200
     before = await snapshot(world.database)
@@ -105,8 +116,9 @@ async def test_mcp_refuses_an_oversized_body(world: World) -> None:
     await assert_refused(world, response, before)
     assert body.sent <= LIMIT // CHUNK + 2
     declared = b'{"jsonrpc": "2.0", "id": 1, "method": "' + b"x" * LIMIT + b'"}'
-    await assert_refused(world, await world.client.post("/mcp", content=declared,
-                                                        headers=headers), before)  # fmt: skip
+    await assert_refused(
+        world, await world.client.post("/mcp", content=declared, headers=headers), before
+    )
 
 
 def list_fields() -> list[tuple[str, str, int, dict[str, Any]]]:
@@ -117,8 +129,9 @@ def list_fields() -> list[tuple[str, str, int, dict[str, Any]]]:
             for option in prop.get("anyOf", [prop]):
                 if option.get("type") == "array":
                     assert "maxItems" in option, (method, path, name)  # every list bounded
-                    found.append((f"{method} {path}", name, option["maxItems"],
-                                  option.get("items", {})))  # fmt: skip
+                    found.append(
+                        (f"{method} {path}", name, option["maxItems"], option.get("items", {}))
+                    )
     return found
 
 

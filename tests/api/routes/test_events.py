@@ -119,9 +119,10 @@ async def test_filters_by_kind_prefix_and_subject(factory: Factory, settings: Se
         async with open_stream(http, EVENTS, token=crew.owner, params=params) as stream:
             await create_task(http, crew.agent, "other")
             response = await http.patch(
-                f"{TASKS}/{number}", json={"priority": 0, "version": 1},
+                f"{TASKS}/{number}",
+                json={"priority": 0, "version": 1},
                 headers={"Authorization": f"Bearer {crew.agent}"},
-            )  # fmt: skip
+            )
             assert response.status_code == 200, response.text
             (message,) = await stream.take(1)
             assert (message.event, message.data["subject"]) == ("task.updated", f"task:{number}")
@@ -187,9 +188,16 @@ async def test_two_server_processes_share_one_postgresql(
     port = free_port()
     env = cli_env(settings.database_url, CREWBOARD_JOBS_ENABLED="false")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "crewboard", "serve", "--port", str(port), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "crewboard",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as other:
             for _ in range(300):
@@ -209,9 +217,10 @@ async def test_two_server_processes_share_one_postgresql(
                 # A message sent through the first server reaches the owner's inbox stream,
                 # with its text, on the second.
                 sent = await http.post(
-                    MESSAGES, json={"to": "@owner@example.com", "body": "hello from one"},
+                    MESSAGES,
+                    json={"to": "@owner@example.com", "body": "hello from one"},
                     headers={"Authorization": f"Bearer {crew.agent}"},
-                )  # fmt: skip
+                )
                 assert sent.status_code == 201, sent.text
                 (delivered,) = await inbox.take(1)
                 assert (delivered.id, delivered.data["body"]) == (

@@ -81,8 +81,11 @@ async def test_once_replays_read_and_unread_then_ends(world: World, settings: Se
     async with served(settings) as http:
         ids = [await send(http, world, "backend", to="qa", body=f"m{i}") for i in range(3)]
         read = {"ids": [ids[0]]}
-        ok(await http.post(f"{API}/projects/{SLUG}/inbox/read", json=read,
-                           headers=world.headers("qa")))  # fmt: skip
+        ok(
+            await http.post(
+                f"{API}/projects/{SLUG}/inbox/read", json=read, headers=world.headers("qa")
+            )
+        )
         params = {"once": "true", "after": "0"}
         async with open_stream(http, STREAM, token=world.tokens["qa"], params=params) as stream:
             replayed = await stream.rest()

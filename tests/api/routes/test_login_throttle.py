@@ -40,8 +40,11 @@ async def test_unknown_email_and_wrong_password_answer_alike(
     unknown = await client.post(LOGIN, json={"email": "nobody@example.com", "password": "not-it"})
     disabled_id = await factory.user("gone@example.com", password=PASSWORD)
     admin = await factory.token(await factory.user("root@example.com", admin=True))
-    off = await client.patch(f"{API}/users/{disabled_id}", json={"disabled": True},
-                             headers={"authorization": f"Bearer {admin}"})  # fmt: skip
+    off = await client.patch(
+        f"{API}/users/{disabled_id}",
+        json={"disabled": True},
+        headers={"authorization": f"Bearer {admin}"},
+    )
     assert off.status_code == 200
     disabled = await client.post(LOGIN, json={"email": "gone@example.com", "password": PASSWORD})
     assert_problem(wrong, 401, "bad-login")
@@ -74,13 +77,15 @@ async def test_forwarded_headers_do_not_open_a_new_client_allowance(
     limited = settings.model_copy(update={"login_max_failures_per_client": 2})
     async with client_for(settings=limited, database=database, peer="10.0.0.7") as http:
         for n in range(2):
-            spoof = {"x-forwarded-for": f"10.1.1.{n}", "x-real-ip": f"10.2.2.{n}",
-                     "forwarded": f"for=10.3.3.{n}"}  # fmt: skip
+            spoof = {
+                "x-forwarded-for": f"10.1.1.{n}",
+                "x-real-ip": f"10.2.2.{n}",
+                "forwarded": f"for=10.3.3.{n}",
+            }
             login = {"email": f"guess{n}@example.com", "password": "guess"}
             assert_problem(await http.post(LOGIN, json=login, headers=spoof), 401, "bad-login")
         spoof = {"x-forwarded-for": "10.9.9.9", "x-real-ip": "10.9.9.9"}
-        refused = await http.post(LOGIN, json={"email": EMAIL, "password": PASSWORD},
-                                  headers=spoof)  # fmt: skip
+        refused = await http.post(LOGIN, json={"email": EMAIL, "password": PASSWORD}, headers=spoof)
         assert_problem(refused, 429, "rate-limited")
 
 
@@ -94,8 +99,9 @@ async def test_the_login_form_is_throttled_with_the_api(
             assert (await http.post(LOGIN, json={"email": EMAIL, "password": "x"})).is_error
         form = await http.get("/login")
         before = await snapshot(database)
-        answer = await http.post("/login", data={"email": EMAIL, "password": PASSWORD,
-                                                 "csrf_token": csrf_of(form.text)})  # fmt: skip
+        answer = await http.post(
+            "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+        )
         assert answer.status_code == 429, answer.text[:300]
         assert "crewboard_session" not in answer.headers.get("set-cookie", "")
         assert await snapshot(database) == before
@@ -117,6 +123,7 @@ async def test_setup_secret_guesses_get_nothing_and_the_secret_works_once(
     assert await snapshot(database) == before
     made = await client.post(f"{API}/auth/setup", json={**body, "setup_secret": secret})
     assert made.status_code == 201, made.text
-    again = await client.post(f"{API}/auth/setup", json={**body, "setup_secret": secret,
-                                                          "email": "b@example.com"})  # fmt: skip
+    again = await client.post(
+        f"{API}/auth/setup", json={**body, "setup_secret": secret, "email": "b@example.com"}
+    )
     assert_problem(again, 401, "bad-setup-secret")

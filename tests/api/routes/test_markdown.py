@@ -17,8 +17,14 @@ FILE = f"{API}/projects/{SLUG}/changelog.md"
 async def test_the_tracker_file_is_markdown_with_an_etag(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    ok(await client.post(TASKS, json={"title": "Orders table", "tracker": "backend",
-                                      "priority": 1}, headers=world.headers()), 201)  # fmt: skip
+    ok(
+        await client.post(
+            TASKS,
+            json={"title": "Orders table", "tracker": "backend", "priority": 1},
+            headers=world.headers(),
+        ),
+        201,
+    )
     first = await client.get(TRACKER, headers=world.headers("qa"))
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "text/markdown; charset=utf-8"
@@ -56,8 +62,14 @@ async def test_the_changelog_file_lists_entries_oldest_first(
     assert parse_changelog(empty.text).entries == ()
     ok(await client.post(TASKS, json={"title": "Login"}, headers=world.headers()), 201)
     for title in ("First", "Second"):
-        entry = {"title": title, "problem": "p\n# not a heading", "fix": "f",
-                 "verification": "v", "files": ["a.py"], "task_ids": [1]}  # fmt: skip
+        entry = {
+            "title": title,
+            "problem": "p\n# not a heading",
+            "fix": "f",
+            "verification": "v",
+            "files": ["a.py"],
+            "task_ids": [1],
+        }
         ok(await client.post(CHANGELOG, json=entry, headers=world.headers("backend")), 201)
     full = await client.get(
         FILE, headers={**world.headers("qa"), "If-None-Match": empty.headers["etag"]}
@@ -65,11 +77,12 @@ async def test_the_changelog_file_lists_entries_oldest_first(
     assert full.status_code == 200
     parsed = parse_changelog(full.text)
     assert parsed.unparsed == ()
-    assert [(e.record.title, e.record.agent, e.record.tasks, e.record.problem)
-            for e in parsed.entries] == [
+    assert [
+        (e.record.title, e.record.agent, e.record.tasks, e.record.problem) for e in parsed.entries
+    ] == [
         ("First", "backend", (1,), "p\n# not a heading"),
         ("Second", "backend", (1,), "p\n# not a heading"),
-    ]  # fmt: skip
+    ]
     cached = await client.get(
         FILE, headers={**world.headers("qa"), "If-None-Match": full.headers["etag"]}
     )

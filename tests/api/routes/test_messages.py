@@ -13,8 +13,19 @@ from tests.support.world import SLUG, World
 
 MESSAGES = f"{API}/projects/{SLUG}/messages"
 INBOX = f"{API}/projects/{SLUG}/inbox"
-MESSAGE_FIELDS = {"id", "kind", "sender", "recipients", "team", "body", "summary",
-                  "request_id", "reply_to", "approve", "created_at"}  # fmt: skip
+MESSAGE_FIELDS = {
+    "id",
+    "kind",
+    "sender",
+    "recipients",
+    "team",
+    "body",
+    "summary",
+    "request_id",
+    "reply_to",
+    "approve",
+    "created_at",
+}
 INBOX_FIELDS = MESSAGE_FIELDS - {"recipients"} | {"read_at", "acked_at"}
 
 
@@ -33,8 +44,9 @@ async def test_send_read_mark_and_ack(client: httpx.AsyncClient, world: World) -
     assert (page["items"][0]["id"], page["items"][0]["read_at"]) == (sent["id"], None)
     reply = await _send(client, world, "qa", body="Done", reply_to=sent["id"])
     assert reply["recipients"] == ["backend"]
-    marked = await client.post(f"{INBOX}/read", json={"ids": [sent["id"]]},
-                               headers=world.headers("qa"))  # fmt: skip
+    marked = await client.post(
+        f"{INBOX}/read", json={"ids": [sent["id"]]}, headers=world.headers("qa")
+    )
     assert ok(marked) == {"marked": 1}
     assert ok(await client.get(INBOX, headers=world.headers("qa")))["items"] == []
     every = ok(await client.get(INBOX, params={"all": "true"}, headers=world.headers("qa")))
@@ -47,8 +59,7 @@ async def test_send_read_mark_and_ack(client: httpx.AsyncClient, world: World) -
 
 
 async def test_after_cursor_and_pages(client: httpx.AsyncClient, world: World) -> None:
-    ids = [(await _send(client, world, "backend", to="qa", body=f"m{i}"))["id"]
-           for i in range(5)]  # fmt: skip
+    ids = [(await _send(client, world, "backend", to="qa", body=f"m{i}"))["id"] for i in range(5)]
     after = ok(await client.get(INBOX, params={"after": ids[1]}, headers=world.headers("qa")))
     assert [m["id"] for m in after["items"]] == ids[2:]
     pages = await walk(client, INBOX, world.headers("qa"), {"limit": 2})
@@ -64,20 +75,37 @@ async def test_broadcast_and_protocol(client: httpx.AsyncClient, world: World) -
     ok(await client.post(f"{API}/projects/{SLUG}/teams", json=team, headers=world.headers()), 201)
     cast = await _send(client, world, None, kind="broadcast", team="web", body="Freeze at 5")
     assert (cast["sender"], sorted(cast["recipients"]), cast["team"]) == (
-        "@lead@example.com", ["frontend", "qa"], "web",
-    )  # fmt: skip
-    asked = await _send(client, world, "architect", to="backend", kind="plan_approval_request",
-                        body="Plan: two steps")  # fmt: skip
-    answer = await _send(client, world, "backend", kind="plan_approval_response",
-                         request_id=asked["request_id"], approve=False,
-                         body="Three steps")  # fmt: skip
+        "@lead@example.com",
+        ["frontend", "qa"],
+        "web",
+    )
+    asked = await _send(
+        client,
+        world,
+        "architect",
+        to="backend",
+        kind="plan_approval_request",
+        body="Plan: two steps",
+    )
+    answer = await _send(
+        client,
+        world,
+        "backend",
+        kind="plan_approval_response",
+        request_id=asked["request_id"],
+        approve=False,
+        body="Three steps",
+    )
     assert (answer["recipients"], answer["approve"]) == (["architect"], False)
-    again = await client.post(MESSAGES, json={"kind": "plan_approval_response", "approve": True,
-                              "request_id": asked["request_id"]},
-                              headers=world.headers("backend"))  # fmt: skip
+    again = await client.post(
+        MESSAGES,
+        json={"kind": "plan_approval_response", "approve": True, "request_id": asked["request_id"]},
+        headers=world.headers("backend"),
+    )
     assert refused(again, 409) == "already-answered"
-    ghost = await client.post(MESSAGES, json={"to": "ghost", "body": "x"},
-                              headers=world.headers("qa"))  # fmt: skip
+    ghost = await client.post(
+        MESSAGES, json={"to": "ghost", "body": "x"}, headers=world.headers("qa")
+    )
     assert refused(ghost, 422) == "invalid"
     assert ghost.json()["field"] == "to"
 
@@ -86,8 +114,10 @@ async def test_concurrent_senders_over_http(client: httpx.AsyncClient, world: Wo
     agents = ("architect", "frontend", "backend", "domain-expert", "reviewer")
 
     async def burst(agent: str) -> list[int]:
-        return [(await _send(client, world, agent, to="qa", body=f"{agent}-{n}"))["id"]
-                for n in range(4)]  # fmt: skip
+        return [
+            (await _send(client, world, agent, to="qa", body=f"{agent}-{n}"))["id"]
+            for n in range(4)
+        ]
 
     sent = sorted(i for ids in await asyncio.gather(*(burst(a) for a in agents)) for i in ids)
     page = ok(await client.get(INBOX, params={"limit": 200}, headers=world.headers("qa")))

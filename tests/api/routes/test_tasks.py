@@ -282,8 +282,11 @@ async def test_a_finished_blocker_changes_the_etag_of_its_dependant(
     await _add(client, world, "waiting", tracker="qa", blocked_by=[1])
     first = await client.get(f"{TASKS}/2", headers=world.headers("qa"))
     assert first.json()["open_blockers"] == [1]
-    ok(await client.post(f"{TASKS}/1/complete", json={"outcome": "done"},
-                         headers=world.headers("backend")))  # fmt: skip
+    ok(
+        await client.post(
+            f"{TASKS}/1/complete", json={"outcome": "done"}, headers=world.headers("backend")
+        )
+    )
     again = await client.get(
         f"{TASKS}/2", headers={**world.headers("qa"), "if-none-match": first.headers["etag"]}
     )
@@ -332,8 +335,9 @@ async def test_an_update_names_its_version(client: httpx.AsyncClient, world: Wor
     assert (body["task"]["title"], body["task"]["version"]) == ("new", 2)
     assert changed.headers["etag"].startswith('"2-')
     # The ETag of the answer is the next If-Match.
-    chained = await client.patch(url, json={"title": "newer"},
-                                 headers={**lead, "if-match": changed.headers["etag"]})  # fmt: skip
+    chained = await client.patch(
+        url, json={"title": "newer"}, headers={**lead, "if-match": changed.headers["etag"]}
+    )
     assert ok(chained)["task"]["version"] == 3
     # A weak tag and the body version are accepted too, and may agree with each other.
     weak = await client.patch(url, json={"priority": 0}, headers={**lead, "if-match": 'W/"3"'})

@@ -43,9 +43,10 @@ async def test_change_and_members(client: httpx.AsyncClient, world: World) -> No
     added = ok(await client.post(f"{TEAMS}/web/members", json={"agents": ["qa"]}, headers=lead))
     assert [m["name"] for m in added["members"]] == ["frontend", "qa"]
     changed = ok(
-        await client.patch(f"{TEAMS}/web", json={"description": "Pages", "lead": "qa"},
-                           headers=lead)
-    )  # fmt: skip
+        await client.patch(
+            f"{TEAMS}/web", json={"description": "Pages", "lead": "qa"}, headers=lead
+        )
+    )
     assert (changed["description"], changed["lead"]) == ("Pages", "qa")
     cleared = ok(await client.patch(f"{TEAMS}/web", json={"lead": None}, headers=world.headers()))
     assert cleared["lead"] is None
@@ -53,8 +54,9 @@ async def test_change_and_members(client: httpx.AsyncClient, world: World) -> No
     assert [m["name"] for m in left["members"]] == ["frontend"]
     gone = await client.delete(f"{TEAMS}/web/members/qa", headers=world.headers())
     assert refused(gone, 404) == "not-found"
-    other = await client.post(f"{TEAMS}/web/members", json={"agents": ["backend", "qa"]},
-                              headers=world.headers("backend"))  # fmt: skip
+    other = await client.post(
+        f"{TEAMS}/web/members", json={"agents": ["backend", "qa"]}, headers=world.headers("backend")
+    )
     assert refused(other, 403) == "forbidden"
 
 
@@ -64,8 +66,12 @@ async def test_tasks_of_a_team(client: httpx.AsyncClient, world: World) -> None:
     task = ok(await client.post(TASKS, json={"title": "Page", "team": "web"}, headers=lead), 201)
     assert task["team"] == "web"
     ok(await client.post(TASKS, json={"title": "Elsewhere"}, headers=lead), 201)
-    ok(await client.post(TASKS, json={"title": "Urgent", "team": "web", "priority": 0},
-                         headers=lead), 201)  # fmt: skip
+    ok(
+        await client.post(
+            TASKS, json={"title": "Urgent", "team": "web", "priority": 0}, headers=lead
+        ),
+        201,
+    )
     bad = await client.post(TASKS, json={"title": "x", "team": "ghost"}, headers=lead)
     assert refused(bad, 422) == "invalid"
     assert bad.json()["field"] == "team"
@@ -79,8 +85,9 @@ async def test_tasks_of_a_team(client: httpx.AsyncClient, world: World) -> None:
     assert off["task"]["team"] is None
     claim = await client.post(f"{TASKS}/claim", json={"team": "web"}, headers=world.headers("qa"))
     assert (ok(claim)["number"], ok(claim)["owner"], ok(claim)["team"]) == (3, "qa", "web")
-    mixed = await client.post(f"{TASKS}/claim", json={"team": "web", "anywhere": True},
-                              headers=world.headers("qa"))  # fmt: skip
+    mixed = await client.post(
+        f"{TASKS}/claim", json={"team": "web", "anywhere": True}, headers=world.headers("qa")
+    )
     assert refused(mixed, 422) == "invalid"
     counts = ok(await client.get(f"{TEAMS}/web", headers=lead))["tasks"]
     assert counts == {"pending": 1, "in_progress": 1}
@@ -90,8 +97,10 @@ async def test_the_task_list_etag_moves_when_a_team_is_deleted(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await _create(client, world, None, name="web")
-    ok(await client.post(TASKS, json={"title": "Page", "team": "web"}, headers=world.headers()),
-       201)  # fmt: skip
+    ok(
+        await client.post(TASKS, json={"title": "Page", "team": "web"}, headers=world.headers()),
+        201,
+    )
     first = await client.get(TASKS, headers=world.headers("qa"))
     etag = first.headers["etag"]
     unchanged = await client.get(TASKS, headers={**world.headers("qa"), "If-None-Match": etag})
@@ -104,8 +113,10 @@ async def test_the_task_list_etag_moves_when_a_team_is_deleted(
 
 async def test_delete_busy_then_forced(client: httpx.AsyncClient, world: World) -> None:
     await _create(client, world, "qa", name="web")
-    ok(await client.post(TASKS, json={"title": "Page", "team": "web"}, headers=world.headers()),
-       201)  # fmt: skip
+    ok(
+        await client.post(TASKS, json={"title": "Page", "team": "web"}, headers=world.headers()),
+        201,
+    )
     ok(await client.post(f"{TASKS}/1/claim", json={}, headers=world.headers("qa")))
     busy = await client.delete(f"{TEAMS}/web", headers=world.headers("qa"))
     assert refused(busy, 409) == "team-busy"
@@ -114,8 +125,9 @@ async def test_delete_busy_then_forced(client: httpx.AsyncClient, world: World) 
         f"{TEAMS}/web", params={"force": "true"}, headers=world.headers("qa")
     )
     assert refused(forced_by_lead, 403) == "forbidden"
-    done = ok(await client.delete(f"{TEAMS}/web", params={"force": "true"},
-                                  headers=world.headers()))  # fmt: skip
+    done = ok(
+        await client.delete(f"{TEAMS}/web", params={"force": "true"}, headers=world.headers())
+    )
     assert (done["name"], done["released"], done["detached"]) == ("web", [1], 1)
     assert "deleted_at" in done
     task = ok(await client.get(f"{TASKS}/1", headers=world.headers()))

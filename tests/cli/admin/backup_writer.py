@@ -24,10 +24,12 @@ async def write_forever(url: str, slug: str, chain: bool) -> None:
         while True:
             async with unit_of_work(database, write=True) as session:
                 view = await Tasks(session, settings).create(
-                    Actor.system(), slug, title=f"written while backing up {n}",
+                    Actor.system(),
+                    slug,
+                    title=f"written while backing up {n}",
                     description="x" * 2000,  # a bigger file: more pages to copy
                     blocked_by=[previous] if chain and previous else (),
-                )  # fmt: skip
+                )
                 previous = view.task.number
             sys.stdout.write(f"{view.task.number}\n")
             sys.stdout.flush()

@@ -52,9 +52,15 @@ async def test_a_backup_taken_while_another_process_commits_is_complete_and_soun
     url = sqlite_url(tmp_path)
     await add_tasks(url, 1)
     writer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.cli.admin.backup_writer", url, "shop",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(repo_root),
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.cli.admin.backup_writer",
+        url,
+        "shop",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=str(repo_root),
+    )
     assert writer.stdout is not None
     try:
         await _lines(writer.stdout, 50)

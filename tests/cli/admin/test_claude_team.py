@@ -32,8 +32,9 @@ async def test_import_then_export_round_trips(
         "6 messages\n"
     )
     out = tmp_path / "out"
-    exported = await cli("export", "claude-team", "web", "--project", "shop",
-                         "--claude-dir", str(out), "--json")  # fmt: skip
+    exported = await cli(
+        "export", "claude-team", "web", "--project", "shop", "--claude-dir", str(out), "--json"
+    )
     assert exported.code == 0, exported
     report = json.loads(exported.stdout)
     assert report["files"][:2] == ["teams/web/config.json", "tasks/web/1.json"]
@@ -66,13 +67,23 @@ async def test_failures_are_one_line_and_change_nothing(
     assert_one_line_error(await cli(*args), 2, "tasks/web/2.json: not valid JSON")
     assert_one_line_error(
         await cli("import", "claude-team", "nope", "-p", "shop", "--claude-dir", str(claude)),
-        3, "no Claude Code team nope", "teams/nope/config.json does not exist",
-    )  # fmt: skip
+        3,
+        "no Claude Code team nope",
+        "teams/nope/config.json does not exist",
+    )
     assert_one_line_error(
-        await cli("import", "claude-team", "web", "-p", "nowhere", "--claude-dir",
-                  str(sample.write_team(tmp_path / "good"))),
-        3, "nowhere",
-    )  # fmt: skip
+        await cli(
+            "import",
+            "claude-team",
+            "web",
+            "-p",
+            "nowhere",
+            "--claude-dir",
+            str(sample.write_team(tmp_path / "good")),
+        ),
+        3,
+        "nowhere",
+    )
     assert await row_counts(database) == before
 
     good = ("import", "claude-team", "web", "-p", "shop", "--claude-dir", str(tmp_path / "good"))
@@ -80,8 +91,9 @@ async def test_failures_are_one_line_and_change_nothing(
     assert_one_line_error(await cli(*good), 1, "team web exists in project shop")
     assert_one_line_error(
         await cli("export", "claude-team", "ghost", "-p", "shop", "--claude-dir", str(tmp_path)),
-        3, "no team ghost",
-    )  # fmt: skip
+        3,
+        "no team ghost",
+    )
 
 
 async def test_export_waits_for_a_held_lock_then_fails_clearly(
@@ -89,17 +101,28 @@ async def test_export_waits_for_a_held_lock_then_fails_clearly(
 ) -> None:
     await _shop(factory)
     claude = sample.write_team(tmp_path / "claude")
-    assert (await cli("import", "claude-team", "web", "-p", "shop", "--claude-dir",
-                      str(claude))).code == 0  # fmt: skip
+    assert (
+        await cli("import", "claude-team", "web", "-p", "shop", "--claude-dir", str(claude))
+    ).code == 0
     out = tmp_path / "out"
     held = out / "tasks/web/3.json.lock"
     held.mkdir(parents=True)
-    failed = await cli("export", "claude-team", "web", "-p", "shop", "--claude-dir", str(out),
-                       "--lock-timeout", "0.2")  # fmt: skip
+    failed = await cli(
+        "export",
+        "claude-team",
+        "web",
+        "-p",
+        "shop",
+        "--claude-dir",
+        str(out),
+        "--lock-timeout",
+        "0.2",
+    )
     assert_one_line_error(failed, 1, f"{held} is held by another process (waited 0.2s)")
     assert not list(out.rglob("*.json"))  # nothing written
     assert list(out.rglob("*.lock")) == [held]
     held.rmdir()
-    assert (await cli("export", "claude-team", "web", "-p", "shop", "--claude-dir",
-                      str(out))).code == 0  # fmt: skip
+    assert (
+        await cli("export", "claude-team", "web", "-p", "shop", "--claude-dir", str(out))
+    ).code == 0
     assert not list(out.rglob("*.lock"))

@@ -28,8 +28,13 @@ async def test_demo_seeds_every_state_and_prints_a_login(
     async with unit_of_work(database, write=False) as session:
         roster = await RosterService(session).list(system, "demo")
         assert [a.name for a in roster.items] == [
-            "architect", "frontend", "backend", "domain-expert", "reviewer", "qa",
-        ]  # fmt: skip
+            "architect",
+            "frontend",
+            "backend",
+            "domain-expert",
+            "reviewer",
+            "qa",
+        ]
         tasks = await Tasks(session, settings).list(system, "demo", TaskFilter(), limit=50)
         assert {t.status for t in tasks.items} >= {"pending", "in_progress", "blocked", "completed"}
         kinds = {e.kind for e in await DashboardService(session).activity(system, "demo")}

@@ -24,9 +24,17 @@ async def test_create_with_owner(cli: Invoke, factory: Factory, database: Databa
     await factory.user("root@example.com", admin=True)
     await factory.user("alice@example.com")
     result = await cli(
-        "project", "create", "demo", "--name", "Demo app", "--owner", "alice@example.com",
-        "--repo-path", "/srv/demo", "--json",
-    )  # fmt: skip
+        "project",
+        "create",
+        "demo",
+        "--name",
+        "Demo app",
+        "--owner",
+        "alice@example.com",
+        "--repo-path",
+        "/srv/demo",
+        "--json",
+    )
     assert result.code == 0, result
     data = json.loads(result.stdout)
     assert (data["slug"], data["name"], data["repo_path"]) == ("demo", "Demo app", "/srv/demo")
@@ -89,9 +97,16 @@ async def test_members_add_list_remove(cli: Invoke, factory: Factory, database: 
     added = await cli("member", "add", "demo", "bob@example.com", "--role", "member")
     assert (added.code, added.stdout) == (0, "bob@example.com is member of demo\n")
     as_agent = await cli(
-        "member", "add", "demo", "carol@example.com", "--role", "agent", "--agent", "backend",
+        "member",
+        "add",
+        "demo",
+        "carol@example.com",
+        "--role",
+        "agent",
+        "--agent",
+        "backend",
         "--json",
-    )  # fmt: skip
+    )
     assert json.loads(as_agent.stdout)["agent_name"] == "backend"
     # Adding again changes the role.
     await cli("member", "add", "demo", "bob@example.com", "--role", "VIEWER")

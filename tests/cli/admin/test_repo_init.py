@@ -65,14 +65,21 @@ async def test_a_clean_folder_exits_0_and_json_reports_the_same(
     done = await cli("init", "--json")
     assert (done.code, done.stderr) == (0, ""), done
     assert json.loads(done.stdout) == {
-        "project": "crew", "repo": str(repo.resolve()), "written": True, "project_created": True,
-        "agents_added": ["qa"], "agents_kept": [],
+        "project": "crew",
+        "repo": str(repo.resolve()),
+        "written": True,
+        "project_created": True,
+        "agents_added": ["qa"],
+        "agents_kept": [],
         "tasks": {"in_progress": 0, "pending": 0, "blocked": 0, "completed": 1},
-        "numbered": [], "changelog_entries": 0, "not_imported": [],
-    }  # fmt: skip
+        "numbered": [],
+        "changelog_entries": 0,
+        "not_imported": [],
+    }
     shown = await cli("project", "list", "--json")
     assert [(p["slug"], p["repo_path"]) for p in json.loads(shown.stdout)] == [
-        ("crew", str(repo.resolve()))]  # fmt: skip
+        ("crew", str(repo.resolve()))
+    ]
 
 
 async def test_strict_writes_nothing_when_a_line_cannot_be_imported(
@@ -102,8 +109,9 @@ async def test_bad_inputs_are_one_line_and_write_nothing(
     ghost = await cli("init", "--repo", str(repo), "--owner", "ghost@example.com")
     assert_one_line_error(ghost, 3, "no user with e-mail ghost@example.com")
     (repo / ".claude/trackers/qa-tracker.md").write_bytes(b"## Pending\n- \xff\n")
-    assert_one_line_error(await cli("init", "--repo", str(repo)), 2,
-                          ".claude/trackers/qa-tracker.md: not UTF-8 text")  # fmt: skip
+    assert_one_line_error(
+        await cli("init", "--repo", str(repo)), 2, ".claude/trackers/qa-tracker.md: not UTF-8 text"
+    )
     cycle = "## Pending\n- #41 B — waits on: #42\n- #42 C — waits on: #41\n"
     (repo / ".claude/trackers/qa-tracker.md").write_text(cycle)
     assert_one_line_error(await cli("init", "--repo", str(repo)), 2, "go round: #41 → #42 → #41")

@@ -93,12 +93,17 @@ async def serving(settings: Settings) -> AsyncIterator[Server]:
     """Start ``crewboard serve`` on a free port; always killed at the end, however it went."""
     port = _free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "crewboard", "serve", "--port", str(port),
+        sys.executable,
+        "-m",
+        "crewboard",
+        "serve",
+        "--port",
+        str(port),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=cli_env(settings.database_url, CREWBOARD_LOG_LEVEL="INFO"),
-    )  # fmt: skip
+    )
     server = Server(proc, port)
     try:
         yield server

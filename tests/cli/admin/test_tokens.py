@@ -41,9 +41,19 @@ async def test_agent_token_alone_on_stdout(
     """``TOKEN=$(crewboard token create ...)`` gets exactly the token."""
     await _crew(factory)
     result = await cli_process(
-        "token", "create", "--user", "bob@example.com", "--project", "demo", "--agent",
-        "backend", "--expires-in", "30d", "--name", "ci",
-    )  # fmt: skip
+        "token",
+        "create",
+        "--user",
+        "bob@example.com",
+        "--project",
+        "demo",
+        "--agent",
+        "backend",
+        "--expires-in",
+        "30d",
+        "--name",
+        "ci",
+    )
     assert result.code == 0, result
     assert result.stdout.endswith("\n")
     assert result.stdout.count("\n") == 1
@@ -63,9 +73,15 @@ async def test_read_only_json_and_lifetime(
 ) -> None:
     await _crew(factory)
     result = await cli(
-        "token", "create", "--user", "bob@example.com", "--expires-in", "2h", "--read-only",
+        "token",
+        "create",
+        "--user",
+        "bob@example.com",
+        "--expires-in",
+        "2h",
+        "--read-only",
         "--json",
-    )  # fmt: skip
+    )
     assert result.code == 0, result
     data = json.loads(result.stdout)
     assert data["scopes"] == ["read"]

@@ -38,9 +38,15 @@ async def test_create_admin_with_password_from_stdin(
     cli: Invoke, database: Database, settings: Settings
 ) -> None:
     result = await cli(
-        "user", "create", "Ada@Example.com", "--name", "Ada L", "--admin", "--password-stdin",
+        "user",
+        "create",
+        "Ada@Example.com",
+        "--name",
+        "Ada L",
+        "--admin",
+        "--password-stdin",
         stdin="correct horse battery\n",
-    )  # fmt: skip
+    )
     assert result.code == 0, result
     user = await _user(database, "ada@example.com")
     assert result.stdout == f"created user ada@example.com (id {user.id}, admin)\n"

@@ -10,10 +10,19 @@ from tests.support.cli import assert_one_line_error
 
 async def _entry(crew: Crew, who: str, title: str, *extra: str) -> dict[str, object]:
     entry = await crew.json(
-        "changelog", "add", "--title", title, "--problem", f"{title}: problem",
-        "--fix", f"{title}: fix", "--verification", f"{title}: verified", *extra,
+        "changelog",
+        "add",
+        "--title",
+        title,
+        "--problem",
+        f"{title}: problem",
+        "--fix",
+        f"{title}: fix",
+        "--verification",
+        f"{title}: verified",
+        *extra,
         who=who,
-    )  # fmt: skip
+    )
     assert isinstance(entry, dict)
     return entry
 
@@ -22,22 +31,43 @@ async def test_add_appends_an_entry_by_the_acting_agent(crew: Crew) -> None:
     await crew.world.task("Login page")
     await crew.world.task("Session cookie")
     entry = await _entry(
-        crew, "frontend", "Login works",
-        "--file", "web/login.ts", "--file", "web/session.ts", "--task", "1", "--task", "2",
-    )  # fmt: skip
+        crew,
+        "frontend",
+        "Login works",
+        "--file",
+        "web/login.ts",
+        "--file",
+        "web/session.ts",
+        "--task",
+        "1",
+        "--task",
+        "2",
+    )
     (stored,) = (await crew.api("/changelog"))["items"]
     assert entry == stored
     assert (entry["agent"], entry["files"], entry["task_ids"]) == (
-        "frontend", ["web/login.ts", "web/session.ts"], [1, 2],
-    )  # fmt: skip
+        "frontend",
+        ["web/login.ts", "web/session.ts"],
+        [1, 2],
+    )
     assert (entry["problem"], entry["fix"], entry["verification"]) == (
-        "Login works: problem", "Login works: fix", "Login works: verified",
-    )  # fmt: skip
+        "Login works: problem",
+        "Login works: fix",
+        "Login works: verified",
+    )
     human = await crew.run(
-        "changelog", "add", "--title", "Second", "--problem", "p", "--fix", "f",
-        "--verification", "v",
+        "changelog",
+        "add",
+        "--title",
+        "Second",
+        "--problem",
+        "p",
+        "--fix",
+        "f",
+        "--verification",
+        "v",
         who="frontend",
-    )  # fmt: skip
+    )
     assert human.code == 0, human
     assert human.stdout == f"changelog entry {int(str(entry['id'])) + 1} appended: Second\n"
 
@@ -46,10 +76,20 @@ async def test_a_person_writes_for_an_agent(crew: Crew) -> None:
     entry = await _entry(crew, LEAD, "On behalf", "--as", "qa", "--project", "shop")
     assert entry["agent"] == "qa"
     alone = await crew.run(
-        "changelog", "add", "-p", "shop", "--title", "t", "--problem", "p", "--fix", "f",
-        "--verification", "v",
+        "changelog",
+        "add",
+        "-p",
+        "shop",
+        "--title",
+        "t",
+        "--problem",
+        "p",
+        "--fix",
+        "f",
+        "--verification",
+        "v",
         who=LEAD,
-    )  # fmt: skip
+    )
     assert alone.code == 2, alone
     assert len(alone.stderr_lines) == 1
 
@@ -82,10 +122,20 @@ async def test_add_needs_its_four_parts_and_a_known_task(crew: Crew) -> None:
     missing = await crew.run("changelog", "add", "--title", "t", "--problem", "p", who="qa")
     assert_one_line_error(missing, 2, "--fix")
     unknown = await crew.run(
-        "changelog", "add", "--title", "t", "--problem", "p", "--fix", "f",
-        "--verification", "v", "--task", "42",
+        "changelog",
+        "add",
+        "--title",
+        "t",
+        "--problem",
+        "p",
+        "--fix",
+        "f",
+        "--verification",
+        "v",
+        "--task",
+        "42",
         who="qa",
-    )  # fmt: skip
+    )
     assert_one_line_error(unknown, 3, "no task #42", "[not-found]")
     assert (await crew.api("/changelog"))["items"] == []
 

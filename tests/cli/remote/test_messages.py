@@ -9,8 +9,9 @@ AS_LEAD = ("-p", "shop")
 
 
 async def test_send_inbox_read(crew: Crew) -> None:
-    sent = await crew.json("msg", "send", "qa", "Review #3 please", "--summary", "review",
-                           who="backend")  # fmt: skip
+    sent = await crew.json(
+        "msg", "send", "qa", "Review #3 please", "--summary", "review", who="backend"
+    )
     assert (sent["sender"], sent["recipients"], sent["summary"]) == ("backend", ["qa"], "review")
     line = await crew.run("msg", "send", "qa", "And #4", who="backend")
     assert line.code == 0, line
@@ -31,16 +32,18 @@ async def test_send_inbox_read(crew: Crew) -> None:
     acked = await crew.json("msg", "read", str(sent["id"] + 1), "--ack", who="qa")
     assert acked[0]["acked_at"] is not None
     assert await crew.json("msg", "inbox", who="qa") == []
-    reply = await crew.json("msg", "send", "backend", "Done", "--reply-to", str(sent["id"]),
-                            who="qa")  # fmt: skip
+    reply = await crew.json(
+        "msg", "send", "backend", "Done", "--reply-to", str(sent["id"]), who="qa"
+    )
     assert reply["reply_to"] == sent["id"]
     upto = await crew.json("msg", "read", "--up-to", str(reply["id"]), who="backend")
     assert upto == {"marked": 1}
 
 
 async def test_broadcast_people_and_protocol(crew: Crew) -> None:
-    await crew.json("team", "create", "web", "--member", "qa", "--member", "reviewer",
-                    who="frontend")  # fmt: skip
+    await crew.json(
+        "team", "create", "web", "--member", "qa", "--member", "reviewer", who="frontend"
+    )
     cast = await crew.json("msg", "send", "team:web", "Freeze at 5", who="frontend")
     assert (cast["kind"], sorted(cast["recipients"])) == ("broadcast", ["qa", "reviewer"])
     to_lead = await crew.json("msg", "send", "@lead@example.com", "Need a call", who="qa")
@@ -49,11 +52,21 @@ async def test_broadcast_people_and_protocol(crew: Crew) -> None:
     assert [m["body"] for m in lead_inbox] == ["Need a call"]
     oversight = await crew.json("msg", "inbox", "--agent", "qa", *AS_LEAD, who=LEAD)
     assert [m["body"] for m in oversight] == ["Freeze at 5"]
-    asked = await crew.json("msg", "send", "backend", "Stop now", "--kind", "shutdown_request",
-                            who="architect")  # fmt: skip
-    answer = await crew.json("msg", "send", "architect", "", "--kind", "shutdown_response",
-                             "--request-id", asked["request_id"], "--approve",
-                             who="backend")  # fmt: skip
+    asked = await crew.json(
+        "msg", "send", "backend", "Stop now", "--kind", "shutdown_request", who="architect"
+    )
+    answer = await crew.json(
+        "msg",
+        "send",
+        "architect",
+        "",
+        "--kind",
+        "shutdown_response",
+        "--request-id",
+        asked["request_id"],
+        "--approve",
+        who="backend",
+    )
     assert (answer["approve"], answer["request_id"]) == (True, asked["request_id"])
 
 

@@ -87,11 +87,16 @@ async def test_each_hand_edit_is_applied_once(crew: Crew, tmp_path: Path) -> Non
     assert result.stdout.count("applied ") == 7, result.stdout
     tasks = {t["number"]: t for t in (await crew.api("/tasks"))["items"]}
     assert (tasks[1]["status"], tasks[1]["blocked_reason"], tasks[1]["needs_agent"]) == (
-        "blocked", "no API key", "qa",
-    )  # fmt: skip
+        "blocked",
+        "no API key",
+        "qa",
+    )
     assert (tasks[2]["status"], tasks[2]["outcome"], tasks[2]["files"], tasks[2]["verified"]) == (
-        "completed", "works", ["a.py", "b.py"], "pytest -q",
-    )  # fmt: skip
+        "completed",
+        "works",
+        ["a.py", "b.py"],
+        "pytest -q",
+    )
     assert (tasks[3]["status"], tasks[3]["owner"]) == ("in_progress", "backend")
     assert (tasks[4]["title"], tasks[4]["priority"]) == ("Renamed", 0)
     assert (tasks[5]["status"], tasks[5]["owner"]) == ("pending", None)

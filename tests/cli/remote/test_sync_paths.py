@@ -17,9 +17,17 @@ from crewboard.services.projects import RosterService
 from tests.cli.crew import Crew
 from tests.cli.remote.test_sync import sync
 
-OUTSIDE = ["CLAUDE.md", "src/CLAUDE.md", ".claude/agents/backend.md", ".claude/commands/x.md",
-           ".claude/trackers/../agents/x.md", ".claude/trackers/x.txt", ".claude/trackersx/a.md",
-           ".git/hooks/post-checkout.md", "README.md"]  # fmt: skip
+OUTSIDE = [
+    "CLAUDE.md",
+    "src/CLAUDE.md",
+    ".claude/agents/backend.md",
+    ".claude/commands/x.md",
+    ".claude/trackers/../agents/x.md",
+    ".claude/trackers/x.txt",
+    ".claude/trackersx/a.md",
+    ".git/hooks/post-checkout.md",
+    "README.md",
+]
 
 
 @pytest.mark.parametrize("path", OUTSIDE)
@@ -33,9 +41,10 @@ async def test_the_roster_refuses_a_tracker_path_outside_the_trackers(
     assert caught.value.details["field"] == "tracker_path"
     async with httpx.AsyncClient(base_url=crew.url) as http:
         response = await http.post(
-            "/api/v1/projects/shop/agents", json={"name": "intruder", "tracker_path": path},
+            "/api/v1/projects/shop/agents",
+            json={"name": "intruder", "tracker_path": path},
             headers=world.headers(),
-        )  # fmt: skip
+        )
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "tracker_path"
 

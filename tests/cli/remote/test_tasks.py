@@ -11,19 +11,35 @@ from tests.support.cli import assert_one_line_error
 async def test_add_creates_the_task_as_the_api_shows_it(crew: Crew) -> None:
     await crew.world.task("Design the schema")
     added = await crew.json(
-        "task", "add", "Write the API",
-        "--description", "REST for tasks", "--tracker", "backend", "--priority", "P1",
-        "--blocked-by", "1", "--active-form", "Writing the API",
+        "task",
+        "add",
+        "Write the API",
+        "--description",
+        "REST for tasks",
+        "--tracker",
+        "backend",
+        "--priority",
+        "P1",
+        "--blocked-by",
+        "1",
+        "--active-form",
+        "Writing the API",
         who="architect",
-    )  # fmt: skip
+    )
     assert added == await crew.api("/tasks/2")
     task = await crew.world.get(2)
     assert (task.title, task.description, task.tracker, task.priority, task.status) == (
-        "Write the API", "REST for tasks", "backend", 1, "pending",
-    )  # fmt: skip
+        "Write the API",
+        "REST for tasks",
+        "backend",
+        1,
+        "pending",
+    )
     assert (task.active_form, added["blocked_by"], added["created_by"]) == (
-        "Writing the API", [1], "architect",
-    )  # fmt: skip
+        "Writing the API",
+        [1],
+        "architect",
+    )
     human = await crew.run("task", "add", "Plain one", "--priority", "0", who="architect")
     assert human.code == 0, human
     assert human.stdout.startswith('created #3 P0 pending "Plain one"'), human.stdout
@@ -32,9 +48,12 @@ async def test_add_creates_the_task_as_the_api_shows_it(crew: Crew) -> None:
 
 async def test_list_filters_and_pages(crew: Crew) -> None:
     for title, tracker, priority in [
-        ("one", "backend", 2), ("two", "qa", 1), ("three", "backend", 0),
-        ("four", None, 3), ("five", "backend", 1),
-    ]:  # fmt: skip
+        ("one", "backend", 2),
+        ("two", "qa", 1),
+        ("three", "backend", 0),
+        ("four", None, 3),
+        ("five", "backend", 1),
+    ]:
         await crew.world.task(title, tracker=tracker, priority=priority)
     mine = await crew.json("task", "list", "--tracker", "backend", who="backend")
     assert mine == (await crew.api("/tasks", tracker="backend"))["items"]
@@ -130,38 +149,68 @@ async def test_start_block_unblock_and_done_with_a_changelog(crew: Crew) -> None
     assert started["task"] == await crew.api("/tasks/1")
     assert (started["task"]["status"], started["task"]["owner"]) == ("in_progress", "backend")
     blocked = await crew.run(
-        "task", "block", "1", "--reason", "needs the schema", "--needs", "architect",
+        "task",
+        "block",
+        "1",
+        "--reason",
+        "needs the schema",
+        "--needs",
+        "architect",
         who="backend",
-    )  # fmt: skip
+    )
     assert blocked.code == 0, blocked
     assert "blocked: needs the schema → architect" in blocked.stdout
     task = await crew.world.get(1)
     assert (task.status, task.blocked_reason, task.needs_agent) == (
-        "blocked", "needs the schema", "architect",
-    )  # fmt: skip
+        "blocked",
+        "needs the schema",
+        "architect",
+    )
     table = await crew.run("task", "list", who="architect")
     assert "needs the schema → architect" in table.stdout
     unblocked = await crew.json("task", "unblock", "1", who="backend")
     assert (unblocked["task"]["status"], unblocked["task"]["blocked_reason"]) == (
-        "in_progress", None,
-    )  # fmt: skip
+        "in_progress",
+        None,
+    )
     done = await crew.json(
-        "task", "done", "1", "--outcome", "thing built", "--file", "src/thing.py",
-        "--file", "tests/test_thing.py", "--verified", "pytest -q",
-        "--changelog-title", "The thing", "--problem", "no thing", "--fix", "built it",
-        "--verification", "tests pass",
+        "task",
+        "done",
+        "1",
+        "--outcome",
+        "thing built",
+        "--file",
+        "src/thing.py",
+        "--file",
+        "tests/test_thing.py",
+        "--verified",
+        "pytest -q",
+        "--changelog-title",
+        "The thing",
+        "--problem",
+        "no thing",
+        "--fix",
+        "built it",
+        "--verification",
+        "tests pass",
         who="backend",
-    )  # fmt: skip
+    )
     assert done["task"] == await crew.api("/tasks/1")
     task = await crew.world.get(1)
     assert (task.status, task.outcome, task.files, task.verified) == (
-        "completed", "thing built", ["src/thing.py", "tests/test_thing.py"], "pytest -q",
-    )  # fmt: skip
+        "completed",
+        "thing built",
+        ["src/thing.py", "tests/test_thing.py"],
+        "pytest -q",
+    )
     (entry,) = (await crew.api("/changelog", task="1"))["items"]
     assert entry == done["changelog"]
     assert (entry["agent"], entry["title"], entry["files"], entry["task_ids"]) == (
-        "backend", "The thing", ["src/thing.py", "tests/test_thing.py"], [1],
-    )  # fmt: skip
+        "backend",
+        "The thing",
+        ["src/thing.py", "tests/test_thing.py"],
+        [1],
+    )
     panel = await crew.run("task", "show", "1", who="qa")
     for fragment in ("completed", "thing built", "src/thing.py", "pytest -q"):
         assert fragment in panel.stdout
@@ -203,10 +252,19 @@ async def test_renew_extends_the_lease_of_ones_own_task(crew: Crew) -> None:
 async def test_follow_up_goes_on_another_tracker(crew: Crew) -> None:
     await crew.world.task("Ship it", tracker="backend")
     follow = await crew.json(
-        "task", "follow-up", "1", "--tracker", "qa", "--title", "Test the shipping",
-        "--description", "end to end", "--priority", "P1",
+        "task",
+        "follow-up",
+        "1",
+        "--tracker",
+        "qa",
+        "--title",
+        "Test the shipping",
+        "--description",
+        "end to end",
+        "--priority",
+        "P1",
         who="backend",
-    )  # fmt: skip
+    )
     assert follow == await crew.api("/tasks/2")
     assert (follow["tracker"], follow["source"], follow["priority"]) == ("qa", 1, 1)
     assert (await crew.world.get(2)).description == "end to end"

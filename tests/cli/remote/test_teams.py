@@ -10,12 +10,14 @@ AS_LEAD = ("-p", "shop")
 
 
 async def test_create_list_show(crew: Crew) -> None:
-    created = await crew.json("team", "create", "web", "--description", "Pages",
-                              "--member", "qa", who="frontend")  # fmt: skip
+    created = await crew.json(
+        "team", "create", "web", "--description", "Pages", "--member", "qa", who="frontend"
+    )
     assert created == await crew.api("/teams/web")
     assert (created["lead"], [m["name"] for m in created["members"]]) == (
-        "frontend", ["frontend", "qa"],
-    )  # fmt: skip
+        "frontend",
+        ["frontend", "qa"],
+    )
     human = await crew.run("team", "create", "api", "--lead", "backend", *AS_LEAD, who=LEAD)
     assert human.code == 0, human
     assert human.stdout == "created team api · lead backend · 1 member\n"
@@ -43,8 +45,9 @@ async def test_members_and_edits(crew: Crew) -> None:
     assert_one_line_error(not_lead, 4, "[forbidden]")
     left = await crew.json("team", "remove", "web", "backend", who="backend")
     assert "backend" not in [m["name"] for m in left["members"]]
-    edited = await crew.json("team", "edit", "web", "--description", "Pages", "--lead", "qa",
-                             who="frontend")  # fmt: skip
+    edited = await crew.json(
+        "team", "edit", "web", "--description", "Pages", "--lead", "qa", who="frontend"
+    )
     assert (edited["description"], edited["lead"]) == ("Pages", "qa")
     no_lead = await crew.json("team", "edit", "web", "--no-lead", *AS_LEAD, who=LEAD)
     assert no_lead["lead"] is None
@@ -58,8 +61,9 @@ async def test_members_and_edits(crew: Crew) -> None:
 
 async def test_task_options_for_teams(crew: Crew) -> None:
     await crew.json("team", "create", "web", "--member", "qa", who="frontend")
-    added = await crew.json("task", "add", "Checkout", "--team", "web", "--tracker", "frontend",
-                            who="frontend")  # fmt: skip
+    added = await crew.json(
+        "task", "add", "Checkout", "--team", "web", "--tracker", "frontend", who="frontend"
+    )
     assert (added["team"], added) == ("web", await crew.api("/tasks/1"))
     await crew.world.task("Elsewhere", priority=0)
     await crew.world.task("Urgent page", team="web", priority=1)

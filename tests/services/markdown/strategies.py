@@ -16,11 +16,25 @@ from crewboard.services.markdown import (
 from crewboard.services.markdown.changelog_render import normalise_body
 
 # Any text at all, and one biased towards the characters the grammar gives meaning to.
-MARKUP = st.sampled_from([
-    *"\\—-#*[]()_,.:  \n\r\t`<>!|x", ". Files: ", ". Verified: ", " (needs: ", "(needs: x)",
-    "none", "not recorded", " — ", "\\u{41}", "**2024-01-01**: ", "#3 ", "[P1] ", "[ ] ", "## ",
-    "- ",
-])  # fmt: skip
+MARKUP = st.sampled_from(
+    [
+        *"\\—-#*[]()_,.:  \n\r\t`<>!|x",
+        ". Files: ",
+        ". Verified: ",
+        " (needs: ",
+        "(needs: x)",
+        "none",
+        "not recorded",
+        " — ",
+        "\\u{41}",
+        "**2024-01-01**: ",
+        "#3 ",
+        "[P1] ",
+        "[ ] ",
+        "## ",
+        "- ",
+    ]
+)
 TEXT = st.one_of(st.text(), st.lists(MARKUP, max_size=8).map("".join))
 WORDS = TEXT.filter(bool)
 NUMBERS = st.integers(min_value=1, max_value=10**6)
@@ -34,19 +48,26 @@ def tracker_task(draw: st.DrawFn, status: str, number: int) -> TrackerTask:
     title = draw(TEXT)
     if status == "completed":
         return TrackerTask(
-            status, title, number, completed_on=draw(DAYS), outcome=draw(st.none() | TEXT),
+            status,
+            title,
+            number,
+            completed_on=draw(DAYS),
+            outcome=draw(st.none() | TEXT),
             files=tuple(draw(st.lists(WORDS, max_size=4, unique=True))),
             verified=draw(st.none() | TEXT),
-        )  # fmt: skip
+        )
     blocked = status == "blocked"
     return TrackerTask(
-        status, title, number, priority=draw(st.integers(0, 3)),
+        status,
+        title,
+        number,
+        priority=draw(st.integers(0, 3)),
         owner=draw(st.none() | WORDS),
         waits_on=tuple(draw(st.lists(NUMBERS, max_size=3))),
         follow_up_of=draw(st.none() | NUMBERS),
         blocked_reason=draw(WORDS.map(str.strip).filter(bool)) if blocked else None,
         needs_agent=draw(st.none() | WORDS) if blocked else None,
-    )  # fmt: skip
+    )
 
 
 @st.composite
@@ -60,20 +81,41 @@ def tracker_doc(draw: st.DrawFn) -> TrackerDoc:
 
 BODY = TEXT.map(normalise_body)
 RECORD = st.builds(
-    ChangelogRecord, title=WORDS, agent=st.none() | TEXT, day=st.none() | DAYS,
-    problem=BODY, fix=BODY, files=st.lists(WORDS, max_size=4).map(tuple), verification=BODY,
-    tasks=st.lists(NUMBERS, max_size=4).map(tuple), entry_id=st.none() | NUMBERS,
-)  # fmt: skip
+    ChangelogRecord,
+    title=WORDS,
+    agent=st.none() | TEXT,
+    day=st.none() | DAYS,
+    problem=BODY,
+    fix=BODY,
+    files=st.lists(WORDS, max_size=4).map(tuple),
+    verification=BODY,
+    tasks=st.lists(NUMBERS, max_size=4).map(tuple),
+    entry_id=st.none() | NUMBERS,
+)
 CHANGELOG = st.builds(ChangelogDoc, project=SLUG, entries=st.lists(RECORD, max_size=6).map(tuple))
 
 # Hand-written-looking files: headings, items, markers and arbitrary text, line by line.
 LINE = st.one_of(
-    st.sampled_from([
-        "## Pending", "## Done", "## Blocked", "### In Progress", "## Ideas", "- ", "* [x] ",
-        "1. ", "", "_none_", "## 2024-01-01 — t", "### Problem", "### Files", "- Agent: a",
-        "**Fix:** y",
-    ]),
+    st.sampled_from(
+        [
+            "## Pending",
+            "## Done",
+            "## Blocked",
+            "### In Progress",
+            "## Ideas",
+            "- ",
+            "* [x] ",
+            "1. ",
+            "",
+            "_none_",
+            "## 2024-01-01 — t",
+            "### Problem",
+            "### Files",
+            "- Agent: a",
+            "**Fix:** y",
+        ]
+    ),
     st.lists(MARKUP, max_size=6).map("".join),
     st.text(),
-)  # fmt: skip
+)
 FILE = st.lists(LINE, max_size=20).map("\n".join)

@@ -11,9 +11,17 @@ from crewboard.services.markdown import (
     render_changelog,
 )
 
-ENTRY = ChangelogRecord("Orders table", "backend", date(2025, 3, 4), "no place for orders",
-                        "added the table\n# and its migration", ("src/orders.py",),
-                        "pytest -q", (1, 2), 7)  # fmt: skip
+ENTRY = ChangelogRecord(
+    "Orders table",
+    "backend",
+    date(2025, 3, 4),
+    "no place for orders",
+    "added the table\n# and its migration",
+    ("src/orders.py",),
+    "pytest -q",
+    (1, 2),
+    7,
+)
 
 
 def test_an_entry_has_date_agent_title_tasks_and_the_four_parts() -> None:
@@ -55,11 +63,20 @@ def test_hand_written_entries_are_read_and_the_rest_reported() -> None:
     parsed = parse_changelog(HAND_WRITTEN)
     first, second = (e.record for e in parsed.entries)
     assert first == ChangelogRecord(
-        "Fixed login", "frontend", date(2025, 1, 2), "the login form\nspun forever",
-        "awaited the promise", ("web/login.ts", "web/session.ts"), "clicked through it", (3,),
-    )  # fmt: skip
+        "Fixed login",
+        "frontend",
+        date(2025, 1, 2),
+        "the login form\nspun forever",
+        "awaited the promise",
+        ("web/login.ts", "web/session.ts"),
+        "clicked through it",
+        (3,),
+    )
     assert (second.title, second.day, second.problem) == (
-        "Half an entry", date(2025, 1, 3), "something\n- Mood: fine")  # fmt: skip
+        "Half an entry",
+        date(2025, 1, 3),
+        "something\n- Mood: fine",
+    )
     assert [(u.line, u.reason) for u in parsed.unparsed] == [
         (3, "before the first entry"),
         (17, "not a part of a changelog entry"),

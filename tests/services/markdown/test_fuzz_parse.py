@@ -22,22 +22,75 @@ pytestmark = pytest.mark.fuzz
 
 HEADER = "<!-- crewboard: project=shop agent=backend version=0123456789abcdef -->"
 TRACKER_LINES = [
-    "# Backend tracker", "## In Progress", "## Pending", "### Done", "## Blocked", "# Notes",
-    "- [ ] #3 [P1] Build it — owner: backend — waits on: #1, #2", "- #4 Fix — blocked: x",
-    "* [x] **2024-01-02**: #5 Ship — done. Files: a.py, b.py. Verified: tests.", "1. plain",
-    "- **2024-13-45** bad date", "-", "- [ ]", "  - nested", "_… and 3 more not shown_",
-    EMPTY, "- #3 again", "- — owner:", "text", "##", "#", "- x — waits on: #a", HEADER,
-]  # fmt: skip
+    "# Backend tracker",
+    "## In Progress",
+    "## Pending",
+    "### Done",
+    "## Blocked",
+    "# Notes",
+    "- [ ] #3 [P1] Build it — owner: backend — waits on: #1, #2",
+    "- #4 Fix — blocked: x",
+    "* [x] **2024-01-02**: #5 Ship — done. Files: a.py, b.py. Verified: tests.",
+    "1. plain",
+    "- **2024-13-45** bad date",
+    "-",
+    "- [ ]",
+    "  - nested",
+    "_… and 3 more not shown_",
+    EMPTY,
+    "- #3 again",
+    "- — owner:",
+    "text",
+    "##",
+    "#",
+    "- x — waits on: #a",
+    HEADER,
+]
 CHANGELOG_LINES = [
-    "# Changelog", "## 2024-01-02 — Fix the thing", "## [2024-99-01] odd", "### Problem",
-    "### Fix", "### Files", "### Verification", "### Other", "Agent: backend", "By: qa",
-    "Tasks: #1, #2", "Tasks: one", "Entry: 7", "Entry: x", "Problem: it broke", "Agent: qa",
-    "Fix: mended", "Solution: also", "Verified: by hand", "Files: a.py, b.py", "- c.py",
-    "\\# escaped", "body text", EMPTY, "Unknown: key", HEADER,
-]  # fmt: skip
+    "# Changelog",
+    "## 2024-01-02 — Fix the thing",
+    "## [2024-99-01] odd",
+    "### Problem",
+    "### Fix",
+    "### Files",
+    "### Verification",
+    "### Other",
+    "Agent: backend",
+    "By: qa",
+    "Tasks: #1, #2",
+    "Tasks: one",
+    "Entry: 7",
+    "Entry: x",
+    "Problem: it broke",
+    "Agent: qa",
+    "Fix: mended",
+    "Solution: also",
+    "Verified: by hand",
+    "Files: a.py, b.py",
+    "- c.py",
+    "\\# escaped",
+    "body text",
+    EMPTY,
+    "Unknown: key",
+    HEADER,
+]
 NOISE = st.text(st.characters(codec="utf-8"), max_size=40)
-ODD = st.sampled_from(["\x00", "\x1b[31m", "\u202e", "\ufeff", "\t", "\x0b", "\x0c", "\\",
-                       "é", "🙂", "\u2014", "x" * 5000])  # fmt: skip
+ODD = st.sampled_from(
+    [
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "\ufeff",
+        "\t",
+        "\x0b",
+        "\x0c",
+        "\\",
+        "é",
+        "🙂",
+        "\u2014",
+        "x" * 5000,
+    ]
+)
 
 
 def texts(valid: list[str]) -> st.SearchStrategy[str]:
@@ -77,14 +130,25 @@ def tracker_lost(text: str, parsed: ParsedTracker) -> list[tuple[int, str]]:
     """The non-blank lines of a tracker that are neither a task, structure nor reported."""
     accounted = {i.line for i in parsed.items} | {u.line for u in parsed.unparsed}
     header = _header_line(text) if parsed.header is not None else None
-    return [(n, line) for n, line in _non_blank(text)
-            if n not in accounted and n != header and not _structure(line)
-            and _HIDDEN.fullmatch(line.strip()) is None]  # fmt: skip
+    return [
+        (n, line)
+        for n, line in _non_blank(text)
+        if n not in accounted
+        and n != header
+        and not _structure(line)
+        and _HIDDEN.fullmatch(line.strip()) is None
+    ]
 
 
 def _kept(record: ChangelogRecord) -> str:
-    parts = [record.title, record.agent or "", record.problem, record.fix,
-             record.verification, *record.files]  # fmt: skip
+    parts = [
+        record.title,
+        record.agent or "",
+        record.problem,
+        record.fix,
+        record.verification,
+        *record.files,
+    ]
     return _squash("".join(parts))
 
 
@@ -151,8 +215,10 @@ def test_any_text_parses_without_raising(text: str, parse: object) -> None:
 
 
 def test_repeated_changelog_keys_are_reported_not_overwritten() -> None:
-    text = ("## Fix a thing\nAgent: alpha\nAgent: beta\nEntry: abc\nProblem: one\n"
-            "Problem: two\nFix: f\nVerification: v\n")  # fmt: skip
+    text = (
+        "## Fix a thing\nAgent: alpha\nAgent: beta\nEntry: abc\nProblem: one\n"
+        "Problem: two\nFix: f\nVerification: v\n"
+    )
     parsed = parse_changelog(text)
     (entry,) = parsed.entries
     assert (entry.record.agent, entry.record.problem) == ("alpha", "one\ntwo")
@@ -168,5 +234,6 @@ def test_repeated_changelog_block_is_appended_and_reported() -> None:
     parsed = parse_changelog("## T\n### Fix\none\n### Fix\ntwo\nProblem: p\n")
     (entry,) = parsed.entries
     assert entry.record.fix.split() == ["one", "two", "Problem:", "p"]
-    assert (4, "a second Fix; appended to the first") in [(u.line, u.reason)
-                                                         for u in parsed.unparsed]  # fmt: skip
+    assert (4, "a second Fix; appended to the first") in [
+        (u.line, u.reason) for u in parsed.unparsed
+    ]

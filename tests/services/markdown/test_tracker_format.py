@@ -7,9 +7,15 @@ from datetime import date
 from crewboard.services.markdown import TrackerDoc, TrackerTask, parse_tracker, render_tracker
 from crewboard.services.markdown.tracker_render import completed_line, task_line
 
-DONE = TrackerTask("completed", "Orders table", 1, completed_on=date(2025, 3, 4),
-                   outcome="orders table and migration",
-                   files=("src/orders.py", "migrations/0007.py"), verified="pytest -q")  # fmt: skip
+DONE = TrackerTask(
+    "completed",
+    "Orders table",
+    1,
+    completed_on=date(2025, 3, 4),
+    outcome="orders table and migration",
+    files=("src/orders.py", "migrations/0007.py"),
+    verified="pytest -q",
+)
 
 
 def test_the_completed_line_has_the_template_form() -> None:
@@ -22,9 +28,17 @@ def test_the_completed_line_has_the_template_form() -> None:
 
 
 def test_unfinished_lines_carry_number_priority_owner_and_block() -> None:
-    blocked = TrackerTask("blocked", "Styles", 5, priority=2, owner="frontend", waits_on=(3, 4),
-                          follow_up_of=1, blocked_reason="needs the brand colours",
-                          needs_agent="domain-expert")  # fmt: skip
+    blocked = TrackerTask(
+        "blocked",
+        "Styles",
+        5,
+        priority=2,
+        owner="frontend",
+        waits_on=(3, 4),
+        follow_up_of=1,
+        blocked_reason="needs the brand colours",
+        needs_agent="domain-expert",
+    )
     assert task_line(blocked) == (
         "- #5 [P2] Styles — owner: frontend — waits on: #3, #4 — follow-up of: #1"
         " — blocked: needs the brand colours (needs: domain-expert)"
@@ -39,7 +53,11 @@ def test_sections_come_in_protocol_order_with_the_header() -> None:
     assert lines[0] == "# backend tracker"
     assert lines[1].startswith("<!-- crewboard: project=shop agent=backend version=")
     assert [line for line in lines if line.startswith("## ")] == [
-        "## In Progress", "## Pending", "## Blocked", "## Completed"]  # fmt: skip
+        "## In Progress",
+        "## Pending",
+        "## Blocked",
+        "## Completed",
+    ]
     assert not parse_tracker(text).edited
     assert parse_tracker(text.replace("Orders table", "Orders")).edited
 
@@ -68,8 +86,10 @@ Some preamble the agent wrote.
 
 def test_hand_written_trackers_are_read_and_the_rest_reported() -> None:
     parsed = parse_tracker(HAND_WRITTEN)
-    got = [(i.line, i.task.status, i.task.number, i.task.priority, i.task.title, i.checked)
-           for i in parsed.items]  # fmt: skip
+    got = [
+        (i.line, i.task.status, i.task.number, i.task.priority, i.task.title, i.checked)
+        for i in parsed.items
+    ]
     assert got == [
         (5, "in_progress", 4, None, "Build the API", False),
         (7, "pending", None, None, "Write the docs", False),
@@ -83,7 +103,10 @@ def test_hand_written_trackers_are_read_and_the_rest_reported() -> None:
     assert (styles.blocked_reason, styles.needs_agent) == ("no colours", "domain-expert")
     login = parsed.items[5].task
     assert (login.completed_on, login.files, login.verified) == (
-        date(2025, 1, 2), ("a.py", "b.py"), "pytest")  # fmt: skip
+        date(2025, 1, 2),
+        ("a.py", "b.py"),
+        "pytest",
+    )
     assert [(u.line, u.reason) for u in parsed.unparsed] == [
         (2, "outside any section"),
         (10, "not a task line"),

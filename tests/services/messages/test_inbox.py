@@ -26,8 +26,7 @@ async def test_unread_all_and_after(world: World) -> None:
     assert await mark(world, "qa", ids=[ids[0], ids[3]]) == 2
     assert bodies(await inbox(world, "qa")) == ["m1", "m2", "m4"]
     everything = await inbox(world, "qa", unread=False)
-    assert [i.delivery.read_at is not None for i in everything] == [True, False, False, True,
-                                                                    False]  # fmt: skip
+    assert [i.delivery.read_at is not None for i in everything] == [True, False, False, True, False]
     assert await mark(world, "qa", up_to=ids[2]) == 2  # m1 and m2; m0 was read already
     assert bodies(await inbox(world, "qa")) == ["m4"]
     assert await mark(world, "qa", ids=[ids[0]]) == 0  # read already: unchanged
@@ -44,8 +43,7 @@ async def test_pages_follow_message_ids(world: World) -> None:
         first = await service.list(world.actors["qa"], SLUG, limit=2)
         second = await service.list(world.actors["qa"], SLUG, limit=2, cursor=first.next_cursor)
         third = await service.list(world.actors["qa"], SLUG, limit=2, cursor=second.next_cursor)
-    assert [bodies(p.items) for p in (first, second, third)] == [["m0", "m1"], ["m2", "m3"],
-                                                                 ["m4"]]  # fmt: skip
+    assert [bodies(p.items) for p in (first, second, third)] == [["m0", "m1"], ["m2", "m3"], ["m4"]]
     assert third.next_cursor is None
 
 

@@ -37,8 +37,11 @@ async def test_a_direct_message_reaches_one_inbox(world: World, database: Databa
     sent = await send(world, "backend", "qa", " Ready for review ", summary="review")
     message = sent.message
     assert (message.sender, message.kind, message.body, message.summary) == (
-        "backend", "message", "Ready for review", "review",
-    )  # fmt: skip
+        "backend",
+        "message",
+        "Ready for review",
+        "review",
+    )
     assert sent.recipients == ["qa"]
     (item,) = await inbox(world, "qa")
     assert (item.message.id, item.delivery.read_at) == (message.id, None)
@@ -179,12 +182,14 @@ async def test_protocol_requests_and_responses(world: World) -> None:
     asked = await send(world, "architect", "backend", "Wrap up", kind="shutdown_request")
     request_id = asked.message.request_id
     assert request_id
-    named = await send(world, "architect", "qa", "Plan?", kind="plan_approval_request",
-                       request_id="plan-7")  # fmt: skip
+    named = await send(
+        world, "architect", "qa", "Plan?", kind="plan_approval_request", request_id="plan-7"
+    )
     assert named.message.request_id == "plan-7"
     with pytest.raises(Conflict) as dup:
-        await send(world, "architect", "qa", "Again", kind="plan_approval_request",
-                   request_id="plan-7")  # fmt: skip
+        await send(
+            world, "architect", "qa", "Again", kind="plan_approval_request", request_id="plan-7"
+        )
     assert dup.value.detail_code == "duplicate"
     with pytest.raises(Invalid) as caught:  # approve is required
         await send(world, "backend", body="", kind="shutdown_response", request_id=request_id)
@@ -196,18 +201,25 @@ async def test_protocol_requests_and_responses(world: World) -> None:
         await send(world, "qa", kind="shutdown_response", request_id="plan-7", approve=True)
     assert caught.value.details["field"] == "request_id"
     with pytest.raises(Invalid) as caught:  # a response goes back to the requester
-        await send(world, "backend", "qa", kind="shutdown_response", request_id=request_id,
-                   approve=True)  # fmt: skip
+        await send(
+            world, "backend", "qa", kind="shutdown_response", request_id=request_id, approve=True
+        )
     assert caught.value.details["field"] == "to"
-    answer = await send(world, "backend", body="", kind="shutdown_response",
-                        request_id=request_id, approve=True)  # fmt: skip
+    answer = await send(
+        world, "backend", body="", kind="shutdown_response", request_id=request_id, approve=True
+    )
     assert (answer.recipients, answer.message.approve) == (["architect"], True)
     with pytest.raises(Conflict) as twice:
-        await send(world, "backend", kind="shutdown_response", request_id=request_id,
-                   approve=False)  # fmt: skip
+        await send(world, "backend", kind="shutdown_response", request_id=request_id, approve=False)
     assert twice.value.detail_code == "already-answered"
-    feedback = await send(world, "qa", body="Split step 3", kind="plan_approval_response",
-                          request_id="plan-7", approve=False)  # fmt: skip
+    feedback = await send(
+        world,
+        "qa",
+        body="Split step 3",
+        kind="plan_approval_response",
+        request_id="plan-7",
+        approve=False,
+    )
     assert (feedback.message.approve, feedback.message.body) == (False, "Split step 3")
 
 

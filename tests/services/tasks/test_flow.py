@@ -57,25 +57,38 @@ async def test_the_protocol_loop(world: World) -> None:
     assert started.status_change == ("pending", "in_progress")
     assert started.task.owner == "backend"
     blocked = await _update(
-        world, backend, 1, status=Status.BLOCKED, blocked_reason="needs the schema",
+        world,
+        backend,
+        1,
+        status=Status.BLOCKED,
+        blocked_reason="needs the schema",
         needs_agent="architect",
-    )  # fmt: skip
-    assert (blocked.task.blocked_reason, blocked.task.needs_agent) == ("needs the schema",
-                                                                      "architect")  # fmt: skip
+    )
+    assert (blocked.task.blocked_reason, blocked.task.needs_agent) == (
+        "needs the schema",
+        "architect",
+    )
     assert blocked.task.lease_expires_at is None
     resumed = await _update(world, backend, 1, status=Status.IN_PROGRESS)
     assert (resumed.task.blocked_reason, resumed.task.needs_agent) == (None, None)
     async with unit_of_work(world.database, write=True) as session:
         done: Completion = await Tasks(session, world.settings).complete(
-            backend, SLUG, 1, outcome="Login endpoint with Argon2 hashing",
-            files=["src/api/login.py", "tests/test_login.py"], verified="pytest 12 passed",
-            changelog=ChangelogDraft(title="Login", problem="No way to log in",
-                                     fix="POST /login", verification="pytest"),
-        )  # fmt: skip
+            backend,
+            SLUG,
+            1,
+            outcome="Login endpoint with Argon2 hashing",
+            files=["src/api/login.py", "tests/test_login.py"],
+            verified="pytest 12 passed",
+            changelog=ChangelogDraft(
+                title="Login", problem="No way to log in", fix="POST /login", verification="pytest"
+            ),
+        )
     task = done.result.task
     assert (task.status, task.outcome, task.verified) == (
-        "completed", "Login endpoint with Argon2 hashing", "pytest 12 passed",
-    )  # fmt: skip
+        "completed",
+        "Login endpoint with Argon2 hashing",
+        "pytest 12 passed",
+    )
     assert task.files == ["src/api/login.py", "tests/test_login.py"]
     assert task.completed_at is not None
     assert task.lease_expires_at is None
@@ -97,8 +110,10 @@ async def test_each_status_asks_for_what_it_needs(world: World) -> None:
     assert error.detail_code == "bad-transition"
     reopened = await _update(world, world.lead, 1, status=Status.PENDING)
     assert (reopened.task.status, reopened.task.owner, reopened.task.outcome) == (
-        "pending", None, None,
-    )  # fmt: skip
+        "pending",
+        None,
+        None,
+    )
 
 
 async def test_an_in_progress_task_needs_its_blockers_done(world: World) -> None:
@@ -226,10 +241,12 @@ async def test_fields_of_one_status_are_refused_with_another(world: World) -> No
     await _update(world, backend, 1, status=Status.IN_PROGRESS)
     wrong = await _fails(world, backend, 1, needs_agent="qa")
     assert (type(wrong), wrong.details["field"]) == (Invalid, "needs_agent")
-    wrong = await _fails(world, backend, 1, status=Status.BLOCKED, blocked_reason="r",
-                         outcome="half done")  # fmt: skip
+    wrong = await _fails(
+        world, backend, 1, status=Status.BLOCKED, blocked_reason="r", outcome="half done"
+    )
     assert wrong.details["field"] == "outcome"
-    wrong = await _fails(world, backend, 1, status=Status.COMPLETED, outcome="ok",
-                         blocked_reason="why")  # fmt: skip
+    wrong = await _fails(
+        world, backend, 1, status=Status.COMPLETED, outcome="ok", blocked_reason="why"
+    )
     assert wrong.details["field"] == "blocked_reason"
     assert (await world.get(1)).status == "in_progress"

@@ -30,8 +30,10 @@ async def test_an_assignment_tells_the_new_owner(world: World) -> None:
     (item,) = await inbox(world, "qa")
     message = item.message
     assert (message.kind, message.sender, message.summary) == (
-        "task_assignment", "@lead@example.com", "Task #1 assigned to you",
-    )  # fmt: skip
+        "task_assignment",
+        "@lead@example.com",
+        "Task #1 assigned to you",
+    )
     assert "Checkout page" in message.body
     # The owner hands it on: the next owner hears it from the agent that gave it.
     await tasks(world, "update", 1, TaskChange(owner="reviewer"), actor=world.actors["qa"])
@@ -61,8 +63,10 @@ async def test_an_expired_lease_tells_the_owner_and_the_lead(
     for agent in ("qa", "architect"):
         (item,) = await inbox(world, agent)
         assert (item.message.kind, item.message.sender, item.team) == (
-            "lease_expired", SYSTEM_SENDER, "web",
-        )  # fmt: skip
+            "lease_expired",
+            SYSTEM_SENDER,
+            "web",
+        )
         assert item.message.summary == "Lease on task #1 expired"
     (alone,) = await inbox(world, "backend")
     assert alone.message.summary == "Lease on task #2 expired"

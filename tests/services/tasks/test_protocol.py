@@ -26,8 +26,10 @@ async def test_start_claims_a_ready_task_or_resumes_one_s_own(world: World) -> N
         started = await protocol.start(backend, SLUG, 1)
         assert isinstance(started, Applied)
         assert (started.task.owner, started.updated_fields, started.status_change) == (
-            "backend", ["owner", "status"], ("pending", "in_progress"),
-        )  # fmt: skip
+            "backend",
+            ["owner", "status"],
+            ("pending", "in_progress"),
+        )
         await protocol.block(backend, SLUG, 1, reason="waiting for the schema")
         resumed = await protocol.start(backend, SLUG, 1)
     assert resumed.status_change == (Status.BLOCKED, Status.IN_PROGRESS)
@@ -41,8 +43,10 @@ async def test_the_facade_answers_the_same_change_with_its_view(world: World) ->
     async with unit_of_work(world.database, write=True) as session:
         result = await Tasks(session, world.settings).block(backend, SLUG, 2, reason="r")
     assert (result.task.status, result.view.open_blockers, result.updated_fields[0]) == (
-        "blocked", [1], "status",
-    )  # fmt: skip
+        "blocked",
+        [1],
+        "status",
+    )
 
 
 async def test_unblock_and_complete_check_their_preconditions(world: World) -> None:
@@ -56,8 +60,9 @@ async def test_unblock_and_complete_check_their_preconditions(world: World) -> N
         with pytest.raises(Conflict) as again:
             await protocol.complete(backend, SLUG, 1, outcome="twice")
     assert (not_blocked.value.detail_code, again.value.detail_code) == (
-        "not-blocked", "already-completed",
-    )  # fmt: skip
+        "not-blocked",
+        "already-completed",
+    )
     assert (done.applied.task.files, done.entry) == (["a.py"], None)
     released = await world.get(1)
     assert (released.status, released.outcome) == ("completed", "done")

@@ -43,8 +43,15 @@ async def test_a_tracker_shows_its_tasks_and_the_shared_ones_its_agent_holds(
         await tasks.claim(lead, SLUG, 3, as_agent="backend")
         await tasks.block(lead, SLUG, 5, reason="no colours", needs_agent="domain-expert")
         await tasks.claim(lead, SLUG, 1, as_agent="backend")
-        await tasks.complete(lead, SLUG, 1, outcome="table and migration", files=["a.py"],
-                             verified="pytest", as_agent="backend")  # fmt: skip
+        await tasks.complete(
+            lead,
+            SLUG,
+            1,
+            outcome="table and migration",
+            files=["a.py"],
+            verified="pytest",
+            as_agent="backend",
+        )
     doc = await _tracker(world, world.actors["qa"], "backend")
     got = {t.number or 0: t for t in doc.tasks}
     assert sorted(got) == [1, 2, 3, 5]
@@ -52,7 +59,11 @@ async def test_a_tracker_shows_its_tasks_and_the_shared_ones_its_agent_holds(
     assert (got[2].status, got[2].priority, got[2].waits_on) == ("pending", 1, ())
     assert (got[5].blocked_reason, got[5].needs_agent) == ("no colours", "domain-expert")
     assert (got[1].outcome, got[1].files, got[1].verified, got[1].priority) == (
-        "table and migration", ("a.py",), "pytest", None)  # fmt: skip
+        "table and migration",
+        ("a.py",),
+        "pytest",
+        None,
+    )
     assert got[1].completed_on is not None
     async with unit_of_work(world.database, write=False) as session:
         text = await TrackerService(session, world.settings).markdown(lead, SLUG, "backend")

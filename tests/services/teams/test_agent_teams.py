@@ -28,8 +28,9 @@ async def _update(world: World, agent: str, number: int, change: TaskChange) -> 
 
 async def test_naming_oneself_owner_of_an_unowned_task_is_a_claim(world: World) -> None:
     task = await world.task("Add the orders table", tracker="backend")
-    result = await _update(world, "backend", task.number,
-                           TaskChange(owner="backend", description="with indexes"))  # fmt: skip
+    result = await _update(
+        world, "backend", task.number, TaskChange(owner="backend", description="with indexes")
+    )
     assert result.status_change == (Status.PENDING, Status.IN_PROGRESS)
     assert result.updated_fields[:2] == ["owner", "status"]
     assert "description" in result.updated_fields
@@ -90,8 +91,10 @@ async def test_a_local_agent_acts_for_the_roster_agent_on_the_owners_behalf(
     actor = await _local(world, SLUG, "backend")
     token_actor = world.actors["backend"]
     assert (actor.user_id, actor.label, actor.agent_name) == (
-        world.lead.user_id, "backend (local)", "backend",
-    )  # fmt: skip
+        world.lead.user_id,
+        "backend (local)",
+        "backend",
+    )
     assert (actor.project_id, actor.project_slug) == (token_actor.project_id, SLUG)
     # It can do what the agent's token can: claim a task of its tracker.
     task = await world.task("Local work", tracker="backend")

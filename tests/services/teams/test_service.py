@@ -27,22 +27,33 @@ def members(view: TeamView) -> list[str]:
 
 
 async def test_an_agent_creating_a_team_leads_it(world: World, database: Database) -> None:
-    view = await teams(world, "create", name="checkout", description=" The checkout flow ",
-                       actor=world.actors["backend"])  # fmt: skip
+    view = await teams(
+        world,
+        "create",
+        name="checkout",
+        description=" The checkout flow ",
+        actor=world.actors["backend"],
+    )
     assert (view.team.name, view.team.description, view.team.lead) == (
-        "checkout", "The checkout flow", "backend",
-    )  # fmt: skip
+        "checkout",
+        "The checkout flow",
+        "backend",
+    )
     assert members(view) == ["backend"]
     assert view.task_counts == {}
     (created,) = await events(database, "team.created")
     assert (created.subject, created.actor) == ("team:checkout", world.actors["backend"].label)
-    assert created.data == {"description": "The checkout flow", "lead": "backend",
-                            "members": ["backend"]}  # fmt: skip
+    assert created.data == {
+        "description": "The checkout flow",
+        "lead": "backend",
+        "members": ["backend"],
+    }
 
 
 async def test_a_member_names_the_lead_and_the_members(world: World) -> None:
-    view = await teams(world, "create", name="web", lead="frontend",
-                       members=["qa", "frontend", "qa", "reviewer"])  # fmt: skip
+    view = await teams(
+        world, "create", name="web", lead="frontend", members=["qa", "frontend", "qa", "reviewer"]
+    )
     assert view.team.lead == "frontend"
     assert sorted(members(view)) == ["frontend", "qa", "reviewer"]
     bare = await teams(world, "create", name="bare")
@@ -63,9 +74,12 @@ async def test_a_member_names_the_lead_and_the_members(world: World) -> None:
     ],
 )
 async def test_bad_teams_are_refused(
-    world: World, database: Database, fields: dict[str, Any], error: type[Exception],
+    world: World,
+    database: Database,
+    fields: dict[str, Any],
+    error: type[Exception],
     field: str,
-) -> None:  # fmt: skip
+) -> None:
     with pytest.raises(error) as caught:
         await teams(world, "create", **fields)
     assert getattr(caught.value, "details", {}).get("field") == field
@@ -174,8 +188,10 @@ async def test_update_description_and_lead(world: World, database: Database) -> 
     lead = world.actors["frontend"]
     view = await teams(world, "update", "web", description="Pages", lead="qa", actor=lead)
     assert (view.team.description, view.team.lead, members(view)) == (
-        "Pages", "qa", ["frontend", "qa"],
-    )  # fmt: skip
+        "Pages",
+        "qa",
+        ["frontend", "qa"],
+    )
     with pytest.raises(Forbidden):  # no longer the lead
         await teams(world, "update", "web", description="Mine", actor=lead)
     view = await teams(world, "update", "web", clear_lead=True)

@@ -147,8 +147,9 @@ async def test_leaving_the_roster_leaves_every_team(world: World, database: Data
     assert [m.agent_name for m in api.members] == ["backend"]
     removed = await events(database, "team.member_removed")
     assert sorted((e.subject, e.data["was_lead"]) for e in removed) == [
-        ("team:api", False), ("team:web", True),
-    ]  # fmt: skip
+        ("team:api", False),
+        ("team:web", True),
+    ]
     assert {e.data["reason"] for e in removed} == {"left the roster"}
     # Its task is still on the team's list (the lease hands it back in time).
     assert (await world.get(held.number)).status == Status.IN_PROGRESS

@@ -69,11 +69,13 @@ async def test_read_models_are_scoped_to_the_project(
         assert crew["backend"].last_activity is not None
         assert len(await board.thread(alice, "shop", 1)) == 1
         for call in (
-            board.activity(bob, "shop"), board.graph(bob, "shop"),
-            board.roster_at_work(bob, "shop"), board.thread(bob, "shop", 1),
+            board.activity(bob, "shop"),
+            board.graph(bob, "shop"),
+            board.roster_at_work(bob, "shop"),
+            board.thread(bob, "shop", 1),
             StatsService(session).throughput(bob, "shop"),
             StatsService(session).cycle_times(bob, "shop"),
             StatsService(session).blocked_matrix(bob, "shop"),
-        ):  # fmt: skip
+        ):
             with pytest.raises(NotFound):
                 await call

@@ -31,21 +31,36 @@ async def test_an_owner_makes_a_hook_and_the_event_names_no_url_or_secret(
     assert len(hook.secret) > 40
     (created,) = await events(database, "webhook.created")
     assert (created.subject, created.actor) == (f"webhook:{hook.id}", "alice@example.com")
-    assert created.data == {"webhook": hook.id, "host": "hooks.example.com",
-                            "kinds": ["task."], "active": True}  # fmt: skip
+    assert created.data == {
+        "webhook": hook.id,
+        "host": "hooks.example.com",
+        "kinds": ["task."],
+        "active": True,
+    }
     assert "receiver-token" not in repr(created.data)
 
 
-@pytest.mark.parametrize(("who", "error"), [
-    ("bob", Forbidden), ("carol", Forbidden), ("dave", Forbidden), ("erin", NotFound),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [
+        ("bob", Forbidden),
+        ("carol", Forbidden),
+        ("dave", Forbidden),
+        ("erin", NotFound),
+    ],
+)
 async def test_only_owners_and_admins_see_or_manage_hooks(
     crew: Crew, database: Database, who: str, error: type[Exception]
 ) -> None:
     hook = await hooks(database, crew.root, "create", url=URL)
     actor: Actor = getattr(crew, who)
-    for method, args in (("list", ()), ("get", (hook.id,)), ("deliveries", (hook.id,)),
-                         ("create", ()), ("delete", (hook.id,))):  # fmt: skip
+    for method, args in (
+        ("list", ()),
+        ("get", (hook.id,)),
+        ("deliveries", (hook.id,)),
+        ("create", ()),
+        ("delete", (hook.id,)),
+    ):
         kwargs = {"url": URL} if method == "create" else {}
         with pytest.raises(error):
             await hooks(database, actor, method, *args, **kwargs)
@@ -67,14 +82,27 @@ async def test_changes_rotation_and_deletion_are_recorded(crew: Crew, database: 
     same = await hooks(database, crew.alice, "update", hook.id, url=URL, kinds=[])
     assert same.secret == hook.secret
     assert await events(database, "webhook.updated") == []  # nothing changed
-    changed = await hooks(database, crew.alice, "update", hook.id, url="http://127.0.0.1:8080/x",
-                          kinds=["message."], active=False, rotate_secret=True)  # fmt: skip
+    changed = await hooks(
+        database,
+        crew.alice,
+        "update",
+        hook.id,
+        url="http://127.0.0.1:8080/x",
+        kinds=["message."],
+        active=False,
+        rotate_secret=True,
+    )
     assert changed.secret != hook.secret
     (updated,) = await events(database, "webhook.updated")
-    assert updated.data == {"webhook": hook.id, "secret_rotated": True, "changes": {
-        "host": ["hooks.example.com", "127.0.0.1"], "kinds": [[], ["message."]],
-        "active": [True, False],
-    }}  # fmt: skip
+    assert updated.data == {
+        "webhook": hook.id,
+        "secret_rotated": True,
+        "changes": {
+            "host": ["hooks.example.com", "127.0.0.1"],
+            "kinds": [[], ["message."]],
+            "active": [True, False],
+        },
+    }
     with pytest.raises(Conflict) as caught:
         await hooks(database, crew.alice, "ping", hook.id)
     assert caught.value.detail_code == "webhook-inactive"
@@ -85,18 +113,21 @@ async def test_changes_rotation_and_deletion_are_recorded(crew: Crew, database: 
         await hooks(database, crew.alice, "get", hook.id)
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"url": "ftp://example.com/x"}, "url"),
-    ({"url": "example.com/x"}, "url"),
-    ({"url": "http:///path-only"}, "url"),
-    ({"url": "https://user:pass@example.com/"}, "url"),
-    ({"url": "https://example.com/#frag"}, "url"),
-    ({"url": "https://example.com/a b"}, "url"),
-    ({"url": "https://example.com:99999/"}, "url"),
-    ({"url": "https://example.com/" + "x" * 2000}, "url"),
-    ({"url": URL, "kinds": ["Task."]}, "kinds"),
-    ({"url": URL, "kinds": [f"k{i}" for i in range(21)]}, "kinds"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"url": "ftp://example.com/x"}, "url"),
+        ({"url": "example.com/x"}, "url"),
+        ({"url": "http:///path-only"}, "url"),
+        ({"url": "https://user:pass@example.com/"}, "url"),
+        ({"url": "https://example.com/#frag"}, "url"),
+        ({"url": "https://example.com/a b"}, "url"),
+        ({"url": "https://example.com:99999/"}, "url"),
+        ({"url": "https://example.com/" + "x" * 2000}, "url"),
+        ({"url": URL, "kinds": ["Task."]}, "kinds"),
+        ({"url": URL, "kinds": [f"k{i}" for i in range(21)]}, "kinds"),
+    ],
+)
 async def test_bad_hooks_are_refused(
     crew: Crew, database: Database, fields: dict[str, Any], field: str
 ) -> None:

@@ -138,9 +138,12 @@ async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
     if is_busy(exc):
         logger.warning("database busy: %s", getattr(exc, "orig", exc))
         return problem(
-            request, 503, "busy", "the database is busy; retry shortly",
+            request,
+            503,
+            "busy",
+            "the database is busy; retry shortly",
             headers={"Retry-After": "1"},
-        )  # fmt: skip
+        )
     return await unexpected_error(request, exc)
 
 

@@ -42,9 +42,13 @@ async def append_changelog(
 ) -> ChangelogRead:
     """Append an entry (problem, fix, files, verification) written by the acting agent."""
     draft = ChangelogDraft(
-        title=body.title, problem=body.problem, fix=body.fix, verification=body.verification,
-        files=body.files, task_numbers=body.task_ids,
-    )  # fmt: skip
+        title=body.title,
+        problem=body.problem,
+        fix=body.fix,
+        verification=body.verification,
+        files=body.files,
+        task_numbers=body.task_ids,
+    )
     view = await ChangelogService(session, settings).append(
         actor, slug, draft, as_agent=body.as_agent
     )

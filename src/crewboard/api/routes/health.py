@@ -22,8 +22,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-_READY: dict[str, object] = {"type": "object", "required": ["status"],
-                             "properties": {"status": {"type": "string"}}}  # fmt: skip
+_READY: dict[str, object] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}},
+}
 
 
 @router.get(
@@ -46,8 +49,12 @@ async def readyz(database: DatabaseDep) -> JSONResponse:
     expected = head_revision()
     if revision != expected:
         return JSONResponse(
-            {"status": "unavailable", "reason": "schema not migrated", "revision": revision,
-             "expected": expected},
+            {
+                "status": "unavailable",
+                "reason": "schema not migrated",
+                "revision": revision,
+                "expected": expected,
+            },
             503,
-        )  # fmt: skip
+        )
     return JSONResponse({"status": "ok", "revision": revision})

@@ -33,20 +33,37 @@ def message_read(view: MessageView) -> MessageRead:
     """A message as the API shows it."""
     m = view.message
     return MessageRead(
-        id=m.id, kind=m.kind, sender=m.sender, recipients=view.recipients, team=view.team,
-        body=m.body, summary=m.summary, request_id=m.request_id, reply_to=m.reply_to,
-        approve=m.approve, created_at=m.created_at,
-    )  # fmt: skip
+        id=m.id,
+        kind=m.kind,
+        sender=m.sender,
+        recipients=view.recipients,
+        team=view.team,
+        body=m.body,
+        summary=m.summary,
+        request_id=m.request_id,
+        reply_to=m.reply_to,
+        approve=m.approve,
+        created_at=m.created_at,
+    )
 
 
 def inbox_message(item: InboxItem) -> InboxMessage:
     """A message of an inbox as the API shows it."""
     m, d = item.message, item.delivery
     return InboxMessage(
-        id=m.id, kind=m.kind, sender=m.sender, team=item.team, body=m.body,
-        summary=m.summary, request_id=m.request_id, reply_to=m.reply_to, approve=m.approve,
-        created_at=m.created_at, read_at=d.read_at, acked_at=d.acked_at,
-    )  # fmt: skip
+        id=m.id,
+        kind=m.kind,
+        sender=m.sender,
+        team=item.team,
+        body=m.body,
+        summary=m.summary,
+        request_id=m.request_id,
+        reply_to=m.reply_to,
+        approve=m.approve,
+        created_at=m.created_at,
+        read_at=d.read_at,
+        acked_at=d.acked_at,
+    )
 
 
 @router.post("/messages", status_code=status.HTTP_201_CREATED)
@@ -55,9 +72,15 @@ async def send_message(
 ) -> MessageRead:
     """Send a message as yourself (agents, members, owners; never viewers)."""
     out = Outgoing(
-        to=body.to, kind=body.kind, body=body.body, summary=body.summary, team=body.team,
-        reply_to=body.reply_to, request_id=body.request_id, approve=body.approve,
-    )  # fmt: skip
+        to=body.to,
+        kind=body.kind,
+        body=body.body,
+        summary=body.summary,
+        team=body.team,
+        reply_to=body.reply_to,
+        request_id=body.request_id,
+        approve=body.approve,
+    )
     return message_read(await MessageService(session).send(actor, slug, out))
 
 

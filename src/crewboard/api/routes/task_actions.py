@@ -39,16 +39,21 @@ async def claim_next(
     404 ``nothing-ready`` when there is none.
     """
     service = Tasks(session, settings)
-    scope = ClaimScope(tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere,
-                       team=body.team)  # fmt: skip
+    scope = ClaimScope(
+        tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere, team=body.team
+    )
     return task_read(await service.claim_next(actor, slug, scope, as_agent=body.as_agent))
 
 
 @router.post("/{number}/claim")
 async def claim(
-    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    body: ActAs,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> TaskRead:  # fmt: skip
+) -> TaskRead:
     """Claim this task; 409 ``already-claimed``, ``blocked`` or ``not-claimable`` if not."""
     service = Tasks(session, settings)
     return task_read(await service.claim(actor, slug, number, as_agent=body.as_agent))
@@ -56,9 +61,13 @@ async def claim(
 
 @router.post("/{number}/start")
 async def start(
-    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    body: ActAs,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> TaskChangeRead:  # fmt: skip
+) -> TaskChangeRead:
     """In progress: claims it if unowned, or resumes one's own task."""
     service = Tasks(session, settings)
     result = await service.start(actor, slug, number, as_agent=body.as_agent, version=body.version)
@@ -67,23 +76,36 @@ async def start(
 
 @router.post("/{number}/block")
 async def block(
-    slug: SlugPath, number: NumberPath, body: BlockRequest, actor: ActorDep,
-    session: SessionDep, settings: SettingsDep,
-) -> TaskChangeRead:  # fmt: skip
+    slug: SlugPath,
+    number: NumberPath,
+    body: BlockRequest,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TaskChangeRead:
     """Blocked, with the reason and the agent whose help is needed."""
     service = Tasks(session, settings)
     result = await service.block(
-        actor, slug, number, reason=body.reason, needs_agent=body.needs_agent,
-        as_agent=body.as_agent, version=body.version,
-    )  # fmt: skip
+        actor,
+        slug,
+        number,
+        reason=body.reason,
+        needs_agent=body.needs_agent,
+        as_agent=body.as_agent,
+        version=body.version,
+    )
     return change_read(result)
 
 
 @router.post("/{number}/unblock")
 async def unblock(
-    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    body: ActAs,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> TaskChangeRead:  # fmt: skip
+) -> TaskChangeRead:
     """Back in progress if someone holds it, else back to pending."""
     service = Tasks(session, settings)
     result = await service.unblock(
@@ -94,28 +116,48 @@ async def unblock(
 
 @router.post("/{number}/complete")
 async def complete(
-    slug: SlugPath, number: NumberPath, body: CompleteRequest, actor: ActorDep,
-    session: SessionDep, settings: SettingsDep,
-) -> CompletionRead:  # fmt: skip
+    slug: SlugPath,
+    number: NumberPath,
+    body: CompleteRequest,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> CompletionRead:
     """Completed with outcome, files and verification; optionally appends the changelog entry."""
     service = Tasks(session, settings)
     draft = None
     if body.changelog is not None:
         log = body.changelog
-        draft = ChangelogDraft(title=log.title, problem=log.problem, fix=log.fix,
-                               verification=log.verification, files=log.files)  # fmt: skip
+        draft = ChangelogDraft(
+            title=log.title,
+            problem=log.problem,
+            fix=log.fix,
+            verification=log.verification,
+            files=log.files,
+        )
     done = await service.complete(
-        actor, slug, number, outcome=body.outcome, files=body.files, verified=body.verified,
-        changelog=draft, as_agent=body.as_agent, version=body.version,
-    )  # fmt: skip
+        actor,
+        slug,
+        number,
+        outcome=body.outcome,
+        files=body.files,
+        verified=body.verified,
+        changelog=draft,
+        as_agent=body.as_agent,
+        version=body.version,
+    )
     return completion_read(done)
 
 
 @router.post("/{number}/release")
 async def release(
-    slug: SlugPath, number: NumberPath, body: ActAs, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    body: ActAs,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> TaskChangeRead:  # fmt: skip
+) -> TaskChangeRead:
     """Back to the queue: pending and unowned."""
     service = Tasks(session, settings)
     result = await service.release(
@@ -126,9 +168,12 @@ async def release(
 
 @router.post("/{number}/renew")
 async def renew(
-    slug: SlugPath, number: NumberPath, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> TaskRead:  # fmt: skip
+) -> TaskRead:
     """Extend the lease on a task you hold (any other write by you on it does too)."""
     service = Tasks(session, settings)
     return task_read(await service.renew(actor, slug, number))
@@ -136,9 +181,13 @@ async def renew(
 
 @router.post("/{number}/dependencies")
 async def add_dependencies(
-    slug: SlugPath, number: NumberPath, body: DependenciesIn, actor: ActorDep,
-    session: SessionDep, settings: SettingsDep,
-) -> TaskRead:  # fmt: skip
+    slug: SlugPath,
+    number: NumberPath,
+    body: DependenciesIn,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead:
     """Make this task wait on others; a cycle is refused (409 ``dependency-cycle``)."""
     service = Tasks(session, settings)
     return task_read(await service.add_blockers(actor, slug, number, body.blocked_by))
@@ -146,9 +195,13 @@ async def add_dependencies(
 
 @router.delete("/{number}/dependencies/{blocker}")
 async def remove_dependency(
-    slug: SlugPath, number: NumberPath, blocker: NumberPath, actor: ActorDep,
-    session: SessionDep, settings: SettingsDep,
-) -> TaskRead:  # fmt: skip
+    slug: SlugPath,
+    number: NumberPath,
+    blocker: NumberPath,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead:
     """Stop this task waiting on ``blocker``."""
     service = Tasks(session, settings)
     return task_read(await service.remove_blocker(actor, slug, number, blocker))
@@ -156,9 +209,12 @@ async def remove_dependency(
 
 @router.get("/{number}/follow-ups")
 async def list_follow_ups(
-    slug: SlugPath, number: NumberPath, actor: ActorDep, session: SessionDep,
+    slug: SlugPath,
+    number: NumberPath,
+    actor: ActorDep,
+    session: SessionDep,
     settings: SettingsDep,
-) -> list[TaskRead]:  # fmt: skip
+) -> list[TaskRead]:
     """Tasks created as follow-ups of this one."""
     service = Tasks(session, settings)
     return [task_read(view) for view in await service.follow_ups(actor, slug, number)]
@@ -166,15 +222,25 @@ async def list_follow_ups(
 
 @router.post("/{number}/follow-ups", status_code=status.HTTP_201_CREATED)
 async def add_follow_up(
-    slug: SlugPath, number: NumberPath, body: FollowUpIn, actor: ActorDep,
-    session: SessionDep, settings: SettingsDep,
-) -> TaskRead:  # fmt: skip
+    slug: SlugPath,
+    number: NumberPath,
+    body: FollowUpIn,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TaskRead:
     """A task on another agent's tracker, linked to this one."""
     service = Tasks(session, settings)
     view = await service.follow_up(
-        actor, slug, number, tracker=body.tracker, title=body.title,
-        description=body.description, priority=body.priority, as_agent=body.as_agent,
-    )  # fmt: skip
+        actor,
+        slug,
+        number,
+        tracker=body.tracker,
+        title=body.title,
+        description=body.description,
+        priority=body.priority,
+        as_agent=body.as_agent,
+    )
     return task_read(view)
 
 

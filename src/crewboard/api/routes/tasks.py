@@ -83,11 +83,18 @@ async def create_task(
 ) -> TaskRead:
     """A new pending task."""
     view = await Tasks(session, settings).create(
-        actor, slug, title=body.title, description=body.description,
-        active_form=body.active_form, tracker=body.tracker, priority=body.priority,
-        metadata=body.metadata, blocked_by=body.blocked_by, as_agent=body.as_agent,
+        actor,
+        slug,
+        title=body.title,
+        description=body.description,
+        active_form=body.active_form,
+        tracker=body.tracker,
+        priority=body.priority,
+        metadata=body.metadata,
+        blocked_by=body.blocked_by,
+        as_agent=body.as_agent,
         team=body.team,
-    )  # fmt: skip
+    )
     return task_read(view)
 
 
@@ -149,15 +156,25 @@ async def update_task(
     """Change fields and/or status as one versioned write; a stale version gets 409."""
     version = _version(body.version, if_match)
     change = TaskChange(
-        title=body.title, description=body.description, active_form=body.active_form,
-        priority=body.priority, tracker=body.tracker, owner=body.owner,
+        title=body.title,
+        description=body.description,
+        active_form=body.active_form,
+        priority=body.priority,
+        tracker=body.tracker,
+        owner=body.owner,
         clear_owner="owner" in body.model_fields_set and body.owner is None,
         status=parse_status(body.status) if body.status else None,
-        blocked_reason=body.blocked_reason, needs_agent=body.needs_agent, outcome=body.outcome,
-        files=body.files, verified=body.verified, metadata=body.metadata,
-        add_blocked_by=body.add_blocked_by, add_blocks=body.add_blocks, team=body.team,
+        blocked_reason=body.blocked_reason,
+        needs_agent=body.needs_agent,
+        outcome=body.outcome,
+        files=body.files,
+        verified=body.verified,
+        metadata=body.metadata,
+        add_blocked_by=body.add_blocked_by,
+        add_blocks=body.add_blocks,
+        team=body.team,
         clear_team="team" in body.model_fields_set and body.team is None,
-    )  # fmt: skip
+    )
     service = Tasks(session, settings)
     result = await service.update(
         actor, slug, number, change, version=version, as_agent=body.as_agent

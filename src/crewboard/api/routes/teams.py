@@ -58,9 +58,13 @@ async def create_team(
 ) -> TeamRead:
     """A new team (members, owners, agents); an agent creating one becomes its lead."""
     view = await TeamService(session, settings).create(
-        actor, slug, name=body.name, description=body.description, lead=body.lead,
+        actor,
+        slug,
+        name=body.name,
+        description=body.description,
+        lead=body.lead,
         members=body.members,
-    )  # fmt: skip
+    )
     return team_read(view)
 
 
@@ -83,9 +87,13 @@ async def update_team(
 ) -> TeamRead:
     """Change the description or the lead (members, owners, the team's lead)."""
     view = await TeamService(session, settings).update(
-        actor, slug, team, description=body.description, lead=body.lead,
+        actor,
+        slug,
+        team,
+        description=body.description,
+        lead=body.lead,
         clear_lead="lead" in body.model_fields_set and body.lead is None,
-    )  # fmt: skip
+    )
     return team_read(view)
 
 
@@ -130,6 +138,8 @@ async def delete_team(
     unless ``force=true`` (members, owners): those tasks then go back to pending."""
     done = await TeamService(session, settings).delete(actor, slug, team, force=force)
     return TeamDeleted(
-        name=done.team.name, deleted_at=done.deleted_at, released=done.released,
+        name=done.team.name,
+        deleted_at=done.deleted_at,
+        released=done.released,
         detached=done.detached,
-    )  # fmt: skip
+    )

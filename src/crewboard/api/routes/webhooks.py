@@ -28,21 +28,32 @@ HookPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 def webhook_read(hook: Webhook, *, secret: str | None = None) -> WebhookRead:
     """A webhook as the API shows it (the secret only when given)."""
     return WebhookRead(
-        id=hook.id, url=hook.url, kinds=hook.kinds, active=hook.active,
-        created_by=hook.created_by, created_at=hook.created_at, updated_at=hook.updated_at,
+        id=hook.id,
+        url=hook.url,
+        kinds=hook.kinds,
+        active=hook.active,
+        created_by=hook.created_by,
+        created_at=hook.created_at,
+        updated_at=hook.updated_at,
         secret=secret,
-    )  # fmt: skip
+    )
 
 
 def delivery_read(view: DeliveryView) -> DeliveryRead:
     """A delivery log entry (no retry time once it is final)."""
     d = view.delivery
     return DeliveryRead(
-        id=d.id, event_id=d.event_id, kind=view.kind, status=d.status, attempts=d.attempts,
+        id=d.id,
+        event_id=d.event_id,
+        kind=view.kind,
+        status=d.status,
+        attempts=d.attempts,
         next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
-        last_status_code=d.last_status_code, last_error=d.last_error, created_at=d.created_at,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
+        created_at=d.created_at,
         delivered_at=d.delivered_at,
-    )  # fmt: skip
+    )
 
 
 @router.get("")
@@ -86,9 +97,14 @@ async def update_webhook(
     """Change the URL, kinds or active flag; with ``rotate_secret`` the answer holds the new
     secret, shown this once."""
     hook = await WebhookService(session).update(
-        actor, slug, hook_id, url=body.url, kinds=body.kinds, active=body.active,
+        actor,
+        slug,
+        hook_id,
+        url=body.url,
+        kinds=body.kinds,
+        active=body.active,
         rotate_secret=body.rotate_secret,
-    )  # fmt: skip
+    )
     return webhook_read(hook, secret=hook.secret if body.rotate_secret else None)
 
 

@@ -31,9 +31,14 @@ from crewboard.services.interop.claude import (
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The team's name.")]
 ProjectOption = Annotated[
     str,
-    typer.Option("--project", "-p", metavar="SLUG", callback=slug_value,
-                 help="The crewboard project the team is in."),
-]  # fmt: skip
+    typer.Option(
+        "--project",
+        "-p",
+        metavar="SLUG",
+        callback=slug_value,
+        help="The crewboard project the team is in.",
+    ),
+]
 ClaudeDirOption = Annotated[
     Path | None,
     typer.Option(
@@ -49,9 +54,11 @@ def _folder(claude_dir: Path | None) -> Path:
 
 
 def import_claude_team(
-    name: NameArg, project: ProjectOption, claude_dir: ClaudeDirOption = None,
+    name: NameArg,
+    project: ProjectOption,
+    claude_dir: ClaudeDirOption = None,
     as_json: JsonFlag = False,
-) -> None:  # fmt: skip
+) -> None:
     """Import teams/NAME and tasks/NAME of Claude Code into a new team of the project.
 
     Members not on the roster are added to it. The files are checked before anything is
@@ -64,9 +71,14 @@ def import_claude_team(
 
     report = run_unit(work, write=True)
     if as_json:
-        payload = {"team": report.team, "project": project, "members": report.members,
-                   "agents_added": report.agents_added, "tasks": report.tasks,
-                   "messages": report.messages}  # fmt: skip
+        payload = {
+            "team": report.team,
+            "project": project,
+            "members": report.members,
+            "agents_added": report.agents_added,
+            "tasks": report.tasks,
+            "messages": report.messages,
+        }
         typer.echo(json.dumps(payload, indent=2))
         return
     numbers = sorted(report.tasks.values())
@@ -84,11 +96,15 @@ def export_claude_team(
     claude_dir: ClaudeDirOption = None,
     lock_timeout: Annotated[
         float,
-        typer.Option(min=0, max=600, metavar="SECONDS",
-                     help="How long to wait for a file's .lock held by someone else."),
+        typer.Option(
+            min=0,
+            max=600,
+            metavar="SECONDS",
+            help="How long to wait for a file's .lock held by someone else.",
+        ),
     ] = 10.0,
     as_json: JsonFlag = False,
-) -> None:  # fmt: skip
+) -> None:
     """Write a team as Claude Code's files: teams/NAME/config.json, tasks/NAME/ID.json and
     teams/NAME/inboxes/AGENT.json, so a Claude Code team can go on from crewboard's state."""
     folder = _folder(claude_dir)

@@ -22,8 +22,10 @@ def _check_token(url: str, token: str) -> None:
     with ApiClient(url, token) as api:
         me = api.get("/auth/me")
     if not isinstance(me, dict) or not me.get("agent_name"):
-        raise CliError("crewboard mcp needs an agent token (crewboard token create --agent NAME)",
-                       EXIT_FORBIDDEN)  # fmt: skip
+        raise CliError(
+            "crewboard mcp needs an agent token (crewboard token create --agent NAME)",
+            EXIT_FORBIDDEN,
+        )
 
 
 def mcp_command(
@@ -51,16 +53,19 @@ def mcp_command(
         settings = load_settings().model_copy(update={"database_url": database_url})
 
         async def _check() -> None:
-            async with open_database(settings) as database, \
-                    unit_of_work(database, write=False) as session:  # fmt: skip
+            async with (
+                open_database(settings) as database,
+                unit_of_work(database, write=False) as session,
+            ):
                 await local_agent(session, project, agent)
 
         asyncio.run(_check())
         asyncio.run(serve_local(settings, project, agent))
         return
     if project is not None or agent is not None:
-        raise CliError("--project and --agent go with --database-url; a token names both",
-                       EXIT_USAGE)  # fmt: skip
+        raise CliError(
+            "--project and --agent go with --database-url; a token names both", EXIT_USAGE
+        )
     if token is None or url is None:
         stored = resolve()
         token, url = token or stored.token, url or stored.url

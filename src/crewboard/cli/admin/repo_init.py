@@ -40,23 +40,33 @@ def _note_line(n: FileNote) -> str:
 
 def _payload(report: InitReport, repo: Path, written: bool) -> dict[str, object]:
     return {
-        "project": report.project, "repo": str(repo), "written": written,
-        "project_created": report.project_created, "agents_added": report.agents_added,
-        "agents_kept": report.agents_kept, "tasks": report.tasks,
-        "numbered": [{"file": f, "line": line, "written": w, "number": n}
-                     for f, line, w, n in report.numbered],
+        "project": report.project,
+        "repo": str(repo),
+        "written": written,
+        "project_created": report.project_created,
+        "agents_added": report.agents_added,
+        "agents_kept": report.agents_kept,
+        "tasks": report.tasks,
+        "numbered": [
+            {"file": f, "line": line, "written": w, "number": n}
+            for f, line, w, n in report.numbered
+        ],
         "changelog_entries": report.entries,
-        "not_imported": [{"file": n.path, "line": n.line, "text": n.text, "reason": n.reason}
-                         for n in report.notes],
-    }  # fmt: skip
+        "not_imported": [
+            {"file": n.path, "line": n.line, "text": n.text, "reason": n.reason}
+            for n in report.notes
+        ],
+    }
 
 
 def _emit(report: InitReport, repo: Path) -> None:
     created = " (new project)" if report.project_created else ""
     emit_line(f"initialised project {report.project}{created} from {repo}")
     added, kept = report.agents_added, report.agents_kept
-    emit_line(f"agents: {len(added)} added ({', '.join(added) or 'none'}), "
-              f"{len(kept)} already on the roster ({', '.join(kept) or 'none'})")  # fmt: skip
+    emit_line(
+        f"agents: {len(added)} added ({', '.join(added) or 'none'}), "
+        f"{len(kept)} already on the roster ({', '.join(kept) or 'none'})"
+    )
     counts = ", ".join(f"{s.replace('_', ' ')} {report.tasks.get(s, 0)}" for s in STATUSES)
     emit_line(f"tasks: {sum(report.tasks.values())} ({counts})")
     emit_line(f"changelog entries: {report.entries}")
@@ -72,31 +82,47 @@ def _emit(report: InitReport, repo: Path) -> None:
 def init_command(
     repo: Annotated[
         Path | None,
-        typer.Option("--repo", metavar="PATH",
-                     help="The repository holding .claude/ (default: the current folder)."),
+        typer.Option(
+            "--repo",
+            metavar="PATH",
+            help="The repository holding .claude/ (default: the current folder).",
+        ),
     ] = None,
     project: Annotated[
         str | None,
-        typer.Option("--project", "-p", metavar="SLUG", callback=slug_value,
-                     help="The project (default: the repository folder's name as a slug); "
-                          "created if it does not exist."),
+        typer.Option(
+            "--project",
+            "-p",
+            metavar="SLUG",
+            callback=slug_value,
+            help="The project (default: the repository folder's name as a slug); "
+            "created if it does not exist.",
+        ),
     ] = None,
     owner: Annotated[
         str | None,
-        typer.Option("--owner", metavar="EMAIL", callback=email_value,
-                     help="Owner of a new project (default: the only active admin)."),
+        typer.Option(
+            "--owner",
+            metavar="EMAIL",
+            callback=email_value,
+            help="Owner of a new project (default: the only active admin).",
+        ),
     ] = None,
     changelog_agent: Annotated[
         str | None,
-        typer.Option("--changelog-agent", metavar="NAME", callback=agent_value,
-                     help="The agent of changelog entries that name none."),
+        typer.Option(
+            "--changelog-agent",
+            metavar="NAME",
+            callback=agent_value,
+            help="The agent of changelog entries that name none.",
+        ),
     ] = None,
     strict: Annotated[
         bool,
         typer.Option("--strict", help="Write nothing if any line cannot be imported."),
     ] = False,
     as_json: JsonFlag = False,
-) -> None:  # fmt: skip
+) -> None:
     """Register the roster from .claude/agents/*.md and import the trackers and CHANGELOG.md.
 
     Exit 0: everything imported. Exit 5: the lines listed could not be imported; the rest
@@ -106,8 +132,9 @@ def init_command(
     root = (repo or Path.cwd()).expanduser().resolve()
     slug = project or slug_for(root.name)
     if not slug:
-        raise CliError(f"cannot make a project slug of {root.name!r}: pass --project SLUG",
-                       EXIT_USAGE)  # fmt: skip
+        raise CliError(
+            f"cannot make a project slug of {root.name!r}: pass --project SLUG", EXIT_USAGE
+        )
     plan: Plan = plan_import(read_repo(root), changelog_agent=changelog_agent)
     written = not (strict and plan.notes)
     if written:
@@ -125,8 +152,7 @@ def init_command(
     elif written:
         _emit(report, root)
     else:
-        emit_line(f"nothing imported into {slug} (--strict); not importable "
-                  f"({len(report.notes)}):")  # fmt: skip
+        emit_line(f"nothing imported into {slug} (--strict); not importable ({len(report.notes)}):")
         for item in report.notes:
             emit_line(_note_line(item))
     if report.notes:

@@ -68,10 +68,15 @@ def export_project(
     project: SlugArg,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", dir_okay=False,
-                     help="Write to FILE (atomically) instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            help="Write to FILE (atomically) instead of stdout.",
+        ),
     ] = None,
-) -> None:  # fmt: skip
+) -> None:
     """Export PROJECT as JSON lines: roster, members, teams, tasks, dependencies, messages
     and deliveries, changelog, events. One consistent snapshot; no secrets (no tokens,
     password hashes or webhooks)."""
@@ -109,15 +114,20 @@ def import_project(
     file: Annotated[str, typer.Argument(metavar="FILE", help="An export ('-' for stdin).")],
     slug: Annotated[
         str | None,
-        typer.Option("--slug", metavar="SLUG", callback=slug_value,
-                     help="The new project's slug (default: the one in the file)."),
+        typer.Option(
+            "--slug",
+            metavar="SLUG",
+            callback=slug_value,
+            help="The new project's slug (default: the one in the file).",
+        ),
     ] = None,
     create_users: Annotated[
         bool,
-        typer.Option("--create-users",
-                     help="Create members missing on this instance, without a password."),
+        typer.Option(
+            "--create-users", help="Create members missing on this instance, without a password."
+        ),
     ] = False,
-) -> None:  # fmt: skip
+) -> None:
     """Import a project export as a new project, in one transaction (all or nothing).
 
     Every line is checked before anything is written; a bad one is reported as

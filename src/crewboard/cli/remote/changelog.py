@@ -48,9 +48,14 @@ def add(
 ) -> None:
     """Append an entry, written by the acting agent."""
     body = drop_none(
-        title=title, problem=problem, fix=fix, verification=verification,
-        files=files or None, task_ids=tasks or None, as_agent=as_agent,
-    )  # fmt: skip
+        title=title,
+        problem=problem,
+        fix=fix,
+        verification=verification,
+        files=files or None,
+        task_ids=tasks or None,
+        as_agent=as_agent,
+    )
     with connect(project) as remote:
         data = remote.post("changelog", body=body)
     if as_json:
@@ -75,10 +80,14 @@ def list_entries(
 ) -> None:
     """Entries, oldest first."""
     with connect(project) as remote:
-        items = listing(remote,
-            "changelog", params={"agent": agent, "task": task}, limit=limit, every=every,
+        items = listing(
+            remote,
+            "changelog",
+            params={"agent": agent, "task": task},
+            limit=limit,
+            every=every,
             noun="entries",
-        )  # fmt: skip
+        )
     if as_json:
         emit_api_json(items)
         return

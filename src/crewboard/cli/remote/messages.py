@@ -29,8 +29,14 @@ app = new_app(
 )
 
 TEAM_PREFIX = "team:"
-KINDS = ("message", "shutdown_request", "shutdown_response", "plan_approval_request",
-         "plan_approval_response", "idle")  # fmt: skip
+KINDS = (
+    "message",
+    "shutdown_request",
+    "shutdown_response",
+    "plan_approval_request",
+    "plan_approval_response",
+    "idle",
+)
 
 
 def _kind(value: str | None) -> str | None:
@@ -82,9 +88,15 @@ def send(
 ) -> None:
     """Send a message as yourself (the token's agent, or your @e-mail)."""
     fields: dict[str, object] = drop_none(
-        to=to, body=body, kind=kind, team=team, summary=summary, reply_to=reply_to,
-        request_id=request_id, approve=approve,
-    )  # fmt: skip
+        to=to,
+        body=body,
+        kind=kind,
+        team=team,
+        summary=summary,
+        reply_to=reply_to,
+        request_id=request_id,
+        approve=approve,
+    )
     if to.startswith(TEAM_PREFIX):
         if (kind is not None and kind != "message") or team is not None:
             raise CliError("team:NAME broadcasts; it takes no --kind or --team", EXIT_USAGE)
@@ -130,9 +142,19 @@ def inbox(
     emit_table(
         "Messages",
         ("id", "from", "kind", "team", "sent", "read", "text"),
-        [(str(m.id), m.sender, m.kind, m.team or "", when(m.created_at), when(m.read_at),
-          m.summary or m.body) for m in messages],
-    )  # fmt: skip
+        [
+            (
+                str(m.id),
+                m.sender,
+                m.kind,
+                m.team or "",
+                when(m.created_at),
+                when(m.read_at),
+                m.summary or m.body,
+            )
+            for m in messages
+        ],
+    )
 
 
 @app.command("read")

@@ -78,10 +78,16 @@ def task_table(tasks: Sequence[TaskRead]) -> None:
         table.add_column(column, overflow="fold", no_wrap=not wide, ratio=2 if wide else None)
     for t in tasks:
         cells = (
-            str(t.number), f"P{t.priority}", t.status, t.title, t.tracker or "", t.team or "",
+            str(t.number),
+            f"P{t.priority}",
+            t.status,
+            t.title,
+            t.tracker or "",
+            t.team or "",
             t.owner or "",
-            blocked(t), lease_left(t),
-        )  # fmt: skip
+            blocked(t),
+            lease_left(t),
+        )
         table.add_row(*(Text(cell) for cell in cells))
     console.print(table)
 

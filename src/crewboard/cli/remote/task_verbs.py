@@ -80,9 +80,12 @@ def claim(
             data = remote.post("tasks", number, "claim", body=drop_none(as_agent=as_agent))
         else:
             body = drop_none(
-                tracker=tracker, shared_only=shared or None, anywhere=anywhere or None,
-                team=team, as_agent=as_agent,
-            )  # fmt: skip
+                tracker=tracker,
+                shared_only=shared or None,
+                anywhere=anywhere or None,
+                team=team,
+                as_agent=as_agent,
+            )
             data = remote.post("tasks", "claim", body=body)
     _show_task(data, "claimed", as_json)
 
@@ -193,9 +196,12 @@ def done(
         raise CliError(f"a changelog entry also needs {missing}", EXIT_USAGE)
     changelog = {**parts, "files": files or []} if given else None
     body = drop_none(
-        outcome=outcome, files=files or None, verified=verified, changelog=changelog,
+        outcome=outcome,
+        files=files or None,
+        verified=verified,
+        changelog=changelog,
         as_agent=as_agent,
-    )  # fmt: skip
+    )
     with connect(project) as remote:
         data = remote.post("tasks", number, "complete", body=body)
     if as_json:
@@ -220,9 +226,12 @@ def follow_up(
 ) -> None:
     """Leave a follow-up of task N on another agent's tracker (it links back to N)."""
     body = drop_none(
-        tracker=tracker, title=title, description=description,
-        priority=priority_number(priority), as_agent=as_agent,
-    )  # fmt: skip
+        tracker=tracker,
+        title=title,
+        description=description,
+        priority=priority_number(priority),
+        as_agent=as_agent,
+    )
     with connect(project) as remote:
         data = remote.post("tasks", number, "follow-ups", body=body)
     _show_task(data, "follow-up", as_json)

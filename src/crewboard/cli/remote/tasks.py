@@ -70,10 +70,15 @@ def add(
 ) -> None:
     """Create a pending task."""
     body = drop_none(
-        title=title, description=description, tracker=tracker,
-        priority=priority_number(priority), blocked_by=blocked_by or None,
-        active_form=active_form, team=team, as_agent=as_agent,
-    )  # fmt: skip
+        title=title,
+        description=description,
+        tracker=tracker,
+        priority=priority_number(priority),
+        blocked_by=blocked_by or None,
+        active_form=active_form,
+        team=team,
+        as_agent=as_agent,
+    )
     with connect(project) as remote:
         data = remote.post("tasks", body=body)
     if as_json:
@@ -114,9 +119,14 @@ def list_tasks(
 ) -> None:
     """List tasks by number (or, with --ready, the ready queue)."""
     params: Params = {
-        "tracker": tracker, "owner": owner, "status": status or None,
-        "priority": priority_number(priority), "ready": ready, "text": text, "team": team,
-    }  # fmt: skip
+        "tracker": tracker,
+        "owner": owner,
+        "status": status or None,
+        "priority": priority_number(priority),
+        "ready": ready,
+        "text": text,
+        "team": team,
+    }
     with connect(project) as remote:
         _list(remote, params, limit, every, as_json)
 

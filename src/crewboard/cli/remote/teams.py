@@ -76,9 +76,11 @@ def team_panel(team: TeamRead) -> None:
         emit_table(
             "Members",
             ("agent", "joined", ""),
-            [(m.name, when(m.joined_at), "lead" if m.name == team.lead else "")
-             for m in team.members],
-        )  # fmt: skip
+            [
+                (m.name, when(m.joined_at), "lead" if m.name == team.lead else "")
+                for m in team.members
+            ],
+        )
 
 
 @app.command("create")
@@ -120,9 +122,17 @@ def list_teams(
     emit_table(
         "Teams",
         ("name", "lead", "members", "tasks", "description"),
-        [(t.name, t.lead or "", ", ".join(m.name for m in t.members), tally(t.tasks),
-          t.description) for t in teams],
-    )  # fmt: skip
+        [
+            (
+                t.name,
+                t.lead or "",
+                ", ".join(m.name for m in t.members),
+                tally(t.tasks),
+                t.description,
+            )
+            for t in teams
+        ],
+    )
 
 
 @app.command("show")

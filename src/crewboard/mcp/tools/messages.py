@@ -46,8 +46,9 @@ def outgoing(args: SendMessageArgs) -> tuple[Outgoing, bool]:
         request_id, approve = args.request_id, args.approve
     else:
         if args.recipient is not None or args.content is not None:
-            raise Invalid("use either {to, message} or {type, recipient, content}",
-                          field="recipient")  # fmt: skip
+            raise Invalid(
+                "use either {to, message} or {type, recipient, content}", field="recipient"
+            )
         kind, to, body = args.type or Kind.MESSAGE.value, args.to, ""
         request_id, approve = args.request_id, args.approve
         if isinstance(args.message, dict):
@@ -63,26 +64,38 @@ def outgoing(args: SendMessageArgs) -> tuple[Outgoing, bool]:
         kind, to = Kind.BROADCAST.value, None
     elif to is None:
         raise Invalid('name a recipient: an agent, "@email" or "*"', field="to")
-    out = Outgoing(to=to, kind=kind, body=body, summary=args.summary, request_id=request_id,
-                   approve=approve)  # fmt: skip
+    out = Outgoing(
+        to=to, kind=kind, body=body, summary=args.summary, request_id=request_id, approve=approve
+    )
     return out, to_team
 
 
-@tool("SendMessage", 'Message a teammate (to: agent name, or "*" for your whole team). '
-      "Also accepts {type, recipient, content, summary, request_id, approve}.",
-      SendMessageArgs, write=True)  # fmt: skip
+@tool(
+    "SendMessage",
+    'Message a teammate (to: agent name, or "*" for your whole team). '
+    "Also accepts {type, recipient, content, summary, request_id, approve}.",
+    SendMessageArgs,
+    write=True,
+)
 async def send_message(call: Call, args: SendMessageArgs) -> dict[str, Any]:
     out, to_team = outgoing(args)
     team = args.team_name
     if to_team:
         team = await sender_team(call.session, call.actor, call.slug, args.team_name)
     view = await MessageService(call.session).send(
-        call.actor, call.slug,
-        Outgoing(to=out.to, kind=out.kind, body=out.body, summary=out.summary, team=team,
-                 request_id=out.request_id, approve=out.approve),
-    )  # fmt: skip
-    answer: dict[str, Any] = {"success": True, "id": view.message.id,
-                              "recipients": view.recipients}  # fmt: skip
+        call.actor,
+        call.slug,
+        Outgoing(
+            to=out.to,
+            kind=out.kind,
+            body=out.body,
+            summary=out.summary,
+            team=team,
+            request_id=out.request_id,
+            approve=out.approve,
+        ),
+    )
+    answer: dict[str, Any] = {"success": True, "id": view.message.id, "recipients": view.recipients}
     if view.message.request_id:
         answer["request_id"] = view.message.request_id
     return answer
@@ -92,11 +105,20 @@ def inbox_message(item: InboxItem, read: bool) -> dict[str, Any]:
     """A message as InboxRead shows it (absent fields are left out)."""
     m = item.message
     shown: dict[str, Any] = {
-        "id": m.id, "from": m.sender, "text": m.body, "summary": m.summary, "kind": m.kind,
-        "timestamp": m.created_at.isoformat(), "read": read,
-    }  # fmt: skip
-    extras = {"request_id": m.request_id, "approve": m.approve, "team_name": item.team,
-              "replyTo": m.reply_to}  # fmt: skip
+        "id": m.id,
+        "from": m.sender,
+        "text": m.body,
+        "summary": m.summary,
+        "kind": m.kind,
+        "timestamp": m.created_at.isoformat(),
+        "read": read,
+    }
+    extras = {
+        "request_id": m.request_id,
+        "approve": m.approve,
+        "team_name": item.team,
+        "replyTo": m.reply_to,
+    }
     shown.update({k: v for k, v in extras.items() if v is not None})
     return shown
 
@@ -105,18 +127,24 @@ def _inbox_write(args: InboxReadArgs) -> bool:
     return args.mark_read
 
 
-@tool("InboxRead", "Your messages, oldest first (unread only by default); marks them read "
-      "unless mark_read=false.", InboxReadArgs, write=_inbox_write)  # fmt: skip
+@tool(
+    "InboxRead",
+    "Your messages, oldest first (unread only by default); marks them read unless mark_read=false.",
+    InboxReadArgs,
+    write=_inbox_write,
+)
 async def inbox_read(call: Call, args: InboxReadArgs) -> dict[str, Any]:
     service = InboxService(call.session)
     items: list[InboxItem] = []
 
     async def fetch(limit: int) -> dict[str, Any]:
-        page = await service.list(call.actor, call.slug, unread=args.unread_only,
-                                  cursor=args.cursor, limit=limit)  # fmt: skip
+        page = await service.list(
+            call.actor, call.slug, unread=args.unread_only, cursor=args.cursor, limit=limit
+        )
         items[:] = page.items
-        shown = [inbox_message(i, args.mark_read or i.delivery.read_at is not None)
-                 for i in page.items]  # fmt: skip
+        shown = [
+            inbox_message(i, args.mark_read or i.delivery.read_at is not None) for i in page.items
+        ]
         return {"messages": shown, "nextCursor": page.next_cursor}
 
     answer = await fit(fetch, args.limit)

@@ -28,8 +28,12 @@ from crewboard.services.teams import update_task
 # Claude Code's TaskList does not show deleted tasks; crewboard keeps them as cancelled.
 LISTED = (Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED)
 # Service field names as Claude Code's TaskUpdate reports them.
-FIELD_NAMES = {"title": "subject", "blocked_reason": "blockedReason",
-               "needs_agent": "needsAgent", "team": "team_name"}  # fmt: skip
+FIELD_NAMES = {
+    "title": "subject",
+    "blocked_reason": "blockedReason",
+    "needs_agent": "needsAgent",
+    "team": "team_name",
+}
 
 
 def _status(value: str) -> str:
@@ -44,10 +48,14 @@ def summary(view: TaskView) -> dict[str, Any]:
     """A task as TaskList shows it: ``blockedBy`` names only unfinished blockers."""
     task = view.task
     return {
-        "id": str(task.number), "subject": task.title, "status": _status(task.status),
-        "owner": task.owner, "blockedBy": _ids(view.open_blockers),
-        "priority": task.priority, "tracker": task.tracker,
-    }  # fmt: skip
+        "id": str(task.number),
+        "subject": task.title,
+        "status": _status(task.status),
+        "owner": task.owner,
+        "blockedBy": _ids(view.open_blockers),
+        "priority": task.priority,
+        "tracker": task.tracker,
+    }
 
 
 def full(view: TaskView) -> dict[str, Any]:
@@ -75,86 +83,135 @@ def full(view: TaskView) -> dict[str, Any]:
     }
 
 
-@tool("TaskCreate", "Create a pending task (followUpOf: a follow-up on another agent's "
-      "tracker). Returns {task: {id, subject}}.", TaskCreateArgs,
-      write=True)  # fmt: skip
+@tool(
+    "TaskCreate",
+    "Create a pending task (followUpOf: a follow-up on another agent's "
+    "tracker). Returns {task: {id, subject}}.",
+    TaskCreateArgs,
+    write=True,
+)
 async def task_create(call: Call, args: TaskCreateArgs) -> dict[str, Any]:
     service = Tasks(call.session, call.settings)
     if args.followUpOf is not None:
         if args.tracker is None:
             raise Invalid("a follow-up goes on an agent's tracker: name it", field="tracker")
-        extras = [n for n in ("activeForm", "metadata", "team_name", "blockedBy")
-                  if getattr(args, n)]  # fmt: skip
+        extras = [
+            n for n in ("activeForm", "metadata", "team_name", "blockedBy") if getattr(args, n)
+        ]
         if extras:
             raise Invalid(f"{extras[0]} does not go with followUpOf", field=extras[0])
         view = await service.follow_up(
-            call.actor, call.slug, args.followUpOf, tracker=args.tracker, title=args.subject,
-            description=args.description, priority=args.priority,
-        )  # fmt: skip
+            call.actor,
+            call.slug,
+            args.followUpOf,
+            tracker=args.tracker,
+            title=args.subject,
+            description=args.description,
+            priority=args.priority,
+        )
     else:
         view = await service.create(
-            call.actor, call.slug, title=args.subject, description=args.description,
-            active_form=args.activeForm, tracker=args.tracker, priority=args.priority,
-            metadata=args.metadata, blocked_by=args.blockedBy, team=args.team_name,
-        )  # fmt: skip
+            call.actor,
+            call.slug,
+            title=args.subject,
+            description=args.description,
+            active_form=args.activeForm,
+            tracker=args.tracker,
+            priority=args.priority,
+            metadata=args.metadata,
+            blocked_by=args.blockedBy,
+            team=args.team_name,
+        )
     return {"task": {"id": str(view.task.number), "subject": view.task.title}}
 
 
-@tool("TaskList", "List tasks (by id, or with ready=true the ready queue). Paged: pass "
-      "nextCursor back as cursor.", TaskListArgs, write=False)  # fmt: skip
+@tool(
+    "TaskList",
+    "List tasks (by id, or with ready=true the ready queue). Paged: pass "
+    "nextCursor back as cursor.",
+    TaskListArgs,
+    write=False,
+)
 async def task_list(call: Call, args: TaskListArgs) -> dict[str, Any]:
     service = Tasks(call.session, call.settings)
     statuses = (parse_status(args.status),) if args.status else LISTED
-    filters = TaskFilter(tracker=args.tracker, owner=args.owner, statuses=statuses,
-                         ready=args.ready, team=args.team_name)  # fmt: skip
+    filters = TaskFilter(
+        tracker=args.tracker,
+        owner=args.owner,
+        statuses=statuses,
+        ready=args.ready,
+        team=args.team_name,
+    )
 
     async def fetch(limit: int) -> dict[str, Any]:
         page = await service.list_views(
             call.actor, call.slug, filters, cursor=args.cursor, limit=limit
         )
-        return {"tasks": [summary(view) for view in page.items],
-                "nextCursor": page.next_cursor}  # fmt: skip
+        return {"tasks": [summary(view) for view in page.items], "nextCursor": page.next_cursor}
 
     return await fit(fetch, args.limit)
 
 
-@tool("TaskGet", "One task in full: blocks, blockedBy, owner, lease, completion record.",
-      TaskGetArgs, write=False)  # fmt: skip
+@tool(
+    "TaskGet",
+    "One task in full: blocks, blockedBy, owner, lease, completion record.",
+    TaskGetArgs,
+    write=False,
+)
 async def task_get(call: Call, args: TaskGetArgs) -> dict[str, Any]:
     return full(await Tasks(call.session, call.settings).get(call.actor, call.slug, args.taskId))
 
 
-@tool("TaskUpdate", f"Change a task. status: {'|'.join(CLAUDE_STATUS_NAMES)}; "
-      "blocked takes blockedReason (+needsAgent), completed takes outcome, files, verified. "
-      "owner=yourself on an unowned task claims it.", TaskUpdateArgs, write=True)  # fmt: skip
+@tool(
+    "TaskUpdate",
+    f"Change a task. status: {'|'.join(CLAUDE_STATUS_NAMES)}; "
+    "blocked takes blockedReason (+needsAgent), completed takes outcome, files, verified. "
+    "owner=yourself on an unowned task claims it.",
+    TaskUpdateArgs,
+    write=True,
+)
 async def task_update(call: Call, args: TaskUpdateArgs) -> dict[str, Any]:
     sent = args.model_fields_set
     clear_owner = "owner" in sent and not args.owner  # null or "" releases the task
     change = TaskChange(
-        title=args.subject, description=args.description, active_form=args.activeForm,
-        owner=args.owner or None, clear_owner=clear_owner,
+        title=args.subject,
+        description=args.description,
+        active_form=args.activeForm,
+        owner=args.owner or None,
+        clear_owner=clear_owner,
         status=parse_status(args.status) if args.status else None,
-        blocked_reason=args.blockedReason, needs_agent=args.needsAgent, outcome=args.outcome,
-        files=args.files, verified=args.verified, metadata=args.metadata,
-        add_blocked_by=list(args.addBlockedBy), add_blocks=list(args.addBlocks),
-    )  # fmt: skip
+        blocked_reason=args.blockedReason,
+        needs_agent=args.needsAgent,
+        outcome=args.outcome,
+        files=args.files,
+        verified=args.verified,
+        metadata=args.metadata,
+        add_blocked_by=list(args.addBlockedBy),
+        add_blocks=list(args.addBlocks),
+    )
     service = Tasks(call.session, call.settings)
-    result = await update_task(service, call.actor, call.slug, args.taskId, change,
-                               version=args.version)  # fmt: skip
+    result = await update_task(
+        service, call.actor, call.slug, args.taskId, change, version=args.version
+    )
     answer: dict[str, Any] = {
-        "success": True, "taskId": str(result.task.number),
+        "success": True,
+        "taskId": str(result.task.number),
         "updatedFields": [FIELD_NAMES.get(f, f) for f in result.updated_fields],
         "version": result.task.version,
-    }  # fmt: skip
+    }
     if result.status_change:
         before, after = result.status_change
         answer["statusChange"] = {"from": _status(before), "to": _status(after)}
     return answer
 
 
-@tool("TaskClaim", "Claim a task atomically (taskId), or the best ready one (of team_name, "
-      "else your tracker and shared tasks). Returns the task.", TaskClaimArgs,
-      write=True)  # fmt: skip
+@tool(
+    "TaskClaim",
+    "Claim a task atomically (taskId), or the best ready one (of team_name, "
+    "else your tracker and shared tasks). Returns the task.",
+    TaskClaimArgs,
+    write=True,
+)
 async def task_claim(call: Call, args: TaskClaimArgs) -> dict[str, Any]:
     service = Tasks(call.session, call.settings)
     if args.taskId is not None:

@@ -18,19 +18,28 @@ TRUNCATED = "\n… (truncated; TaskList shows every task)\n"
 COMPLETED = 20  # completed tasks an agent reads at the start of a session; TaskList has all
 
 
-@tool("TeamCreate", "Create a team of roster agents that you lead.", TeamCreateArgs,
-      write=True)  # fmt: skip
+@tool("TeamCreate", "Create a team of roster agents that you lead.", TeamCreateArgs, write=True)
 async def team_create(call: Call, args: TeamCreateArgs) -> dict[str, Any]:
     view = await TeamService(call.session, call.settings).create(
-        call.actor, call.slug, name=args.team_name, description=args.description,
+        call.actor,
+        call.slug,
+        name=args.team_name,
+        description=args.description,
         members=args.members,
-    )  # fmt: skip
-    return {"team_name": view.team.name, "lead": view.team.lead,
-            "members": [m.agent_name for m in view.members]}  # fmt: skip
+    )
+    return {
+        "team_name": view.team.name,
+        "lead": view.team.lead,
+        "members": [m.agent_name for m in view.members],
+    }
 
 
-@tool("TeamDelete", "Delete a team you lead (refused while members hold its work).",
-      TeamDeleteArgs, write=True)  # fmt: skip
+@tool(
+    "TeamDelete",
+    "Delete a team you lead (refused while members hold its work).",
+    TeamDeleteArgs,
+    write=True,
+)
 async def team_delete(call: Call, args: TeamDeleteArgs) -> dict[str, Any]:
     done = await TeamService(call.session, call.settings).delete(
         call.actor, call.slug, args.team_name, force=False
@@ -38,8 +47,12 @@ async def team_delete(call: Call, args: TeamDeleteArgs) -> dict[str, Any]:
     return {"success": True, "team_name": done.team.name, "detached": done.detached}
 
 
-@tool("TrackerRead", "An agent's tracker as markdown (Pending, In Progress, Blocked, "
-      "Completed). Default: yours.", TrackerReadArgs, write=False)  # fmt: skip
+@tool(
+    "TrackerRead",
+    "An agent's tracker as markdown (Pending, In Progress, Blocked, Completed). Default: yours.",
+    TrackerReadArgs,
+    write=False,
+)
 async def tracker_read(call: Call, args: TrackerReadArgs) -> str:
     service = TrackerService(call.session, call.settings)
     text = await service.markdown(call.actor, call.slug, args.agent, completed=COMPLETED)
@@ -50,16 +63,27 @@ async def tracker_read(call: Call, args: TrackerReadArgs) -> str:
     return text
 
 
-@tool("ChangelogAppend", "Append a changelog entry (problem, fix, files, verification).",
-      ChangelogAppendArgs, write=True)  # fmt: skip
+@tool(
+    "ChangelogAppend",
+    "Append a changelog entry (problem, fix, files, verification).",
+    ChangelogAppendArgs,
+    write=True,
+)
 async def changelog_append(call: Call, args: ChangelogAppendArgs) -> dict[str, Any]:
     draft = ChangelogDraft(
-        title=args.title, problem=args.problem, fix=args.fix, verification=args.verification,
-        files=args.files, task_numbers=args.taskIds,
-    )  # fmt: skip
+        title=args.title,
+        problem=args.problem,
+        fix=args.fix,
+        verification=args.verification,
+        files=args.files,
+        task_numbers=args.taskIds,
+    )
     view = await ChangelogService(call.session, call.settings).append(call.actor, call.slug, draft)
-    return {"id": view.entry.id, "title": view.entry.title,
-            "taskIds": [str(n) for n in view.task_numbers]}  # fmt: skip
+    return {
+        "id": view.entry.id,
+        "title": view.entry.title,
+        "taskIds": [str(n) for n in view.task_numbers],
+    }
 
 
 TOOLS = [team_create, team_delete, tracker_read, changelog_append]

@@ -62,15 +62,24 @@ class Authenticated:
 # Columns, not entities: an actor needs a handful of values, not two tracked ORM objects.
 _CREDENTIAL = (
     select(
-        AuthSession.id, AuthSession.kind, AuthSession.scopes, AuthSession.project_id,
-        AuthSession.agent_name, AuthSession.expires_at, AuthSession.revoked_at,
-        AuthSession.last_used_at, AuthSession.user_id, User.email, User.is_admin,
-        User.disabled_at, Project.slug,
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.scopes,
+        AuthSession.project_id,
+        AuthSession.agent_name,
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        AuthSession.last_used_at,
+        AuthSession.user_id,
+        User.email,
+        User.is_admin,
+        User.disabled_at,
+        Project.slug,
     )
     .join(User, User.id == AuthSession.user_id)
     .outerjoin(Project, Project.id == AuthSession.project_id)
     .where(AuthSession.token_hash == bindparam("p_hash"))
-)  # fmt: skip
+)
 
 
 class AuthService:
@@ -216,10 +225,13 @@ class AuthService:
         )
         await self.session.flush()
         record_event(
-            self.session, actor, "token.created", f"token:{issued.record.id}",
+            self.session,
+            actor,
+            "token.created",
+            f"token:{issued.record.id}",
             {"user": user.email, "agent_name": agent_name, "scopes": scopes},
             project_id=project.id if project else None,
-        )  # fmt: skip
+        )
         return issued
 
     async def _agent_binding(
@@ -308,9 +320,13 @@ class AuthService:
             return
         cred.revoked_at = utcnow()
         record_event(
-            self.session, actor, "token.revoked", f"token:{cred.id}", {"kind": cred.kind},
+            self.session,
+            actor,
+            "token.revoked",
+            f"token:{cred.id}",
+            {"kind": cred.kind},
             project_id=cred.project_id,
-        )  # fmt: skip
+        )
         await self.session.flush()
 
     # -- first admin ----------------------------------------------------------------------

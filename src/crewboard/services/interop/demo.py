@@ -51,9 +51,12 @@ class DemoLogin:
 def _agent(user: User, project: Project, name: str) -> Actor:
     """The demo's owner acting as one of the agents (owners may act for any agent)."""
     return Actor(
-        user_id=user.id, label=f"{name} ({user.email})", project_id=project.id,
-        project_slug=project.slug, agent_name=name,
-    )  # fmt: skip
+        user_id=user.id,
+        label=f"{name} ({user.email})",
+        project_id=project.id,
+        project_slug=project.slug,
+        agent_name=name,
+    )
 
 
 async def seed_demo(
@@ -70,22 +73,42 @@ async def seed_demo(
     if user is None:
         password = secrets.token_urlsafe(12)
         user = await users.create(system, email=email, name="Demo lead", password=password)
-    project = await ProjectService(session).create(system, slug=slug, name="Demo shop",
-                                                   owner_id=user.id)  # fmt: skip
+    project = await ProjectService(session).create(
+        system, slug=slug, name="Demo shop", owner_id=user.id
+    )
     owner = Actor(user_id=user.id, label=user.email, is_admin=user.is_admin)
     roster = RosterService(session)
     for name, domain in AGENTS:
         await roster.add(owner, slug, name=name, domain=domain)
     teams = TeamService(session, settings)
-    await teams.create(owner, slug, name="core", description="Model, API and rules",
-                       lead="architect", members=["backend", "domain-expert"])  # fmt: skip
-    await teams.create(owner, slug, name="web", description="What shoppers see",
-                       lead="frontend", members=["qa", "reviewer"])  # fmt: skip
+    await teams.create(
+        owner,
+        slug,
+        name="core",
+        description="Model, API and rules",
+        lead="architect",
+        members=["backend", "domain-expert"],
+    )
+    await teams.create(
+        owner,
+        slug,
+        name="web",
+        description="What shoppers see",
+        lead="frontend",
+        members=["qa", "reviewer"],
+    )
     tasks = Tasks(session, settings)
     for title, tracker, team, priority, blocked_by in TASKS:
-        await tasks.create(owner, slug, title=title, tracker=tracker, team=team,
-                           priority=priority, blocked_by=blocked_by,
-                           description=f"Demo task for {tracker or 'anyone'}.")  # fmt: skip
+        await tasks.create(
+            owner,
+            slug,
+            title=title,
+            tracker=tracker,
+            team=team,
+            priority=priority,
+            blocked_by=blocked_by,
+            description=f"Demo task for {tracker or 'anyone'}.",
+        )
     await _play(session, settings, user, project)
     return DemoLogin(user.email, password)
 
@@ -98,29 +121,41 @@ async def _play(session: AsyncSession, settings: Settings, user: User, project: 
     expert = _agent(user, project, "domain-expert")
     await tasks.claim(architect, slug, 1)
     await tasks.complete(
-        architect, slug, 1, outcome="Orders, lines and payments modelled",
-        files=["docs/model.md"], verified="reviewed with backend",
+        architect,
+        slug,
+        1,
+        outcome="Orders, lines and payments modelled",
+        files=["docs/model.md"],
+        verified="reviewed with backend",
         changelog=ChangelogDraft(
-            title="Checkout data model", problem="No shared model for orders",
-            fix="Orders, order lines and payments with their states", verification="Reviewed",
+            title="Checkout data model",
+            problem="No shared model for orders",
+            fix="Orders, order lines and payments with their states",
+            verification="Reviewed",
             files=["docs/model.md"],
         ),
-    )  # fmt: skip
+    )
     await tasks.claim(backend, slug, 2)
     await tasks.claim(expert, slug, 4)
-    await tasks.block(expert, slug, 4, reason="Which countries at launch?",
-                      needs_agent="architect")  # fmt: skip
+    await tasks.block(expert, slug, 4, reason="Which countries at launch?", needs_agent="architect")
     await tasks.claim(frontend, slug, 7)
-    await tasks.block(frontend, slug, 7, reason="Needs the API error format",
-                      needs_agent="backend")  # fmt: skip
+    await tasks.block(frontend, slug, 7, reason="Needs the API error format", needs_agent="backend")
     await tasks.claim(backend, slug, 8)
     await tasks.complete(
-        backend, slug, 8, outcome="Login limited per e-mail and client", files=["api/auth.py"],
-        verified="pytest tests/api", changelog=ChangelogDraft(
-            title="Login rate limit", problem="Unlimited password guesses",
-            fix="Throttle after 5 failures", verification="pytest", files=["api/auth.py"],
+        backend,
+        slug,
+        8,
+        outcome="Login limited per e-mail and client",
+        files=["api/auth.py"],
+        verified="pytest tests/api",
+        changelog=ChangelogDraft(
+            title="Login rate limit",
+            problem="Unlimited password guesses",
+            fix="Throttle after 5 failures",
+            verification="pytest",
+            files=["api/auth.py"],
         ),
-    )  # fmt: skip
+    )
     await tasks.follow_up(backend, slug, 8, tracker="qa", title="Test the login throttle")
     messages = MessageService(session)
     ask = await messages.send(

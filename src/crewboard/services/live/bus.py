@@ -59,9 +59,13 @@ class LiveEvent:
     def as_json(self) -> dict[str, Any]:
         """The event's wire form (the SSE ``data`` field)."""
         return {
-            "id": self.id, "at": self.at.isoformat(), "actor": self.actor,
-            "kind": self.kind, "subject": self.subject, "data": self.data,
-        }  # fmt: skip
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "kind": self.kind,
+            "subject": self.subject,
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +296,11 @@ class EventBus:
             return True
         if time.monotonic() - gap.since < self._gap_max:
             return False
-        logger.warning("live events: id %d stayed uncommitted for %.0f s; skipping it",
-                       gap.first, self._gap_max)  # fmt: skip
+        logger.warning(
+            "live events: id %d stayed uncommitted for %.0f s; skipping it",
+            gap.first,
+            self._gap_max,
+        )
         return True
 
     async def _poll(self) -> None:
@@ -331,8 +338,11 @@ class EventBus:
         """Ids went back (the table was restored or emptied): start over from the newest."""
         newest = int(await conn.scalar(select(func.coalesce(func.max(_EVENTS.c.id), 0))) or 0)
         if newest < self._cursor:
-            logger.warning("live events: ids went back from %d to %d; restarting the streams",
-                           self._cursor, newest)  # fmt: skip
+            logger.warning(
+                "live events: ids went back from %d to %d; restarting the streams",
+                self._cursor,
+                newest,
+            )
             self._cursor = newest
             self.end_streams("rewound")
 

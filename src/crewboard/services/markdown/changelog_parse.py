@@ -39,10 +39,18 @@ _KEY = re.compile(
     r"(?:[-*+]\s+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z ]{1,20}?)\s*:(?:\*\*|__)?:?\s*(?P<v>.*)"
 )
 KEYS = {
-    "agent": "agent", "by": "agent", "tasks": "tasks", "task": "tasks", "entry": "entry",
-    "files": "files", "problem": "problem", "fix": "fix", "solution": "fix",
-    "verification": "verification", "verified": "verification",
-}  # fmt: skip
+    "agent": "agent",
+    "by": "agent",
+    "tasks": "tasks",
+    "task": "tasks",
+    "entry": "entry",
+    "files": "files",
+    "problem": "problem",
+    "fix": "fix",
+    "solution": "fix",
+    "verification": "verification",
+    "verified": "verification",
+}
 _NUMBERS = re.compile(r"#?\d{1,9}(?:\s*,\s*#?\d{1,9})*")
 
 
@@ -76,11 +84,16 @@ class _Entry:
         entry = self.values.get("entry", "")
         missing = [p for p in ("problem", "fix", "verification") if p not in self.values]
         return ChangelogRecord(
-            title=self.title, agent=self.values.get("agent"), day=self.day,
-            problem=self.values.get("problem", ""), fix=self.values.get("fix", ""),
-            files=tuple(self.files), verification=self.values.get("verification", ""),
-            tasks=tasks, entry_id=int(entry) if entry.isdigit() else None,
-        ), missing  # fmt: skip
+            title=self.title,
+            agent=self.values.get("agent"),
+            day=self.day,
+            problem=self.values.get("problem", ""),
+            fix=self.values.get("fix", ""),
+            files=tuple(self.files),
+            verification=self.values.get("verification", ""),
+            tasks=tasks,
+            entry_id=int(entry) if entry.isdigit() else None,
+        ), missing
 
 
 def _heading(title: str) -> tuple[date | None, str]:
@@ -128,9 +141,13 @@ class _Reader:
         elif key == "tasks" and not _NUMBERS.fullmatch(value.strip()):
             self.report(number, raw, "not a list of task numbers")
         elif key in entry.values:  # never overwritten silently: the first stays
-            self.report(number, raw, f"a second {found['key'].strip()}; the first is kept"
-                        if key in ("agent", "entry", "tasks") else
-                        f"a second {found['key'].strip()}; appended to the first")  # fmt: skip
+            self.report(
+                number,
+                raw,
+                f"a second {found['key'].strip()}; the first is kept"
+                if key in ("agent", "entry", "tasks")
+                else f"a second {found['key'].strip()}; appended to the first",
+            )
             if key not in ("agent", "entry", "tasks"):
                 entry.part, entry.body = key, [value]
         elif key == "entry" and not value.strip().isdigit():
@@ -170,8 +187,7 @@ def parse_changelog(text: str) -> ParsedChangelog:
     reader = _Reader()
     header: Header | None = None
     header_at = -1
-    parts = {p.lower(): p.lower() for p in PARTS} | {"verified": "verification",
-                                                     "solution": "fix"}  # fmt: skip
+    parts = {p.lower(): p.lower() for p in PARTS} | {"verified": "verification", "solution": "fix"}
     for index, raw in enumerate(lines_of(text)):
         number, line = index + 1, trimmed(raw)
         if header is None and reader.entry is None and (found := read_header(line)):

@@ -54,8 +54,9 @@ def entry_lines(record: ChangelogRecord) -> list[str]:
         out.append(f"- Entry: {record.entry_id}")
     if out[-1]:
         out.append("")
-    for part, body in zip(PARTS, (record.problem, record.fix, None, record.verification),
-                          strict=True):  # fmt: skip
+    for part, body in zip(
+        PARTS, (record.problem, record.fix, None, record.verification), strict=True
+    ):
         out += [f"### {part}", ""]
         if body is None:
             out += [f"- {escape(f)}" for f in record.files] or [EMPTY]

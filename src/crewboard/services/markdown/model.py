@@ -67,8 +67,11 @@ class TrackerDoc:
         if not isinstance(other, TrackerDoc):
             return NotImplemented
         return (self.project, self.agent, self.tasks, dict(self.hidden)) == (
-            other.project, other.agent, other.tasks, dict(other.hidden),
-        )  # fmt: skip
+            other.project,
+            other.agent,
+            other.tasks,
+            dict(other.hidden),
+        )
 
     def __hash__(self) -> int:
         return hash((self.project, self.agent, self.tasks, tuple(sorted(self.hidden.items()))))

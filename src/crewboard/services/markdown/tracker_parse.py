@@ -42,13 +42,32 @@ from crewboard.services.markdown.tracker_render import (
 )
 
 ALIASES = {
-    IN_PROGRESS: ("in progress", "in-progress", "inprogress", "doing", "active", "current",
-                  "wip", "started", "working"),
-    PENDING: ("pending", "todo", "to do", "to-do", "backlog", "queue", "up next", "next",
-              "open", "planned"),
+    IN_PROGRESS: (
+        "in progress",
+        "in-progress",
+        "inprogress",
+        "doing",
+        "active",
+        "current",
+        "wip",
+        "started",
+        "working",
+    ),
+    PENDING: (
+        "pending",
+        "todo",
+        "to do",
+        "to-do",
+        "backlog",
+        "queue",
+        "up next",
+        "next",
+        "open",
+        "planned",
+    ),
     BLOCKED: ("blocked", "waiting", "on hold"),
     COMPLETED: ("completed", "done", "finished", "complete", "closed"),
-}  # fmt: skip
+}
 _SECTION = {alias: status for status, names in ALIASES.items() for alias in names}
 _UNKNOWN = "?"
 _CORE = re.compile(r"[^\w]*(.*?)[^\w]*(?:\(\d+\))?[^\w]*")
@@ -100,8 +119,11 @@ class _Reader:
     def item(self, line: int, raw: str, status: str, text: str, box: str | None) -> None:
         body = Escaped.read(text)
         dated = body.prefix(_DATE) is not None
-        task = (self._completed(status, body, line) if status == COMPLETED or dated
-                else self._unfinished(status, body, line))  # fmt: skip
+        task = (
+            self._completed(status, body, line)
+            if status == COMPLETED or dated
+            else self._unfinished(status, body, line)
+        )
         if task is None:
             self.report(line, raw, "an empty list item")
             return
@@ -146,8 +168,7 @@ class _Reader:
         text = title.strip().text()
         if not text and number is None:
             return None
-        return TrackerTask(status=status, title=text, number=number, priority=priority,
-                           **values)  # type: ignore[arg-type]  # fmt: skip
+        return TrackerTask(status=status, title=text, number=number, priority=priority, **values)  # type: ignore[arg-type]
 
     def _completed(self, status: str, body: Escaped, line: int) -> TrackerTask | None:
         day = None
@@ -178,9 +199,16 @@ class _Reader:
         text = title.strip().text()
         if not text and number is None and outcome is None:
             return None
-        return TrackerTask(status=status, title=text, number=number, priority=priority,
-                           completed_on=day, outcome=outcome, files=files,
-                           verified=verified)  # fmt: skip
+        return TrackerTask(
+            status=status,
+            title=text,
+            number=number,
+            priority=priority,
+            completed_on=day,
+            outcome=outcome,
+            files=files,
+            verified=verified,
+        )
 
 
 def parse_tracker(text: str) -> ParsedTracker:
@@ -219,5 +247,4 @@ def parse_tracker(text: str) -> ParsedTracker:
         else:
             reader.item(number, raw, section, item.group("text") or "", item.group("box"))
     edited = header is None or digest(body_after(text, header_at)) != header.version
-    return ParsedTracker(header, tuple(reader.items), reader.hidden, tuple(reader.unparsed),
-                         edited)  # fmt: skip
+    return ParsedTracker(header, tuple(reader.items), reader.hidden, tuple(reader.unparsed), edited)

@@ -41,8 +41,7 @@ def ordered(tasks: Iterable[TrackerTask]) -> list[TrackerTask]:
     by_status: dict[str, list[TrackerTask]] = {status: [] for status, _ in SECTIONS}
     for task in tasks:
         by_status[task.status].append(task)
-    by_status[PENDING].sort(key=lambda t: (_LAST if t.priority is None else t.priority,
-                                           _number(t)))  # fmt: skip
+    by_status[PENDING].sort(key=lambda t: (_LAST if t.priority is None else t.priority, _number(t)))
     by_status[IN_PROGRESS].sort(key=_number)
     by_status[BLOCKED].sort(key=_number)
     by_status[COMPLETED].sort(
@@ -73,8 +72,9 @@ def task_line(task: TrackerTask) -> str:
     if task.follow_up_of is not None:
         parts.append(f"follow-up of: #{task.follow_up_of}")
     if task.blocked_reason is not None or task.needs_agent is not None:
-        blocked = "blocked:" + (f" {escape(task.blocked_reason, ('(needs:',))}"
-                                if task.blocked_reason else "")  # fmt: skip
+        blocked = "blocked:" + (
+            f" {escape(task.blocked_reason, ('(needs:',))}" if task.blocked_reason else ""
+        )
         if task.needs_agent is not None:
             blocked += f"{NEEDS}{escape(task.needs_agent, ('(needs:',))})"
         parts.append(blocked)
@@ -93,9 +93,9 @@ def completed_line(task: TrackerTask) -> str:
         line += SEPARATOR + escape(task.outcome, (FILES,))
     files = [escape(f, (",", VERIFIED), sentinels=(NO_FILES,)) for f in task.files]
     line += FILES + (", ".join(files) if files else NO_FILES)
-    verified = NOT_VERIFIED if task.verified is None else escape(
-        task.verified, sentinels=(NOT_VERIFIED,)
-    )  # fmt: skip
+    verified = (
+        NOT_VERIFIED if task.verified is None else escape(task.verified, sentinels=(NOT_VERIFIED,))
+    )
     return f"{line}{VERIFIED}{verified}."
 
 

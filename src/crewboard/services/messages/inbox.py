@@ -122,8 +122,9 @@ class InboxService:
                 ).all()
             )
             if found != wanted:
-                raise NotFound("not in your inbox: " + ", ".join(map(str, sorted(wanted - found))),
-                               field="ids")  # fmt: skip
+                raise NotFound(
+                    "not in your inbox: " + ", ".join(map(str, sorted(wanted - found))), field="ids"
+                )
             which: ColumnElement[bool] = Delivery.message_id.in_(wanted)
         else:
             which = Delivery.message_id <= (up_to or 0)
@@ -138,10 +139,13 @@ class InboxService:
         ).all()
         if marked:
             record_event(
-                self.session, actor, "message.read", f"inbox:{me}",
+                self.session,
+                actor,
+                "message.read",
+                f"inbox:{me}",
                 {"count": len(marked), "first": min(marked), "last": max(marked)},
                 project_id=access.project.id,
-            )  # fmt: skip
+            )
         return len(marked)
 
     async def acknowledge(self, actor: Actor, slug: str, message_id: int) -> InboxItem:
@@ -168,9 +172,13 @@ class InboxService:
             delivery.read_at = delivery.read_at or now
             await self.session.flush()
             record_event(
-                self.session, actor, "message.acked", f"message:{message.id}",
-                {"recipient": me}, project_id=access.project.id,
-            )  # fmt: skip
+                self.session,
+                actor,
+                "message.acked",
+                f"message:{message.id}",
+                {"recipient": me},
+                project_id=access.project.id,
+            )
         names = await team_names(self.session, [message.team_id] if message.team_id else [])
         return InboxItem(message, delivery, names.get(message.team_id or 0))
 

@@ -39,10 +39,13 @@ async def prune_messages(session: AsyncSession, days: int, now: datetime | None 
     ).all()
     for project_id, count in sorted(Counter(row[0] for row in gone).items()):
         record_event(
-            session, RETENTION_ACTOR, "messages.pruned", "messages",
+            session,
+            RETENTION_ACTOR,
+            "messages.pruned",
+            "messages",
             {"count": count, "before": cutoff.isoformat(), "days": days},
             project_id=project_id,
-        )  # fmt: skip
+        )
     if gone:
         logger.info("deleted %d read message(s) older than %d days", len(gone), days)
     return len(gone)

@@ -137,12 +137,20 @@ class MessageService:
             if requester is not None and recipients[0] != requester:
                 raise Invalid("a response goes to whoever sent the request", field="to")
         message = await deliver(
-            self.session, actor, project_id=access.project.id, sender=me,
-            recipients=recipients, kind=kind, body=body, summary=summary,
-            team_id=team.id if team else None, request_id=request_id,
-            reply_to=parent.id if parent else None, approve=out.approve,
+            self.session,
+            actor,
+            project_id=access.project.id,
+            sender=me,
+            recipients=recipients,
+            kind=kind,
+            body=body,
+            summary=summary,
+            team_id=team.id if team else None,
+            request_id=request_id,
+            reply_to=parent.id if parent else None,
+            approve=out.approve,
             about={"team": team.name} if team else None,
-        )  # fmt: skip
+        )
         return MessageView(message, list(dict.fromkeys(recipients)), team.name if team else None)
 
     async def get(self, actor: Actor, slug: str, message_id: int) -> MessageView:

@@ -90,9 +90,16 @@ async def deliver(
     if session.get_bind().dialect.name != "sqlite":
         await session.execute(select(func.pg_advisory_xact_lock(_SEND_LOCK, project_id)))
     message = Message(
-        project_id=project_id, team_id=team_id, sender=sender, kind=kind.value, body=body,
-        summary=summary, request_id=request_id, reply_to=reply_to, approve=approve,
-    )  # fmt: skip
+        project_id=project_id,
+        team_id=team_id,
+        sender=sender,
+        kind=kind.value,
+        body=body,
+        summary=summary,
+        request_id=request_id,
+        reply_to=reply_to,
+        approve=approve,
+    )
     session.add(message)
     await session.flush()
     unique = list(dict.fromkeys(recipients))
@@ -103,12 +110,17 @@ async def deliver(
     # The body stays out of the event log: every project reader sees events, while a
     # message is its sender's and recipients' (docs/messages.md).
     data: dict[str, Any] = {"kind": kind.value, "sender": sender, "recipients": unique}
-    for key, value in (("request_id", request_id), ("reply_to", reply_to),
-                       ("approve", approve)):  # fmt: skip
+    for key, value in (("request_id", request_id), ("reply_to", reply_to), ("approve", approve)):
         if value is not None:
             data[key] = value
-    record_event(session, actor, "message.sent", f"message:{message.id}",
-                  {**data, **(about or {})}, project_id=project_id)  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "message.sent",
+        f"message:{message.id}",
+        {**data, **(about or {})},
+        project_id=project_id,
+    )
     return message
 
 
@@ -130,7 +142,14 @@ async def notify(
     if not recipients:
         return None
     return await deliver(
-        session, actor, project_id=project_id, sender=sender, recipients=recipients, kind=kind,
-        body=body, summary=summary[:SUMMARY_MAX], team_id=team_id,
+        session,
+        actor,
+        project_id=project_id,
+        sender=sender,
+        recipients=recipients,
+        kind=kind,
+        body=body,
+        summary=summary[:SUMMARY_MAX],
+        team_id=team_id,
         about={"task": task} if task is not None else None,
-    )  # fmt: skip
+    )

@@ -183,9 +183,13 @@ class ProjectService:
         await self.session.flush()
         self.session.add(Member(project_id=project.id, user_id=owner, role=Role.OWNER.value))
         record_event(
-            self.session, actor, "project.created", f"project:{slug}",
-            {"name": project.name, "owner": owner_user.email}, project_id=project.id,
-        )  # fmt: skip
+            self.session,
+            actor,
+            "project.created",
+            f"project:{slug}",
+            {"name": project.name, "owner": owner_user.email},
+            project_id=project.id,
+        )
         await self.session.flush()
         return project
 
@@ -221,9 +225,13 @@ class ProjectService:
             changes["repo_path"] = project.repo_path
         if changes:
             record_event(
-                self.session, actor, "project.updated", f"project:{slug}", changes,
+                self.session,
+                actor,
+                "project.updated",
+                f"project:{slug}",
+                changes,
                 project_id=project.id,
-            )  # fmt: skip
+            )
         await self.session.flush()
         return project
 
@@ -269,10 +277,13 @@ class ProjectService:
             kind = "member.updated"
         member.role, member.agent_name = role.value, agent_name
         record_event(
-            self.session, actor, kind, f"user:{user.id}",
+            self.session,
+            actor,
+            kind,
+            f"user:{user.id}",
             {"email": user.email, "role": role.value, "agent_name": agent_name},
             project_id=project.id,
-        )  # fmt: skip
+        )
         await self.session.flush()
         return MemberView(member, user)
 
@@ -286,9 +297,13 @@ class ProjectService:
             await self._keep_an_owner(access.project.id, user_id)
         await self.session.delete(member)
         record_event(
-            self.session, actor, "member.removed", f"user:{user_id}", {},
+            self.session,
+            actor,
+            "member.removed",
+            f"user:{user_id}",
+            {},
             project_id=access.project.id,
-        )  # fmt: skip
+        )
         await self.session.flush()
 
     async def _keep_an_owner(self, project_id: int, leaving_user_id: int) -> None:

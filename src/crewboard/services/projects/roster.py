@@ -89,9 +89,13 @@ class RosterService:
         self.session.add(agent)
         await self.session.flush()
         record_event(
-            self.session, actor, "agent.added", f"agent:{name}",
-            {"domain": agent.domain, "tracker_path": agent.tracker_path}, project_id=project_id,
-        )  # fmt: skip
+            self.session,
+            actor,
+            "agent.added",
+            f"agent:{name}",
+            {"domain": agent.domain, "tracker_path": agent.tracker_path},
+            project_id=project_id,
+        )
         return agent
 
     async def update(
@@ -115,9 +119,13 @@ class RosterService:
             changes["tracker_path"] = agent.tracker_path
         if changes:
             record_event(
-                self.session, actor, "agent.updated", f"agent:{name}", changes,
+                self.session,
+                actor,
+                "agent.updated",
+                f"agent:{name}",
+                changes,
                 project_id=access.project.id,
-            )  # fmt: skip
+            )
         await self.session.flush()
         return agent
 
@@ -148,7 +156,11 @@ class RosterService:
             .values(revoked_at=utcnow())
         )
         record_event(
-            self.session, actor, "agent.removed", f"agent:{name}", {},
+            self.session,
+            actor,
+            "agent.removed",
+            f"agent:{name}",
+            {},
             project_id=access.project.id,
-        )  # fmt: skip
+        )
         await self.session.flush()

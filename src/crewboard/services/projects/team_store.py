@@ -78,8 +78,11 @@ async def leave_teams(session: AsyncSession, actor: Actor, project: Project, age
         if was_lead:
             team.lead = None
         record_event(
-            session, actor, "team.member_removed", f"team:{team.name}",
+            session,
+            actor,
+            "team.member_removed",
+            f"team:{team.name}",
             {"agent": agent, "reason": "left the roster", "was_lead": was_lead},
             project_id=project.id,
-        )  # fmt: skip
+        )
     await session.flush()

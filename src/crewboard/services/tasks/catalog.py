@@ -66,17 +66,27 @@ class TaskCatalog:
         return await self.store.view(await self.store.load(access, number))
 
     async def list_views(
-        self, actor: Actor, slug: str, filters: TaskFilter, *, cursor: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        filters: TaskFilter,
+        *,
+        cursor: str | None = None,
         limit: int = 50,
-    ) -> Page[TaskView]:  # fmt: skip
+    ) -> Page[TaskView]:
         """``list``, each task with its links (a fixed number of queries per page)."""
         page = await self.list(actor, slug, filters, cursor=cursor, limit=limit)
         return Page(await self.store.views(page.items), page.next_cursor)
 
     async def list(
-        self, actor: Actor, slug: str, filters: TaskFilter, *, cursor: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        filters: TaskFilter,
+        *,
+        cursor: str | None = None,
         limit: int = 50,
-    ) -> Page[Task]:  # fmt: skip
+    ) -> Page[Task]:
         """Tasks by number, or the ready queue by priority then age; keyset-paged."""
         access = await self.store.projects.access(actor, slug)
         query = select(Task).where(Task.project_id == access.project.id)
@@ -168,7 +178,8 @@ class TaskCatalog:
             number=int(last or 0) + 1,
             title=check_title(title),
             description=check_text(description, "description", DESCRIPTION_MAX, required=False),
-            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX) if active_form
+            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX)
+            if active_form
             else None,
             tracker=tracker,
             team_id=team_id,
@@ -179,17 +190,30 @@ class TaskCatalog:
             created_by=creator or actor.label,
             created_at=now,
             updated_at=now,
-        )  # fmt: skip
+        )
         store.session.add(task)
         await store.session.flush()
         _, blockers = await link_blockers(store.session, access, task, list(blocked_by))
-        store.record(actor, access, task, "task.created", {
-            "title": task.title, "tracker": tracker, "team": team, "priority": task.priority,
-            "source": source.number if source else None, "blocked_by": sorted(blocked_by),
-        })  # fmt: skip
+        store.record(
+            actor,
+            access,
+            task,
+            "task.created",
+            {
+                "title": task.title,
+                "tracker": tracker,
+                "team": team,
+                "priority": task.priority,
+                "source": source.number if source else None,
+                "blocked_by": sorted(blocked_by),
+            },
+        )
         waits = sorted(blockers)
         return TaskView(
-            task=task, blocked_by=waits,
+            task=task,
+            blocked_by=waits,
             open_blockers=[n for n in waits if blockers[n].status not in RESOLVED],
-            blocks=[], source=source.number if source else None, team=team,
-        )  # fmt: skip
+            blocks=[],
+            source=source.number if source else None,
+            team=team,
+        )

@@ -73,8 +73,9 @@ class ChangelogService:
         """Append within an access already checked (task completion appends this way)."""
         agent = await self.tasks.acting_agent(access, as_agent)
         if agent is None:
-            raise Invalid("a changelog entry is written by an agent: name it (as_agent)",
-                          field="as_agent")  # fmt: skip
+            raise Invalid(
+                "a changelog entry is written by an agent: name it (as_agent)", field="as_agent"
+            )
         if len(draft.task_numbers) > MAX_TASK_LINKS:
             raise Invalid(f"at most {MAX_TASK_LINKS} linked tasks", field="task_ids")
         numbers = list(dict.fromkeys(draft.task_numbers))
@@ -102,10 +103,13 @@ class ChangelogService:
         for task in linked:
             self.session.add(ChangelogTaskLink(entry_id=entry.id, task_id=task.id))
         record_event(
-            self.session, actor, "changelog.appended", f"changelog:{entry.id}",
+            self.session,
+            actor,
+            "changelog.appended",
+            f"changelog:{entry.id}",
             {"agent": agent, "title": entry.title, "tasks": numbers},
             project_id=access.project.id,
-        )  # fmt: skip
+        )
         await self.session.flush()
         return EntryView(entry, sorted(numbers))
 

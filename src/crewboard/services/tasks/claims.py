@@ -44,11 +44,15 @@ def _claim_update(where: ColumnElement[bool]) -> ExecutableReturnsRows:
     statement = (
         update(tasks)
         .where(where)
-        .values(owner=bindparam("p_me"), status=Status.IN_PROGRESS.value,
-                lease_expires_at=bindparam("p_lease"), version=tasks.c.version + 1,
-                updated_at=bindparam("p_now"))
+        .values(
+            owner=bindparam("p_me"),
+            status=Status.IN_PROGRESS.value,
+            lease_expires_at=bindparam("p_lease"),
+            version=tasks.c.version + 1,
+            updated_at=bindparam("p_now"),
+        )
         .returning(*tasks.c)
-    )  # fmt: skip
+    )
     return select(Task).from_statement(statement).execution_options(populate_existing=True)
 
 
@@ -97,10 +101,12 @@ class ClaimScope:
     team: str | None = None
 
     def __post_init__(self) -> None:
-        if self.team is not None and (self.tracker is not None or self.shared_only
-                                      or self.anywhere):  # fmt: skip
-            raise Invalid("team goes alone: no tracker, shared_only or anywhere with it",
-                          field="team")  # fmt: skip
+        if self.team is not None and (
+            self.tracker is not None or self.shared_only or self.anywhere
+        ):
+            raise Invalid(
+                "team goes alone: no tracker, shared_only or anywhere with it", field="team"
+            )
 
 
 def check_claimable(task: Task, me: str, open_blockers: Sequence[int]) -> None:
@@ -110,14 +116,23 @@ def check_claimable(task: Task, me: str, open_blockers: Sequence[int]) -> None:
     if task.owner == me and task.status == Status.IN_PROGRESS:
         raise Conflict(f"you already hold task #{task.number}", code="already-yours")
     if task.owner is not None:
-        raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
-                       code="already-claimed", owner=task.owner)  # fmt: skip
+        raise Conflict(
+            f"task #{task.number} is already claimed by {task.owner}",
+            code="already-claimed",
+            owner=task.owner,
+        )
     if task.status != Status.PENDING:
-        raise Conflict(f"task #{task.number} is {task.status}, not pending",
-                       code="not-claimable", task_status=task.status)  # fmt: skip
+        raise Conflict(
+            f"task #{task.number} is {task.status}, not pending",
+            code="not-claimable",
+            task_status=task.status,
+        )
     if open_blockers:
-        raise Conflict(f"task #{task.number} waits on " + ", ".join(f"#{n}" for n in open_blockers),
-                       code="blocked", blocked_by=list(open_blockers))  # fmt: skip
+        raise Conflict(
+            f"task #{task.number} waits on " + ", ".join(f"#{n}" for n in open_blockers),
+            code="blocked",
+            blocked_by=list(open_blockers),
+        )
 
 
 class TaskClaims:
@@ -132,8 +147,10 @@ class TaskClaims:
         access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
         me = await self.store.acting_agent(access, as_agent)
         if me is None:
-            raise Invalid("claiming needs an agent: use an agent token or name one (as_agent)",
-                          field="as_agent")  # fmt: skip
+            raise Invalid(
+                "claiming needs an agent: use an agent token or name one (as_agent)",
+                field="as_agent",
+            )
         return access, me
 
     async def claim(
@@ -147,11 +164,13 @@ class TaskClaims:
             # The compare-and-set missed: say which part of the rule the task fails.
             task = await self.store.load(access, number)
             check_claimable(task, me, await self.store.open_blockers(task))
-            raise Conflict(f"task #{number} was claimed by someone else first",
-                           code="already-claimed")  # fmt: skip
+            raise Conflict(
+                f"task #{number} was claimed by someone else first", code="already-claimed"
+            )
         until = task.lease_expires_at.isoformat() if task.lease_expires_at else None
-        self.store.record(actor, access, task, "task.claimed",
-                          {"owner": me, "lease_expires_at": until})  # fmt: skip
+        self.store.record(
+            actor, access, task, "task.claimed", {"owner": me, "lease_expires_at": until}
+        )
         return task
 
     async def claim_view(
@@ -212,6 +231,11 @@ class TaskClaims:
         task.lease_expires_at = self.store.lease_until(utcnow())
         await self.store.save(task)
         # A change like any other: it moves the version, and polled lists must see it.
-        self.store.record(actor, access, task, "task.lease_renewed",
-                          {"lease_expires_at": task.lease_expires_at.isoformat()})  # fmt: skip
+        self.store.record(
+            actor,
+            access,
+            task,
+            "task.lease_renewed",
+            {"lease_expires_at": task.lease_expires_at.isoformat()},
+        )
         return await self.store.view(task)

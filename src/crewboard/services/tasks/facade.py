@@ -61,16 +61,26 @@ class Tasks:
         return await self.catalog.get(actor, slug, number)
 
     async def list(
-        self, actor: Actor, slug: str, filters: TaskFilter, *, cursor: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        filters: TaskFilter,
+        *,
+        cursor: str | None = None,
         limit: int = 50,
-    ) -> Page[Task]:  # fmt: skip
+    ) -> Page[Task]:
         """Tasks alone (a board, a count): see ``TaskCatalog.list``."""
         return await self.catalog.list(actor, slug, filters, cursor=cursor, limit=limit)
 
     async def list_views(
-        self, actor: Actor, slug: str, filters: TaskFilter, *, cursor: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        filters: TaskFilter,
+        *,
+        cursor: str | None = None,
         limit: int = 50,
-    ) -> Page[TaskView]:  # fmt: skip
+    ) -> Page[TaskView]:
         """Tasks with their links: see ``TaskCatalog.list``."""
         return await self.catalog.list_views(actor, slug, filters, cursor=cursor, limit=limit)
 
@@ -79,17 +89,36 @@ class Tasks:
         return await self.catalog.change_marker(actor, slug)
 
     async def create(
-        self, actor: Actor, slug: str, *, title: str, description: str = "",
-        active_form: str | None = None, tracker: str | None = None, priority: int = 2,
-        metadata: dict[str, Any] | None = None, blocked_by: Sequence[int] = (),
-        source: Task | None = None, as_agent: str | None = None, team: str | None = None,
-    ) -> TaskView:  # fmt: skip
+        self,
+        actor: Actor,
+        slug: str,
+        *,
+        title: str,
+        description: str = "",
+        active_form: str | None = None,
+        tracker: str | None = None,
+        priority: int = 2,
+        metadata: dict[str, Any] | None = None,
+        blocked_by: Sequence[int] = (),
+        source: Task | None = None,
+        as_agent: str | None = None,
+        team: str | None = None,
+    ) -> TaskView:
         """A new pending task, on an agent's tracker or on none, in a team or not."""
         return await self.catalog.create(
-            actor, slug, title=title, description=description, active_form=active_form,
-            tracker=tracker, priority=priority, metadata=metadata, blocked_by=blocked_by,
-            source=source, as_agent=as_agent, team=team,
-        )  # fmt: skip
+            actor,
+            slug,
+            title=title,
+            description=description,
+            active_form=active_form,
+            tracker=tracker,
+            priority=priority,
+            metadata=metadata,
+            blocked_by=blocked_by,
+            source=source,
+            as_agent=as_agent,
+            team=team,
+        )
 
     # -- claims ---------------------------------------------------------------------------
 
@@ -124,9 +153,15 @@ class Tasks:
         return await self.flow.apply(actor, access, me, task, change)
 
     async def update(
-        self, actor: Actor, slug: str, number: int, change: TaskChange, *,
-        version: int | None = None, as_agent: str | None = None,
-    ) -> ChangeResult:  # fmt: skip
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        change: TaskChange,
+        *,
+        version: int | None = None,
+        as_agent: str | None = None,
+    ) -> ChangeResult:
         """Apply a change as one versioned write."""
         applied = await self.flow.update(
             actor, slug, number, change, version=version, as_agent=as_agent
@@ -134,28 +169,50 @@ class Tasks:
         return await self._viewed(applied)
 
     async def start(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> ChangeResult:  # fmt: skip
+    ) -> ChangeResult:
         """Claim a ready task, or resume one's own."""
         applied = await self.protocol.start(actor, slug, number, as_agent=as_agent, version=version)
         return await self._viewed(applied)
 
     async def block(
-        self, actor: Actor, slug: str, number: int, *, reason: str,
-        needs_agent: str | None = None, as_agent: str | None = None, version: int | None = None,
-    ) -> ChangeResult:  # fmt: skip
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        reason: str,
+        needs_agent: str | None = None,
+        as_agent: str | None = None,
+        version: int | None = None,
+    ) -> ChangeResult:
         """Blocked, with the reason and the agent whose help is needed."""
         applied = await self.protocol.block(
-            actor, slug, number, reason=reason, needs_agent=needs_agent, as_agent=as_agent,
+            actor,
+            slug,
+            number,
+            reason=reason,
+            needs_agent=needs_agent,
+            as_agent=as_agent,
             version=version,
-        )  # fmt: skip
+        )
         return await self._viewed(applied)
 
     async def unblock(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> ChangeResult:  # fmt: skip
+    ) -> ChangeResult:
         """Back to work if someone holds it, else back to the queue."""
         applied = await self.protocol.unblock(
             actor, slug, number, as_agent=as_agent, version=version
@@ -163,9 +220,14 @@ class Tasks:
         return await self._viewed(applied)
 
     async def release(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> ChangeResult:  # fmt: skip
+    ) -> ChangeResult:
         """Back to the queue: pending, unowned."""
         applied = await self.protocol.release(
             actor, slug, number, as_agent=as_agent, version=version
@@ -173,16 +235,30 @@ class Tasks:
         return await self._viewed(applied)
 
     async def complete(
-        self, actor: Actor, slug: str, number: int, *, outcome: str,
-        files: Sequence[str] = (), verified: str | None = None,
-        changelog: ChangelogDraft | None = None, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        outcome: str,
+        files: Sequence[str] = (),
+        verified: str | None = None,
+        changelog: ChangelogDraft | None = None,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> Completion:  # fmt: skip
+    ) -> Completion:
         """Completed with its outcome, optionally with a changelog entry."""
         done = await self.protocol.complete(
-            actor, slug, number, outcome=outcome, files=files, verified=verified,
-            changelog=changelog, as_agent=as_agent, version=version,
-        )  # fmt: skip
+            actor,
+            slug,
+            number,
+            outcome=outcome,
+            files=files,
+            verified=verified,
+            changelog=changelog,
+            as_agent=as_agent,
+            version=version,
+        )
         return Completion(await self._viewed(done.applied), done.entry)
 
     # -- links ----------------------------------------------------------------------------
@@ -198,14 +274,28 @@ class Tasks:
         return await self.linking.remove_blocker(actor, slug, number, blocker)
 
     async def follow_up(
-        self, actor: Actor, slug: str, number: int, *, tracker: str, title: str,
-        description: str = "", priority: int = 2, as_agent: str | None = None,
-    ) -> TaskView:  # fmt: skip
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        tracker: str,
+        title: str,
+        description: str = "",
+        priority: int = 2,
+        as_agent: str | None = None,
+    ) -> TaskView:
         """A task on another agent's tracker, created because of this one."""
         return await self.linking.follow_up(
-            actor, slug, number, tracker=tracker, title=title, description=description,
-            priority=priority, as_agent=as_agent,
-        )  # fmt: skip
+            actor,
+            slug,
+            number,
+            tracker=tracker,
+            title=title,
+            description=description,
+            priority=priority,
+            as_agent=as_agent,
+        )
 
     async def follow_ups(self, actor: Actor, slug: str, number: int) -> builtins.list[TaskView]:
         """The follow-ups of a task, with their links."""

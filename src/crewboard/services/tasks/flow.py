@@ -164,14 +164,27 @@ class TaskFlow:
             if "team" in changes:
                 names = await team_names(self.session, (i for i in changes["team"] if i))
                 changes["team"] = [names.get(i) if i else None for i in changes["team"]]
-            self.store.record(actor, access, task, "task.updated", {
-                "changes": changes, "added_blocked_by": change.add_blocked_by,
-                "added_blocks": change.add_blocks, "as": me,
-                **({"reason": change.reason} if change.reason else {}),
-            })  # fmt: skip
+            self.store.record(
+                actor,
+                access,
+                task,
+                "task.updated",
+                {
+                    "changes": changes,
+                    "added_blocked_by": change.add_blocked_by,
+                    "added_blocks": change.add_blocks,
+                    "as": me,
+                    **({"reason": change.reason} if change.reason else {}),
+                },
+            )
         elif after != before:
-            self.store.record(actor, access, task, "task.lease_renewed",
-                        {"lease_expires_at": after["lease_expires_at"]})  # fmt: skip
+            self.store.record(
+                actor,
+                access,
+                task,
+                "task.lease_renewed",
+                {"lease_expires_at": after["lease_expires_at"]},
+            )
         if "owner" in changed and after["owner"] is not None and after["owner"] != me:
             await self._tell_owner(actor, access, me, task, after["owner"])
         return Applied(task, changed, status_change)
@@ -183,11 +196,17 @@ class TaskFlow:
         (an agent claiming a task for itself hears nothing)."""
         sender = await address_of(self.session, actor, me or access.agent_name)
         await notify(
-            self.session, actor, project_id=access.project.id, sender=sender,
-            recipients=[owner], kind=Kind.TASK_ASSIGNMENT, task=task.number,
-            summary=f"Task #{task.number} assigned to you", team_id=task.team_id,
+            self.session,
+            actor,
+            project_id=access.project.id,
+            sender=sender,
+            recipients=[owner],
+            kind=Kind.TASK_ASSIGNMENT,
+            task=task.number,
+            summary=f"Task #{task.number} assigned to you",
+            team_id=task.team_id,
             body=f"Task #{task.number} is now yours ({task.status}): {task.title}",
-        )  # fmt: skip
+        )
 
     async def _owner_rules(
         self, access: ProjectAccess, me: str | None, task: Task, change: TaskChange
@@ -206,8 +225,11 @@ class TaskFlow:
         if access.role.rank >= Role.MEMBER.rank or (me is not None and task.owner == me):
             return False
         if wants is not None and wants == me:
-            raise Conflict(f"task #{task.number} is already claimed by {task.owner}",
-                           code="already-claimed", owner=task.owner)  # fmt: skip
+            raise Conflict(
+                f"task #{task.number} is already claimed by {task.owner}",
+                code="already-claimed",
+                owner=task.owner,
+            )
         # Releasing or reassigning another agent's task is not the actor's to do.
         self.store.require_modify(access, task)
         raise Forbidden("only a member can assign a task to another agent")
@@ -250,14 +272,20 @@ class TaskFlow:
         if target == Status.IN_PROGRESS:
             if task.owner is None:
                 if me is None:
-                    raise Conflict("an in-progress task needs an owner; name one",
-                                   code="owner-required", field="owner")  # fmt: skip
+                    raise Conflict(
+                        "an in-progress task needs an owner; name one",
+                        code="owner-required",
+                        field="owner",
+                    )
                 task.owner = me
             open_blockers = await self.store.open_blockers(task)
             if open_blockers:
                 numbers = ", ".join(f"#{n}" for n in open_blockers)
-                raise Conflict(f"task #{task.number} waits on {numbers}", code="blocked",
-                               blocked_by=open_blockers)  # fmt: skip
+                raise Conflict(
+                    f"task #{task.number} waits on {numbers}",
+                    code="blocked",
+                    blocked_by=open_blockers,
+                )
             task.lease_expires_at = self.store.lease_until(now)
         else:
             task.lease_expires_at = None
@@ -281,8 +309,9 @@ class TaskFlow:
         if target != Status.COMPLETED and change.outcome:
             raise Invalid("an outcome goes with the completed status", field="outcome")
         if target == Status.BLOCKED:
-            reason = change.blocked_reason or (task.blocked_reason if task.status == "blocked"
-                                               else None)  # fmt: skip
+            reason = change.blocked_reason or (
+                task.blocked_reason if task.status == "blocked" else None
+            )
             task.blocked_reason = check_one_line(
                 self.store.require_text(reason, "blocked_reason"), "blocked_reason", REASON_MAX
             )

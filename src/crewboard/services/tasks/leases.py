@@ -41,12 +41,20 @@ async def expire_leases(session: AsyncSession, now: datetime | None = None) -> l
     """
     now = now or utcnow()
     query = (
-        select(Task.id, Task.project_id, Task.number, Task.owner, Task.version,
-               Task.lease_expires_at, Task.team_id, Task.title)
+        select(
+            Task.id,
+            Task.project_id,
+            Task.number,
+            Task.owner,
+            Task.version,
+            Task.lease_expires_at,
+            Task.team_id,
+            Task.title,
+        )
         .where(Task.status == Status.IN_PROGRESS.value, Task.lease_expires_at < now)
         .order_by(Task.lease_expires_at)
         .limit(_BATCH)
-    )  # fmt: skip
+    )
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True, of=Task)
     expired: list[ExpiredLease] = []
@@ -55,17 +63,25 @@ async def expire_leases(session: AsyncSession, now: datetime | None = None) -> l
         done = await session.execute(
             update(Task)
             .where(Task.id == task_id, Task.version == version)
-            .values(status=Status.PENDING.value, owner=None, lease_expires_at=None,
-                    version=Task.version + 1, updated_at=now)
+            .values(
+                status=Status.PENDING.value,
+                owner=None,
+                lease_expires_at=None,
+                version=Task.version + 1,
+                updated_at=now,
+            )
             .execution_options(synchronize_session=False)
-        )  # fmt: skip
+        )
         if not getattr(done, "rowcount", 0):
             continue
         record_event(
-            session, LEASE_ACTOR, "task.lease_expired", f"task:{number}",
+            session,
+            LEASE_ACTOR,
+            "task.lease_expired",
+            f"task:{number}",
             {"owner": owner, "lease_expires_at": until.isoformat() if until else None},
             project_id=project_id,
-        )  # fmt: skip
+        )
         expired.append(ExpiredLease(project_id, number, owner or "", until or now))
         await _tell(session, project_id, number, title, owner, team_id)
     if expired:
@@ -89,9 +105,15 @@ async def _tell(
         )
     recipients = [name for name in (owner, lead) if name]
     await notify(
-        session, LEASE_ACTOR, project_id=project_id, sender=SYSTEM_SENDER,
-        recipients=recipients, kind=Kind.LEASE_EXPIRED, team_id=team_id, task=number,
+        session,
+        LEASE_ACTOR,
+        project_id=project_id,
+        sender=SYSTEM_SENDER,
+        recipients=recipients,
+        kind=Kind.LEASE_EXPIRED,
+        team_id=team_id,
+        task=number,
         summary=f"Lease on task #{number} expired",
         body=f"{owner or 'Its owner'} stopped renewing task #{number} ({title}); it is "
         "pending again, unowned.",
-    )  # fmt: skip
+    )

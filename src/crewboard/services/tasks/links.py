@@ -68,9 +68,15 @@ class TaskLinking:
         access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
         source = await self.store.load(access, number)
         return await self.catalog.create(
-            actor, slug, title=title, description=description, tracker=tracker,
-            priority=priority, source=source, as_agent=as_agent,
-        )  # fmt: skip
+            actor,
+            slug,
+            title=title,
+            description=description,
+            tracker=tracker,
+            priority=priority,
+            source=source,
+            as_agent=as_agent,
+        )
 
     async def follow_ups(self, actor: Actor, slug: str, number: int) -> list[Task]:
         """The tasks created as follow-ups of this one."""

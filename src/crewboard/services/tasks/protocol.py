@@ -29,14 +29,22 @@ class TaskProtocol:
         self.claims = claims
 
     async def start(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> Applied:  # fmt: skip
+    ) -> Applied:
         """Begin work: claim a ready unowned task, or resume one's own pending/blocked task."""
         access, me, task = await self.flow.prepare(actor, slug, number, as_agent, version)
         if task.owner is None and me is None:
-            raise Invalid("starting an unowned task needs an agent: use an agent token or "
-                          "name one (as_agent)", field="as_agent")  # fmt: skip
+            raise Invalid(
+                "starting an unowned task needs an agent: use an agent token or "
+                "name one (as_agent)",
+                field="as_agent",
+            )
         if task.owner is None and task.status == Status.PENDING:
             claimed = await self.claims.claim(actor, slug, number, as_agent=as_agent)
             return Applied(claimed, ["owner", "status"], ("pending", "in_progress"))
@@ -44,9 +52,16 @@ class TaskProtocol:
         return await self.flow.apply(actor, access, me, task, change)
 
     async def block(
-        self, actor: Actor, slug: str, number: int, *, reason: str,
-        needs_agent: str | None = None, as_agent: str | None = None, version: int | None = None,
-    ) -> Applied:  # fmt: skip
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        reason: str,
+        needs_agent: str | None = None,
+        as_agent: str | None = None,
+        version: int | None = None,
+    ) -> Applied:
         """Blocked, with the reason and the agent whose help is needed."""
         change = TaskChange(status=Status.BLOCKED, blocked_reason=reason, needs_agent=needs_agent)
         return await self.flow.update(
@@ -54,9 +69,14 @@ class TaskProtocol:
         )
 
     async def unblock(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> Applied:  # fmt: skip
+    ) -> Applied:
         """Back to work if someone holds it, else back to the queue."""
         access, me, task = await self.flow.prepare(actor, slug, number, as_agent, version)
         if task.status != Status.BLOCKED:
@@ -66,11 +86,18 @@ class TaskProtocol:
         return await self.flow.apply(actor, access, me, task, change)
 
     async def complete(
-        self, actor: Actor, slug: str, number: int, *, outcome: str,
-        files: Sequence[str] = (), verified: str | None = None,
-        changelog: ChangelogDraft | None = None, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        outcome: str,
+        files: Sequence[str] = (),
+        verified: str | None = None,
+        changelog: ChangelogDraft | None = None,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> Completed:  # fmt: skip
+    ) -> Completed:
         """Completed with its one-line outcome; optionally appends the changelog entry too."""
         access, me, task = await self.flow.prepare(actor, slug, number, as_agent, version)
         if task.status == Status.COMPLETED:
@@ -85,10 +112,13 @@ class TaskProtocol:
         if changelog is not None:
             numbers = list(dict.fromkeys([number, *changelog.task_numbers]))
             draft = ChangelogDraft(
-                title=changelog.title, problem=changelog.problem, fix=changelog.fix,
-                verification=changelog.verification, files=changelog.files or files,
+                title=changelog.title,
+                problem=changelog.problem,
+                fix=changelog.fix,
+                verification=changelog.verification,
+                files=changelog.files or files,
                 task_numbers=numbers,
-            )  # fmt: skip
+            )
             store = self.flow.store
             entry = await ChangelogService(store.session, store.settings).append_in(
                 actor, access, draft, as_agent=me
@@ -96,9 +126,14 @@ class TaskProtocol:
         return Completed(applied, entry)
 
     async def release(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        number: int,
+        *,
+        as_agent: str | None = None,
         version: int | None = None,
-    ) -> Applied:  # fmt: skip
+    ) -> Applied:
         """Give a task back to the queue (pending, unowned)."""
         change = TaskChange(status=Status.PENDING, clear_owner=True)
         return await self.flow.update(

@@ -43,15 +43,18 @@ CLAUDE_STATUS_NAMES: tuple[str, ...] = tuple(n for n in STATUS_NAMES if n != Sta
 # Finished tasks may only be reopened (to pending); everything else moves freely, subject to
 # what the target status requires (see check_transition).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED,
-                               Status.CANCELLED}),
-    Status.IN_PROGRESS: frozenset({Status.PENDING, Status.BLOCKED, Status.COMPLETED,
-                                   Status.CANCELLED}),
-    Status.BLOCKED: frozenset({Status.PENDING, Status.IN_PROGRESS, Status.COMPLETED,
-                               Status.CANCELLED}),
+    Status.PENDING: frozenset(
+        {Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED, Status.CANCELLED}
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.PENDING, Status.BLOCKED, Status.COMPLETED, Status.CANCELLED}
+    ),
+    Status.BLOCKED: frozenset(
+        {Status.PENDING, Status.IN_PROGRESS, Status.COMPLETED, Status.CANCELLED}
+    ),
     Status.COMPLETED: frozenset({Status.PENDING}),
     Status.CANCELLED: frozenset({Status.PENDING}),
-}  # fmt: skip
+}
 
 # A blocker no longer holds its dependants back once it is done or dropped.
 RESOLVED = (Status.COMPLETED.value, Status.CANCELLED.value)

@@ -37,17 +37,26 @@ def tracker_task(view: TaskView) -> TrackerTask:
     if task.status == Status.COMPLETED.value:
         done = task.completed_at or task.updated_at
         return TrackerTask(
-            status=task.status, title=task.title, number=task.number,
-            completed_on=done.date(), outcome=task.outcome, files=tuple(task.files),
+            status=task.status,
+            title=task.title,
+            number=task.number,
+            completed_on=done.date(),
+            outcome=task.outcome,
+            files=tuple(task.files),
             verified=task.verified,
-        )  # fmt: skip
+        )
     blocked = task.status == Status.BLOCKED.value
     return TrackerTask(
-        status=task.status, title=task.title, number=task.number, priority=task.priority,
-        owner=task.owner, waits_on=tuple(view.open_blockers), follow_up_of=view.source,
+        status=task.status,
+        title=task.title,
+        number=task.number,
+        priority=task.priority,
+        owner=task.owner,
+        waits_on=tuple(view.open_blockers),
+        follow_up_of=view.source,
         blocked_reason=task.blocked_reason if blocked else None,
         needs_agent=task.needs_agent if blocked else None,
-    )  # fmt: skip
+    )
 
 
 def _newest_first(task: Task) -> tuple[int, float, int]:
@@ -65,9 +74,13 @@ class TrackerService:
         self.projects = self.store.projects
 
     async def tracker(
-        self, actor: Actor, slug: str, agent: str | None = None, *,
+        self,
+        actor: Actor,
+        slug: str,
+        agent: str | None = None,
+        *,
         completed: int = COMPLETED_MAX,
-    ) -> TrackerDoc:  # fmt: skip
+    ) -> TrackerDoc:
         """The tracker of ``agent`` (default: the acting agent's own); at most ``completed``
         completed tasks, the newest."""
         access = await self.projects.access(actor, slug)
@@ -124,9 +137,13 @@ class TrackerService:
         return found[:cap], total
 
     async def markdown(
-        self, actor: Actor, slug: str, agent: str | None = None, *,
+        self,
+        actor: Actor,
+        slug: str,
+        agent: str | None = None,
+        *,
         completed: int = COMPLETED_MAX,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """The tracker as markdown (``<agent>-tracker.md``)."""
         return render_tracker(await self.tracker(actor, slug, agent, completed=completed))
 

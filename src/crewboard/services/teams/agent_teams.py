@@ -23,9 +23,14 @@ from crewboard.services.tasks import Applied, Status, TaskChange, Tasks
 
 
 async def update_task(
-    tasks: Tasks, actor: Actor, slug: str, number: int, change: TaskChange,
-    *, version: int | None = None,
-) -> Applied:  # fmt: skip
+    tasks: Tasks,
+    actor: Actor,
+    slug: str,
+    number: int,
+    change: TaskChange,
+    *,
+    version: int | None = None,
+) -> Applied:
     """A Claude Code ``TaskUpdate``: a claim when the caller names itself owner of an unowned
     task, otherwise an ordinary versioned update (``version`` optional). The answer shows no
     links, so none are read."""
@@ -69,11 +74,12 @@ async def sender_team(session: AsyncSession, actor: Actor, slug: str, team: str 
         ).all()
     )
     if not names:
-        raise Invalid(f"{access.agent_name} is on no team; name one (team_name)",
-                      field="team_name")  # fmt: skip
+        raise Invalid(f"{access.agent_name} is on no team; name one (team_name)", field="team_name")
     if len(names) > 1:
-        raise Invalid(f"{access.agent_name} is on several teams ({', '.join(names)}); "
-                      "name one (team_name)", field="team_name")  # fmt: skip
+        raise Invalid(
+            f"{access.agent_name} is on several teams ({', '.join(names)}); name one (team_name)",
+            field="team_name",
+        )
     return names[0]
 
 
@@ -95,6 +101,10 @@ async def local_agent(session: AsyncSession, slug: str, agent: str) -> Actor:
     if owner is None:
         raise NotFound(f"project {slug} has no owner to act for {agent}")
     return Actor(
-        user_id=owner, label=f"{agent} (local)", project_id=project.id, project_slug=slug,
-        agent_name=agent, scopes=ALL_SCOPES,
-    )  # fmt: skip
+        user_id=owner,
+        label=f"{agent} (local)",
+        project_id=project.id,
+        project_slug=slug,
+        agent_name=agent,
+        scopes=ALL_SCOPES,
+    )

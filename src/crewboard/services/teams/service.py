@@ -173,19 +173,28 @@ class TeamService:
         team = Team(
             project_id=access.project.id,
             name=name,
-            description=check_text(description, "description", TEAM_DESCRIPTION_MAX,
-                                   required=False),
+            description=check_text(
+                description, "description", TEAM_DESCRIPTION_MAX, required=False
+            ),
             lead=lead,
-        )  # fmt: skip
+        )
         self.session.add(team)
         try:
             await self.session.flush()
         except IntegrityError as exc:  # a concurrent creation of the same name won
             raise Conflict(f"team {name} exists in project {slug}", code="duplicate") from exc
         joined = await self._join(team, [lead, *agents] if lead else agents)
-        self._record(actor, access, team, "team.created", {
-            "description": team.description, "lead": lead, "members": joined,
-        })  # fmt: skip
+        self._record(
+            actor,
+            access,
+            team,
+            "team.created",
+            {
+                "description": team.description,
+                "lead": lead,
+                "members": joined,
+            },
+        )
         return (await self._views([team]))[0]
 
     async def update(
@@ -252,8 +261,9 @@ class TeamService:
         if was_lead:
             team.lead = None
         await self.session.flush()
-        self._record(actor, access, team, "team.member_removed",
-                     {"agent": agent, "was_lead": was_lead})  # fmt: skip
+        self._record(
+            actor, access, team, "team.member_removed", {"agent": agent, "was_lead": was_lead}
+        )
         return (await self._views([team]))[0]
 
     async def delete(
@@ -282,8 +292,9 @@ class TeamService:
             )
         released = []
         for task in held:
-            change = TaskChange(status=Status.PENDING, clear_owner=True, clear_team=True,
-                                reason=reason)  # fmt: skip
+            change = TaskChange(
+                status=Status.PENDING, clear_owner=True, clear_team=True, reason=reason
+            )
             await self.flow.apply(actor, access, None, task, change)
             released.append(task.number)
         now = utcnow()
@@ -298,15 +309,26 @@ class TeamService:
         ).all()
         for number in sorted(detached):
             record_event(
-                self.session, actor, "task.updated", f"task:{number}",
+                self.session,
+                actor,
+                "task.updated",
+                f"task:{number}",
                 {"changes": {"team": [team.name, None]}, "reason": reason},
                 project_id=access.project.id,
-            )  # fmt: skip
+            )
         team.deleted_at = now
         await self.session.flush()
-        self._record(actor, access, team, "team.deleted", {
-            "force": force, "released": released, "detached": len(detached) + len(released),
-        })  # fmt: skip
+        self._record(
+            actor,
+            access,
+            team,
+            "team.deleted",
+            {
+                "force": force,
+                "released": released,
+                "detached": len(detached) + len(released),
+            },
+        )
         return TeamDeletion(team, now, released, len(detached) + len(released))
 
     # -- helpers --------------------------------------------------------------------------

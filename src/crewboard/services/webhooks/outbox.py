@@ -120,8 +120,11 @@ async def _gap_closed(session: AsyncSession, cursor: JobCursor, settings: Settin
     since = cursor.gap_since or utcnow()
     if (utcnow() - since).total_seconds() < settings.live_gap_max_seconds:
         return False
-    logger.warning("webhooks: event id %s stayed uncommitted for %.0f s; skipping it",
-                   cursor.gap_id, settings.live_gap_max_seconds)  # fmt: skip
+    logger.warning(
+        "webhooks: event id %s stayed uncommitted for %.0f s; skipping it",
+        cursor.gap_id,
+        settings.live_gap_max_seconds,
+    )
     return True
 
 
@@ -138,12 +141,18 @@ async def _queue(session: AsyncSession, events: list[Row[Any]]) -> None:
     ).all()
     now = utcnow()
     rows = [
-        {"webhook_id": hook.id, "event_id": event.id, "status": "pending", "attempts": 0,
-         "next_attempt_at": now, "created_at": now}
+        {
+            "webhook_id": hook.id,
+            "event_id": event.id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for event in events
         for hook in hooks
         if hook.project_id == event.project_id and _wants(hook, event)
-    ]  # fmt: skip
+    ]
     if rows:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -199,24 +208,40 @@ async def claim(session: AsyncSession, settings: Settings, limit: int) -> list[O
     found = []
     for row in rows:
         event: Event = row.Event
-        found.append(Outgoing(row.id, row.attempts, row.hook, row.url, row.secret, event.kind,
-                              payload(event, row.slug)))  # fmt: skip
+        found.append(
+            Outgoing(
+                row.id,
+                row.attempts,
+                row.hook,
+                row.url,
+                row.secret,
+                event.kind,
+                payload(event, row.slug),
+            )
+        )
     return found
 
 
 def payload(event: Event, slug: str) -> dict[str, Any]:
     """The JSON body a receiver gets for an event."""
     return {
-        "id": event.id, "kind": event.kind, "subject": event.subject, "actor": event.actor,
-        "at": event.at.isoformat(), "data": event.data, "project": slug,
-    }  # fmt: skip
+        "id": event.id,
+        "kind": event.kind,
+        "subject": event.subject,
+        "actor": event.actor,
+        "at": event.at.isoformat(),
+        "data": event.data,
+        "project": slug,
+    }
 
 
 def backoff(attempt: int, settings: Settings) -> float:
     """Seconds before the next attempt: doubling from the base, capped, with jitter (half to
     all of it) so many failed deliveries do not retry in step."""
-    delay = min(settings.webhook_retry_max_seconds,
-                settings.webhook_retry_base_seconds * 2 ** min(attempt - 1, 30))  # fmt: skip
+    delay = min(
+        settings.webhook_retry_max_seconds,
+        settings.webhook_retry_base_seconds * 2 ** min(attempt - 1, 30),
+    )
     return float(delay * _JITTER.uniform(0.5, 1.0))
 
 

@@ -36,8 +36,9 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise Invalid("a webhook URL is an absolute http:// or https:// URL", field="url")
     if parts.username is not None or parts.password is not None:
-        raise Invalid("a webhook URL carries no credentials; verify the signature instead",
-                      field="url")  # fmt: skip
+        raise Invalid(
+            "a webhook URL carries no credentials; verify the signature instead", field="url"
+        )
     if parts.fragment:
         raise Invalid("a webhook URL has no #fragment", field="url")
     return url

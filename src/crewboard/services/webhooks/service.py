@@ -137,15 +137,27 @@ class WebhookService:
             select(func.count()).where(Webhook.project_id == access.project.id)
         )
         if (count or 0) >= WEBHOOKS_PER_PROJECT:
-            raise Conflict(f"a project has at most {WEBHOOKS_PER_PROJECT} webhooks",
-                           code="too-many-webhooks")  # fmt: skip
+            raise Conflict(
+                f"a project has at most {WEBHOOKS_PER_PROJECT} webhooks", code="too-many-webhooks"
+            )
         await self._start_cursor()
-        hook = Webhook(project_id=access.project.id, url=url, kinds=wanted, secret=new_secret(),
-                       active=active, created_by=actor.label)  # fmt: skip
+        hook = Webhook(
+            project_id=access.project.id,
+            url=url,
+            kinds=wanted,
+            secret=new_secret(),
+            active=active,
+            created_by=actor.label,
+        )
         self.session.add(hook)
         await self.session.flush()
-        self._record(actor, access, hook, "webhook.created",
-                     {"host": url_host(url), "kinds": wanted, "active": active})  # fmt: skip
+        self._record(
+            actor,
+            access,
+            hook,
+            "webhook.created",
+            {"host": url_host(url), "kinds": wanted, "active": active},
+        )
         return hook
 
     async def update(
@@ -179,8 +191,13 @@ class WebhookService:
         if changes or rotate_secret:
             hook.updated_at = utcnow()
             await self.session.flush()
-            self._record(actor, access, hook, "webhook.updated",
-                         {"changes": changes, "secret_rotated": rotate_secret})  # fmt: skip
+            self._record(
+                actor,
+                access,
+                hook,
+                "webhook.updated",
+                {"changes": changes, "secret_rotated": rotate_secret},
+            )
         return hook
 
     async def delete(self, actor: Actor, slug: str, hook_id: int) -> Webhook:
@@ -197,8 +214,9 @@ class WebhookService:
         access = await self._access(actor, slug, write=True)
         hook = await self._load(access, hook_id)
         if not hook.active:
-            raise Conflict(f"webhook {hook_id} is paused; activate it first",
-                           code="webhook-inactive")  # fmt: skip
+            raise Conflict(
+                f"webhook {hook_id} is paused; activate it first", code="webhook-inactive"
+            )
         await self._start_cursor()
         self._record(actor, access, hook, PING_KIND, {"webhook": hook.id})
         return hook
@@ -217,8 +235,18 @@ class WebhookService:
         await self.session.execute(stmt.values(values).on_conflict_do_nothing())
 
     def _record(
-        self, actor: Actor, access: ProjectAccess, hook: Webhook, kind: str,
+        self,
+        actor: Actor,
+        access: ProjectAccess,
+        hook: Webhook,
+        kind: str,
         data: dict[str, object],
-    ) -> None:  # fmt: skip
-        record_event(self.session, actor, kind, f"webhook:{hook.id}",
-                      {"webhook": hook.id, **data}, project_id=access.project.id)  # fmt: skip
+    ) -> None:
+        record_event(
+            self.session,
+            actor,
+            kind,
+            f"webhook:{hook.id}",
+            {"webhook": hook.id, **data},
+            project_id=access.project.id,
+        )

@@ -56,9 +56,15 @@ async def create_task(
 ) -> Response:
     """A new pending task."""
     view = await _tasks(viewer).create(
-        viewer.actor, slug, title=title.strip(), description=description,
-        tracker=_opt(tracker), team=_opt(team), priority=priority, as_agent=_opt(as_agent),
-    )  # fmt: skip
+        viewer.actor,
+        slug,
+        title=title.strip(),
+        description=description,
+        tracker=_opt(tracker),
+        team=_opt(team),
+        priority=priority,
+        as_agent=_opt(as_agent),
+    )
     return redirect(_task_url(slug, view.task.number))
 
 
@@ -75,9 +81,13 @@ async def claim_task(
 
 @router.post("/p/{slug}/tasks/{number}/assign")
 async def assign_task(
-    viewer: ViewerDep, slug: Slug, number: Number, owner: Agent, as_agent: Agent = "",
+    viewer: ViewerDep,
+    slug: Slug,
+    number: Number,
+    owner: Agent,
+    as_agent: Agent = "",
     version: Version = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Give the task to an agent (who is told by a task_assignment message)."""
     change = TaskChange(owner=owner.strip())
     await _tasks(viewer).flow.update(
@@ -88,14 +98,24 @@ async def assign_task(
 
 @router.post("/p/{slug}/tasks/{number}/block")
 async def block_task(
-    viewer: ViewerDep, slug: Slug, number: Number, reason: Line, needs_agent: Agent = "",
-    as_agent: Agent = "", version: Version = None,
-) -> Response:  # fmt: skip
+    viewer: ViewerDep,
+    slug: Slug,
+    number: Number,
+    reason: Line,
+    needs_agent: Agent = "",
+    as_agent: Agent = "",
+    version: Version = None,
+) -> Response:
     """Blocked, with the reason and the agent whose help is needed."""
     await _tasks(viewer).protocol.block(
-        viewer.actor, slug, number, reason=reason.strip(), needs_agent=_opt(needs_agent),
-        as_agent=_opt(as_agent), version=version,
-    )  # fmt: skip
+        viewer.actor,
+        slug,
+        number,
+        reason=reason.strip(),
+        needs_agent=_opt(needs_agent),
+        as_agent=_opt(as_agent),
+        version=version,
+    )
     return redirect(_task_url(slug, number))
 
 
@@ -112,16 +132,28 @@ async def unblock_task(
 
 @router.post("/p/{slug}/tasks/{number}/complete")
 async def complete_task(
-    viewer: ViewerDep, slug: Slug, number: Number, outcome: Line, files: Text = "",
-    verified: Line = "", as_agent: Agent = "", version: Version = None,
-) -> Response:  # fmt: skip
+    viewer: ViewerDep,
+    slug: Slug,
+    number: Number,
+    outcome: Line,
+    files: Text = "",
+    verified: Line = "",
+    as_agent: Agent = "",
+    version: Version = None,
+) -> Response:
     """Completed with its outcome, the files it touched (one a line, or comma-separated) and
     how it was verified."""
     paths = [p.strip() for p in _FILE_SPLIT.split(files) if p.strip()]
     await _tasks(viewer).protocol.complete(
-        viewer.actor, slug, number, outcome=outcome.strip(), files=paths,
-        verified=_opt(verified), as_agent=_opt(as_agent), version=version,
-    )  # fmt: skip
+        viewer.actor,
+        slug,
+        number,
+        outcome=outcome.strip(),
+        files=paths,
+        verified=_opt(verified),
+        as_agent=_opt(as_agent),
+        version=version,
+    )
     return redirect(_task_url(slug, number))
 
 

@@ -39,9 +39,14 @@ def _login_page(request: Request, next_url: str, error: str | None, status: int)
         status=status,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login",
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        path="/login",
         secure=request.app.state.settings.cookie_secure,
-    )  # fmt: skip
+    )
     return response
 
 
@@ -70,9 +75,14 @@ async def login(
         return _login_page(request, safe_next(next), exc.message, 401)
     response = redirect(safe_next(next))
     response.set_cookie(
-        SESSION_COOKIE, issued.token, max_age=settings.web_session_hours * 3600,
-        httponly=True, samesite="lax", secure=settings.cookie_secure, path="/",
-    )  # fmt: skip
+        SESSION_COOKIE,
+        issued.token,
+        max_age=settings.web_session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

@@ -57,9 +57,12 @@ async def board(request: Request, viewer: ViewerDep, slug: Slug, agent: Name = N
     columns, more = await board_columns(viewer, slug, agent=agent or None)
     teams = await TeamService(viewer.session, viewer.settings).list(viewer.actor, slug, limit=200)
     context.update(
-        board=columns, more=more, agent=agent or "", team="",
+        board=columns,
+        more=more,
+        agent=agent or "",
+        team="",
         team_names=[t.team.name for t in teams.items],
-    )  # fmt: skip
+    )
     return page(request, "board.html", context)
 
 
@@ -77,9 +80,13 @@ async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: N
         viewer.actor, slug, task_number=number, limit=50
     )
     context.update(
-        task=task, links=view, history=history.items, follow_ups=follow_ups,
-        entries=entries.items, may_modify=_may_modify(context, task),
-    )  # fmt: skip
+        task=task,
+        links=view,
+        history=history.items,
+        follow_ups=follow_ups,
+        entries=entries.items,
+        may_modify=_may_modify(context, task),
+    )
     return page(request, "task.html", context)
 
 

@@ -63,9 +63,13 @@ async def graph(
         viewer.actor, slug, team=team or None, tracker=tracker or None
     )
     context.update(
-        layout=layout_graph(drawn), truncated=drawn.truncated, node_w=NODE_W, node_h=NODE_H,
-        graph_team=team or "", graph_tracker=tracker or "",
-    )  # fmt: skip
+        layout=layout_graph(drawn),
+        truncated=drawn.truncated,
+        node_w=NODE_W,
+        node_h=NODE_H,
+        graph_team=team or "",
+        graph_tracker=tracker or "",
+    )
     return page(request, "graph.html", context)
 
 
@@ -79,8 +83,10 @@ async def charts(request: Request, viewer: ViewerDep, slug: Slug) -> Response:
     matrix = await stats.blocked_matrix(viewer.actor, slug)
     context.update(
         throughput=throughput_bars(await stats.throughput(viewer.actor, slug, days=14)),
-        cycles=cycles, hist=[(label, count, round(count * HIST_H / most))
-                             for label, count in cycles.buckets],
-        hist_h=HIST_H, matrix=matrix, matrix_top=max([1, *matrix.counts.values()]),
-    )  # fmt: skip
+        cycles=cycles,
+        hist=[(label, count, round(count * HIST_H / most)) for label, count in cycles.buckets],
+        hist_h=HIST_H,
+        matrix=matrix,
+        matrix_top=max([1, *matrix.counts.values()]),
+    )
     return page(request, "charts.html", context)

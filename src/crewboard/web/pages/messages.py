@@ -61,10 +61,14 @@ async def inbox(
     items = await inboxes.list(viewer.actor, slug, agent=agent or None, unread=not all, limit=200)
     teams = await TeamService(viewer.session, viewer.settings).list(viewer.actor, slug, limit=200)
     context.update(
-        items=items.items, show_all=all, inbox_agent=agent or "",
+        items=items.items,
+        show_all=all,
+        inbox_agent=agent or "",
         address=agent or await inboxes.address(viewer.actor, slug),
-        protocol=PROTOCOL, sendable=SENDABLE, team_names=[t.team.name for t in teams.items],
-    )  # fmt: skip
+        protocol=PROTOCOL,
+        sendable=SENDABLE,
+        team_names=[t.team.name for t in teams.items],
+    )
     return page(request, "inbox.html", context)
 
 
@@ -98,10 +102,15 @@ async def send(
 ) -> Response:
     """Send as yourself (the service decides who that is); then show the thread."""
     out = Outgoing(
-        to=to.strip() or None, kind=kind, body=body, summary=summary.strip() or None,
-        team=team.strip() or None, reply_to=reply_to, request_id=request_id.strip() or None,
+        to=to.strip() or None,
+        kind=kind,
+        body=body,
+        summary=summary.strip() or None,
+        team=team.strip() or None,
+        reply_to=reply_to,
+        request_id=request_id.strip() or None,
         approve=None if not approve else approve == "yes",
-    )  # fmt: skip
+    )
     sent = await MessageService(viewer.session).send(viewer.actor, slug, out)
     return redirect(f"/p/{slug}/messages/{sent.message.id}")
 

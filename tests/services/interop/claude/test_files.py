@@ -84,27 +84,66 @@ def test_times_round_trip_exactly() -> None:
     [
         ("hello", Kind.MESSAGE, None, None, "hello"),
         ("{not json", Kind.MESSAGE, None, None, "{not json"),
-        ('{"type":"shutdown_request","requestId":"s1","reason":"done"}',
-         Kind.SHUTDOWN_REQUEST, "s1", None, "done"),
+        (
+            '{"type":"shutdown_request","requestId":"s1","reason":"done"}',
+            Kind.SHUTDOWN_REQUEST,
+            "s1",
+            None,
+            "done",
+        ),
         ('{"type":"shutdown_approved","requestId":"s1"}', Kind.SHUTDOWN_RESPONSE, "s1", True, ""),
-        ('{"type":"shutdown_rejected","requestId":"s1","reason":"busy"}',
-         Kind.SHUTDOWN_RESPONSE, "s1", False, "busy"),
-        ('{"type":"shutdown_response","request_id":"s1","approve":true}',
-         Kind.SHUTDOWN_RESPONSE, "s1", True, ""),
-        ('{"type":"plan_approval_request","requestId":"p1","planContent":"1. x"}',
-         Kind.PLAN_APPROVAL_REQUEST, "p1", None, "1. x"),
-        ('{"type":"plan_approval_response","requestId":"p1","approved":true}',
-         Kind.PLAN_APPROVAL_RESPONSE, "p1", True, ""),
-        ('{"type":"idle_notification","idleReason":"available"}', Kind.IDLE, None, None,
-         "idle (available)"),
-        ('{"type":"task_assignment","taskId":"3","subject":"Tests"}', Kind.TASK_ASSIGNMENT,
-         None, None, "task 3 assigned: Tests"),
+        (
+            '{"type":"shutdown_rejected","requestId":"s1","reason":"busy"}',
+            Kind.SHUTDOWN_RESPONSE,
+            "s1",
+            False,
+            "busy",
+        ),
+        (
+            '{"type":"shutdown_response","request_id":"s1","approve":true}',
+            Kind.SHUTDOWN_RESPONSE,
+            "s1",
+            True,
+            "",
+        ),
+        (
+            '{"type":"plan_approval_request","requestId":"p1","planContent":"1. x"}',
+            Kind.PLAN_APPROVAL_REQUEST,
+            "p1",
+            None,
+            "1. x",
+        ),
+        (
+            '{"type":"plan_approval_response","requestId":"p1","approved":true}',
+            Kind.PLAN_APPROVAL_RESPONSE,
+            "p1",
+            True,
+            "",
+        ),
+        (
+            '{"type":"idle_notification","idleReason":"available"}',
+            Kind.IDLE,
+            None,
+            None,
+            "idle (available)",
+        ),
+        (
+            '{"type":"task_assignment","taskId":"3","subject":"Tests"}',
+            Kind.TASK_ASSIGNMENT,
+            None,
+            None,
+            "task 3 assigned: Tests",
+        ),
         ('{"type":"something_new"}', Kind.MESSAGE, None, None, '{"type":"something_new"}'),
     ],
-)  # fmt: skip
+)
 def test_protocol_messages_are_recognised(
     text: str, kind: Kind, request_id: str | None, approve: bool | None, body: str
 ) -> None:
     protocol = protocol_of(text, "x")
     assert (protocol.kind, protocol.request_id, protocol.approve, protocol.body) == (
-        kind, request_id, approve, body)  # fmt: skip
+        kind,
+        request_id,
+        approve,
+        body,
+    )

@@ -74,8 +74,9 @@ async def test_import_builds_the_team_its_tasks_and_inboxes(
         assert [m.agent_name for m in team.members] == ["team-lead", "frontend", "backend", "qa"]
         tasks = Tasks(session, settings)
         listed = (await tasks.list_views(SYSTEM, SLUG, TaskFilter(team=sample.TEAM))).items
-        state = [(v.task.number, v.task.status, v.task.owner, v.blocked_by, v.blocks)
-                 for v in listed]  # fmt: skip
+        state = [
+            (v.task.number, v.task.status, v.task.owner, v.blocked_by, v.blocks) for v in listed
+        ]
         assert state == [
             (1, "completed", "backend", [], [2, 3]),
             (2, "in_progress", "frontend", [1], [4]),
@@ -83,8 +84,11 @@ async def test_import_builds_the_team_its_tasks_and_inboxes(
             (4, "pending", "qa", [2], []),
             (5, "cancelled", None, [], []),
         ]
-        assert listed[0].task.meta == {"priority": "high", "files": ["api/orders.py"],
-                                  "claude": {"id": "1"}}  # fmt: skip
+        assert listed[0].task.meta == {
+            "priority": "high",
+            "files": ["api/orders.py"],
+            "claude": {"id": "1"},
+        }
         assert listed[1].task.lease_expires_at is not None
         assert listed[1].task.active_form
         inbox = InboxService(session)
@@ -97,8 +101,11 @@ async def test_import_builds_the_team_its_tasks_and_inboxes(
         assert qa[1].message.body == "All checkout work is done"
         lead = (await inbox.list(SYSTEM, SLUG, agent="team-lead", unread=False)).items
         kinds = [(i.message.kind, i.message.approve, i.delivery.read_at is not None) for i in lead]
-        assert kinds == [("plan_approval_request", None, True), ("message", None, True),
-                         ("shutdown_response", True, False)]  # fmt: skip
+        assert kinds == [
+            ("plan_approval_request", None, True),
+            ("message", None, True),
+            ("shutdown_response", True, False),
+        ]
         frontend = (await inbox.list(SYSTEM, SLUG, agent="frontend", unread=False)).items
         answer = frontend[0].message
         assert (answer.kind, answer.request_id, answer.approve, answer.body) == (
@@ -145,15 +152,28 @@ async def test_export_carries_crewboard_changes(
                 to="frontend", kind="shutdown_request", request_id="stop@frontend", body="Wrap up"
             ),
         )
-        await messages.send(frontend, SLUG, Outgoing(
-            kind="shutdown_response", request_id="stop@frontend", approve=False,
-            body="Still testing"))  # fmt: skip
+        await messages.send(
+            frontend,
+            SLUG,
+            Outgoing(
+                kind="shutdown_response",
+                request_id="stop@frontend",
+                approve=False,
+                body="Still testing",
+            ),
+        )
         await InboxService(session).mark_read(frontend, SLUG, up_to=10_000)
     out = tmp_path / "out"
     await _export(database, settings, out)
     new_task = json.loads((out / "tasks/web/6.json").read_text())
-    assert new_task == {"id": "6", "subject": "Receipt page", "description": "",
-                        "status": "pending", "blocks": [], "blockedBy": []}  # fmt: skip
+    assert new_task == {
+        "id": "6",
+        "subject": "Receipt page",
+        "description": "",
+        "status": "pending",
+        "blocks": [],
+        "blockedBy": [],
+    }
     asked = json.loads((out / "teams/web/inboxes/frontend.json").read_text())[-1]
     assert (asked["from"], asked["read"], "color" in asked) == ("team-lead", True, False)
     assert json.loads(asked["text"])["requestId"] == "stop@frontend"
@@ -161,8 +181,11 @@ async def test_export_carries_crewboard_changes(
     reply = json.loads(answer["text"])
     assert (answer["from"], answer["color"], answer["read"]) == ("frontend", "blue", False)
     assert {k: reply[k] for k in ("type", "requestId", "from", "reason")} == {
-        "type": "shutdown_rejected", "requestId": "stop@frontend", "from": "frontend",
-        "reason": "Still testing"}  # fmt: skip
+        "type": "shutdown_rejected",
+        "requestId": "stop@frontend",
+        "from": "frontend",
+        "reason": "Still testing",
+    }
     qa_inbox = json.loads((out / "teams/web/inboxes/qa.json").read_text())
     assert [e["read"] for e in qa_inbox] == [False, False]
 
@@ -188,27 +211,54 @@ def _break(root: Path, relative: str, text: str) -> None:
     [
         ("tasks/web/3.json", "{not json", "tasks/web/3.json: not valid JSON"),
         ("tasks/web/3.json", json.dumps({"id": "3"}), "tasks/web/3.json: subject: Field required"),
-        ("tasks/web/3.json", json.dumps({"id": "3", "subject": "x", "status": "paused"}),
-         "tasks/web/3.json: status: 'paused' is not"),
-        ("tasks/web/3.json", json.dumps({"id": "9", "subject": "x"}),
-         "tasks/web/3.json: id: '9' does not match"),
-        ("tasks/web/1.json", json.dumps({"id": "1", "subject": "x", "blockedBy": ["4"]}),
-         "tasks/web: blockedBy: tasks 1 → 4 → 2 → 1 wait on each other"),
-        ("teams/web/inboxes/qa.json", json.dumps([{"from": "qa", "text": "hi"}]),
-         "teams/web/inboxes/qa.json[0]: timestamp: Field required"),
-        ("teams/web/inboxes/qa.json", json.dumps({"from": "qa"}),
-         "teams/web/inboxes/qa.json: (top level): an inbox is a JSON array"),
-        ("teams/web/inboxes/qa.json", json.dumps([{"from": "qa", "timestamp": "2026-02-11",
-                                                    "text": '{"type":"shutdown_request"}'}]),
-         "teams/web/inboxes/qa.json[0]: text: a protocol message without a requestId"),
-        ("teams/web/config.json", json.dumps({"name": "web", "members": [{"name": "Lead"}]}),
-         "teams/web/config.json: members.0.name: 'Lead': an agent name is"),
+        (
+            "tasks/web/3.json",
+            json.dumps({"id": "3", "subject": "x", "status": "paused"}),
+            "tasks/web/3.json: status: 'paused' is not",
+        ),
+        (
+            "tasks/web/3.json",
+            json.dumps({"id": "9", "subject": "x"}),
+            "tasks/web/3.json: id: '9' does not match",
+        ),
+        (
+            "tasks/web/1.json",
+            json.dumps({"id": "1", "subject": "x", "blockedBy": ["4"]}),
+            "tasks/web: blockedBy: tasks 1 → 4 → 2 → 1 wait on each other",
+        ),
+        (
+            "teams/web/inboxes/qa.json",
+            json.dumps([{"from": "qa", "text": "hi"}]),
+            "teams/web/inboxes/qa.json[0]: timestamp: Field required",
+        ),
+        (
+            "teams/web/inboxes/qa.json",
+            json.dumps({"from": "qa"}),
+            "teams/web/inboxes/qa.json: (top level): an inbox is a JSON array",
+        ),
+        (
+            "teams/web/inboxes/qa.json",
+            json.dumps(
+                [{"from": "qa", "timestamp": "2026-02-11", "text": '{"type":"shutdown_request"}'}]
+            ),
+            "teams/web/inboxes/qa.json[0]: text: a protocol message without a requestId",
+        ),
+        (
+            "teams/web/config.json",
+            json.dumps({"name": "web", "members": [{"name": "Lead"}]}),
+            "teams/web/config.json: members.0.name: 'Lead': an agent name is",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_bad_files_are_one_clear_error_and_change_nothing(
-    database: Database, settings: Settings, factory: Factory, tmp_path: Path,
-    relative: str, text: str, message: str,
-) -> None:  # fmt: skip
+    database: Database,
+    settings: Settings,
+    factory: Factory,
+    tmp_path: Path,
+    relative: str,
+    text: str,
+    message: str,
+) -> None:
     await _project(factory)
     root = sample.write_team(tmp_path)
     _break(root, relative, text)
@@ -235,9 +285,16 @@ async def test_variants_are_read_and_written_in_the_documented_shape(
         {"teamName": "web", "description": "", "members": [{"name": "team-lead"}]},
     )
     sample.write(root / "tasks/web/1.json", {"id": 1, "title": "Old style", "status": "pending"})
-    sample.write(root / "teams/web/inboxes/team-lead.json", [
-        {"sender": "team-lead", "content": '{"type":"shutdown_response","request_id":"r1",'
-         '"approve":true}', "timestamp": 1770836587799}])  # fmt: skip
+    sample.write(
+        root / "teams/web/inboxes/team-lead.json",
+        [
+            {
+                "sender": "team-lead",
+                "content": '{"type":"shutdown_response","request_id":"r1","approve":true}',
+                "timestamp": 1770836587799,
+            }
+        ],
+    )
     report = await _import(database, settings, root)
     assert report.tasks == {"1": 1}
     out = tmp_path / "out"

@@ -44,14 +44,20 @@ def test_domain_of(text: str, domain: str) -> None:
 
 def test_front_matter_and_long_domains() -> None:
     assert front_matter(["---", "Name: a", "tools: b, c", "---", "rest"]) == (
-        {"name": "a", "tools": "b, c"}, 4)  # fmt: skip
+        {"name": "a", "tools": "b, c"},
+        4,
+    )
     long = domain_of("x" * 600)
     assert (len(long), long[-1]) == (500, "…")
 
 
 def test_slug_for() -> None:
     assert [slug_for(n) for n in ("My Shop", "shop_v2", "---", "Ünïcode")] == [
-        "my-shop", "shop-v2", "", "n-code"]  # fmt: skip
+        "my-shop",
+        "shop-v2",
+        "",
+        "n-code",
+    ]
 
 
 def test_bad_folders_and_files_name_the_file(tmp_path: Path) -> None:

@@ -26,13 +26,18 @@ BACKEND, FRONTEND, QA = (f".claude/trackers/{a}-tracker.md" for a in ("backend",
 
 
 async def _init(
-    database: Database, settings: Settings, root: Path, *, agent: str | None = None,
+    database: Database,
+    settings: Settings,
+    root: Path,
+    *,
+    agent: str | None = None,
     owner: str | None = None,
-) -> InitReport:  # fmt: skip
+) -> InitReport:
     plan = plan_import(read_repo(root), changelog_agent=agent)
     async with unit_of_work(database, write=True) as session:
-        return await RepoImport(session, settings).run(SYSTEM, SLUG, plan, owner=owner,
-                                                       repo_path=str(root))  # fmt: skip
+        return await RepoImport(session, settings).run(
+            SYSTEM, SLUG, plan, owner=owner, repo_path=str(root)
+        )
 
 
 async def _tasks(
@@ -57,9 +62,13 @@ async def test_init_imports_the_roster_every_task_and_the_changelog(
     assert report.agents_added == [*sorted(sample.DOMAINS), "devops"]
     assert report.tasks == {"in_progress": 3, "pending": 5, "blocked": 3, "completed": 4}
     assert report.numbered == [
-        (BACKEND, 7, None, 11), (BACKEND, 11, None, 12), (BACKEND, 16, None, 13),
-        (BACKEND, 20, None, 14), (FRONTEND, 8, 2, 15), (FRONTEND, 9, None, 16),
-    ]  # fmt: skip
+        (BACKEND, 7, None, 11),
+        (BACKEND, 11, None, 12),
+        (BACKEND, 16, None, 13),
+        (BACKEND, 20, None, 14),
+        (FRONTEND, 8, 2, 15),
+        (FRONTEND, 9, None, 16),
+    ]
     assert report.entries == 3
 
     async with unit_of_work(database, write=False) as session:
@@ -68,66 +77,298 @@ async def test_init_imports_the_roster_every_task_and_the_changelog(
 
     b, f, q = sample.BACKEND, sample.FRONTEND, sample.QA
     got = {
-        t.number: (t.tracker, t.status, t.owner, t.title, t.priority, t.blocked_reason,
-                   t.needs_agent, t.outcome, t.files, t.verified, t.completed_at, blockers,
-                   source, (t.meta["init"]["file"], t.meta["init"]["line"]), t.lease_expires_at)
+        t.number: (
+            t.tracker,
+            t.status,
+            t.owner,
+            t.title,
+            t.priority,
+            t.blocked_reason,
+            t.needs_agent,
+            t.outcome,
+            t.files,
+            t.verified,
+            t.completed_at,
+            blockers,
+            source,
+            (t.meta["init"]["file"], t.meta["init"]["line"]),
+            t.lease_expires_at,
+        )
         for t, blockers, source in await _tasks(database, settings)
-    }  # fmt: skip
+    }
     none: tuple[None, None, None, list[str], None, None] = (None, None, None, [], None, None)
     assert got == {
-        1: ("backend", "completed", "backend", "Orders table", 2, None, None,
-            "orders table and migration", ["src/orders.py", "migrations/0007.py"], "pytest -q",
-            _day("2025-03-04"), [], None, (BACKEND, sample.line_of(b, "#1 Orders")), None),
-        2: ("backend", "in_progress", "backend", "Orders API", 1, *none, [1], None,
-            (BACKEND, sample.line_of(b, "#2 [P1]")), None),
-        3: ("frontend", "in_progress", "frontend", "Checkout page", 2, *none, [2], None,
-            (FRONTEND, sample.line_of(f, "#3 Checkout")), None),
-        5: ("backend", "blocked", "backend", "Refund flow", 2, "needs the refund rules",
-            "domain-expert", None, [], None, None, [], None,
-            (BACKEND, sample.line_of(b, "#5 Refund")), None),
-        6: ("frontend", "blocked", "frontend", "Payment form", 2, "PSP sandbox down", None,
-            None, [], None, None, [], None, (FRONTEND, sample.line_of(f, "#6 Payment")), None),
-        7: ("backend", "pending", "devops", "Review the orders migration", 0, *none, [], 1,
-            (BACKEND, sample.line_of(b, "#7 [P0]")), None),
-        8: ("frontend", "completed", "frontend", "Landing page", 2, None, None, "shipped", [],
-            None, _day("2025-02-28"), [], None, (FRONTEND, sample.line_of(f, "#8 Landing")),
-            None),
-        9: ("qa", "pending", None, "Regression suite for checkout", 1, *none, [3], None,
-            (QA, sample.line_of(q, "#9 [P1]")), None),
-        10: ("qa", "completed", "qa", "Smoke tests", 2, None, None, "all green",
-             ["tests/smoke.py"], "CI run 118", _day("2025-03-05"), [], None,
-             (QA, sample.line_of(q, "#10 Smoke")), None),
-        11: ("backend", "in_progress", "backend", "Payment webhooks", 2, *none, [], None,
-             (BACKEND, sample.line_of(b, "Payment webhooks")), None),
-        12: ("backend", "pending", None, "Add rate limiting", 2, *none, [], None,
-             (BACKEND, sample.line_of(b, "Add rate limiting")), None),
-        13: ("backend", "blocked", "backend", "Invoice export waiting on accounting", 2,
-             "Invoice export waiting on accounting", None, None, [], None, None, [], None,
-             (BACKEND, sample.line_of(b, "Invoice export")), None),
-        14: ("backend", "completed", "backend", "Fixed the login redirect", 2, None, None, None,
-             ["src/auth.py"], "manual login", _day("2025-03-06"), [], None,
-             (BACKEND, sample.line_of(b, "login redirect")), None),
-        15: ("frontend", "pending", None, "Cart drawer", 2, *none, [], None,
-             (FRONTEND, sample.line_of(f, "#2 Cart")), None),
-        16: ("frontend", "pending", None, "Empty-state illustrations", 2, *none, [], None,
-             (FRONTEND, sample.line_of(f, "Empty-state")), None),
-    }  # fmt: skip
+        1: (
+            "backend",
+            "completed",
+            "backend",
+            "Orders table",
+            2,
+            None,
+            None,
+            "orders table and migration",
+            ["src/orders.py", "migrations/0007.py"],
+            "pytest -q",
+            _day("2025-03-04"),
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "#1 Orders")),
+            None,
+        ),
+        2: (
+            "backend",
+            "in_progress",
+            "backend",
+            "Orders API",
+            1,
+            *none,
+            [1],
+            None,
+            (BACKEND, sample.line_of(b, "#2 [P1]")),
+            None,
+        ),
+        3: (
+            "frontend",
+            "in_progress",
+            "frontend",
+            "Checkout page",
+            2,
+            *none,
+            [2],
+            None,
+            (FRONTEND, sample.line_of(f, "#3 Checkout")),
+            None,
+        ),
+        5: (
+            "backend",
+            "blocked",
+            "backend",
+            "Refund flow",
+            2,
+            "needs the refund rules",
+            "domain-expert",
+            None,
+            [],
+            None,
+            None,
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "#5 Refund")),
+            None,
+        ),
+        6: (
+            "frontend",
+            "blocked",
+            "frontend",
+            "Payment form",
+            2,
+            "PSP sandbox down",
+            None,
+            None,
+            [],
+            None,
+            None,
+            [],
+            None,
+            (FRONTEND, sample.line_of(f, "#6 Payment")),
+            None,
+        ),
+        7: (
+            "backend",
+            "pending",
+            "devops",
+            "Review the orders migration",
+            0,
+            *none,
+            [],
+            1,
+            (BACKEND, sample.line_of(b, "#7 [P0]")),
+            None,
+        ),
+        8: (
+            "frontend",
+            "completed",
+            "frontend",
+            "Landing page",
+            2,
+            None,
+            None,
+            "shipped",
+            [],
+            None,
+            _day("2025-02-28"),
+            [],
+            None,
+            (FRONTEND, sample.line_of(f, "#8 Landing")),
+            None,
+        ),
+        9: (
+            "qa",
+            "pending",
+            None,
+            "Regression suite for checkout",
+            1,
+            *none,
+            [3],
+            None,
+            (QA, sample.line_of(q, "#9 [P1]")),
+            None,
+        ),
+        10: (
+            "qa",
+            "completed",
+            "qa",
+            "Smoke tests",
+            2,
+            None,
+            None,
+            "all green",
+            ["tests/smoke.py"],
+            "CI run 118",
+            _day("2025-03-05"),
+            [],
+            None,
+            (QA, sample.line_of(q, "#10 Smoke")),
+            None,
+        ),
+        11: (
+            "backend",
+            "in_progress",
+            "backend",
+            "Payment webhooks",
+            2,
+            *none,
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "Payment webhooks")),
+            None,
+        ),
+        12: (
+            "backend",
+            "pending",
+            None,
+            "Add rate limiting",
+            2,
+            *none,
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "Add rate limiting")),
+            None,
+        ),
+        13: (
+            "backend",
+            "blocked",
+            "backend",
+            "Invoice export waiting on accounting",
+            2,
+            "Invoice export waiting on accounting",
+            None,
+            None,
+            [],
+            None,
+            None,
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "Invoice export")),
+            None,
+        ),
+        14: (
+            "backend",
+            "completed",
+            "backend",
+            "Fixed the login redirect",
+            2,
+            None,
+            None,
+            None,
+            ["src/auth.py"],
+            "manual login",
+            _day("2025-03-06"),
+            [],
+            None,
+            (BACKEND, sample.line_of(b, "login redirect")),
+            None,
+        ),
+        15: (
+            "frontend",
+            "pending",
+            None,
+            "Cart drawer",
+            2,
+            *none,
+            [],
+            None,
+            (FRONTEND, sample.line_of(f, "#2 Cart")),
+            None,
+        ),
+        16: (
+            "frontend",
+            "pending",
+            None,
+            "Empty-state illustrations",
+            2,
+            *none,
+            [],
+            None,
+            (FRONTEND, sample.line_of(f, "Empty-state")),
+            None,
+        ),
+    }
 
     async with unit_of_work(database, write=False) as session:
         entries = (await ChangelogService(session, settings).list(SYSTEM, SLUG)).items
-    assert [(v.entry.title, v.entry.agent, v.entry.created_at, v.entry.problem, v.entry.fix,
-             v.entry.files, v.entry.verification, v.task_numbers) for v in entries] == [
-        ("Orders table", "backend", _day("2025-03-04"), "no place to store orders",
-         "added the table and its migration", ["src/orders.py", "migrations/0007.py"],
-         "pytest -q", [1, 2]),
-        ("Login redirect", "backend", _day("2025-03-06"), "users landed on a 404 after login",
-         "redirect to the dashboard", ["src/auth.py"], "manual login", []),
-        ("Checkout styles", "frontend", _day("2025-03-07"), "the checkout looked unfinished",
-         "new styles", [], "", [3]),
-    ]  # fmt: skip
-    assert [e.data for e in await events(database, "project.initialised")] == [{
-        "agents_added": report.agents_added, "tasks": report.tasks, "changelog_entries": 3,
-        "not_imported": len(report.notes)}]  # fmt: skip
+    assert [
+        (
+            v.entry.title,
+            v.entry.agent,
+            v.entry.created_at,
+            v.entry.problem,
+            v.entry.fix,
+            v.entry.files,
+            v.entry.verification,
+            v.task_numbers,
+        )
+        for v in entries
+    ] == [
+        (
+            "Orders table",
+            "backend",
+            _day("2025-03-04"),
+            "no place to store orders",
+            "added the table and its migration",
+            ["src/orders.py", "migrations/0007.py"],
+            "pytest -q",
+            [1, 2],
+        ),
+        (
+            "Login redirect",
+            "backend",
+            _day("2025-03-06"),
+            "users landed on a 404 after login",
+            "redirect to the dashboard",
+            ["src/auth.py"],
+            "manual login",
+            [],
+        ),
+        (
+            "Checkout styles",
+            "frontend",
+            _day("2025-03-07"),
+            "the checkout looked unfinished",
+            "new styles",
+            [],
+            "",
+            [3],
+        ),
+    ]
+    assert [e.data for e in await events(database, "project.initialised")] == [
+        {
+            "agents_added": report.agents_added,
+            "tasks": report.tasks,
+            "changelog_entries": 3,
+            "not_imported": len(report.notes),
+        }
+    ]
 
 
 async def test_every_line_is_imported_or_reported(
@@ -136,8 +377,10 @@ async def test_every_line_is_imported_or_reported(
     await factory.user("lead@example.com", admin=True)
     report = await _init(database, settings, sample.write_repo(tmp_path))
     reported = {(n.path, n.line): n.reason for n in report.notes}
-    imported = {(t.meta["init"]["file"], t.meta["init"]["line"])
-                for t, _, _ in await _tasks(database, settings)}  # fmt: skip
+    imported = {
+        (t.meta["init"]["file"], t.meta["init"]["line"])
+        for t, _, _ in await _tasks(database, settings)
+    }
     for agent, text in sample.TRACKERS.items():
         path = f".claude/trackers/{agent}-tracker.md"
         for number, line in enumerate(text.split("\n"), start=1):
@@ -151,8 +394,11 @@ async def test_every_line_is_imported_or_reported(
                 assert (path, number) not in imported
     assert [(n.path, n.line, n.reason) for n in report.notes] == [
         (".claude/CHANGELOG.md", 3, "before the first entry"),
-        (".claude/CHANGELOG.md", 34,
-         "the entry has no verification (imported with that part empty)"),
+        (
+            ".claude/CHANGELOG.md",
+            34,
+            "the entry has no verification (imported with that part empty)",
+        ),
         (".claude/CHANGELOG.md", 34, "no task #77 in the trackers; link left out"),
         (BACKEND, 3, "outside any section"),
         (BACKEND, 12, "not a task line"),
@@ -162,7 +408,7 @@ async def test_every_line_is_imported_or_reported(
         (".claude/trackers/notes.txt", 0, "not a tracker (<agent>-tracker.md); not read"),
         (QA, 10, "no task #42 in the trackers; link left out"),
         (QA, 19, "2 tasks are not in the file, so they cannot be imported"),
-    ]  # fmt: skip
+    ]
     # A changelog heading is an imported entry or a reported one: all three are imported.
     headings = [line for line in sample.CHANGELOG.split("\n") if line.startswith("## ")]
     assert len(headings) == report.entries == 3
@@ -198,7 +444,10 @@ async def test_an_existing_project_keeps_its_roster_and_agents_only_rerun(
     (tmp_path / ".claude/agents/qa.md").write_text("# QA\n")
     first = await _init(database, settings, tmp_path, owner="lead@example.com")
     assert (first.project_created, first.agents_added, first.agents_kept) == (
-        False, ["qa"], ["backend"])  # fmt: skip
+        False,
+        ["qa"],
+        ["backend"],
+    )
     again = await _init(database, settings, tmp_path)  # no tasks, no entries: nothing to add
     assert (again.agents_added, again.agents_kept) == ([], ["backend", "qa"])
     async with unit_of_work(database, write=False) as session:
@@ -229,8 +478,14 @@ async def test_changelog_entries_without_an_agent(
         "## Nameless\n\n**Problem:** p\n**Fix:** f\n**Verification:** v\n"
     )
     plan = plan_import(read_repo(tmp_path))
-    assert [(n.line, n.reason) for n in plan.notes] == [(1, (
-        "the entry names no agent (add '- Agent: NAME', or pass --changelog-agent NAME); "
-        "entry not imported"))]  # fmt: skip
+    assert [(n.line, n.reason) for n in plan.notes] == [
+        (
+            1,
+            (
+                "the entry names no agent (add '- Agent: NAME', or pass --changelog-agent NAME); "
+                "entry not imported"
+            ),
+        )
+    ]
     report = await _init(database, settings, tmp_path, agent="architect")
     assert (report.entries, report.agents_added, report.notes) == (1, ["architect"], [])

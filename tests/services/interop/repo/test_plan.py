@@ -19,17 +19,28 @@ def _plan(tmp_path: Path, **trackers: str) -> Plan:
 
 
 def test_numbers_are_kept_when_free_and_assigned_after_the_highest(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, a="## Pending\n- #5 A5\n- plain\n- #5 again\n",
-                 b="## Pending\n- #5 B5 — waits on: #5\n- #9 B9 — follow-up of: #5\n")  # fmt: skip
+    plan = _plan(
+        tmp_path,
+        a="## Pending\n- #5 A5\n- plain\n- #5 again\n",
+        b="## Pending\n- #5 B5 — waits on: #5\n- #9 B9 — follow-up of: #5\n",
+    )
     assert [(t.tracker, t.written, t.number, t.title) for t in plan.tasks] == [
-        ("a", 5, 5, "A5"), ("a", None, 10, "plain"), ("b", 5, 11, "B5"), ("b", 9, 9, "B9"),
-    ]  # fmt: skip
+        ("a", 5, 5, "A5"),
+        ("a", None, 10, "plain"),
+        ("b", 5, 11, "B5"),
+        ("b", 9, 9, "B9"),
+    ]
     # "#5" means the first line that holds it; the renumbered B5 waits on A5.
     assert [(t.number, t.waits_on, t.follow_up_of) for t in plan.tasks] == [
-        (5, [], None), (10, [], None), (11, [5], None), (9, [], 5)]  # fmt: skip
+        (5, [], None),
+        (10, [], None),
+        (11, [5], None),
+        (9, [], 5),
+    ]
     assert [(t.path, t.line, t.written, t.number) for t in plan.numbered] == [
-        (".claude/trackers/a-tracker.md", 3, None, 10), (".claude/trackers/b-tracker.md", 2, 5, 11),
-    ]  # fmt: skip
+        (".claude/trackers/a-tracker.md", 3, None, 10),
+        (".claude/trackers/b-tracker.md", 2, 5, 11),
+    ]
     assert [(n.line, n.reason) for n in plan.notes] == [(4, "task #5 is listed twice")]
 
 
@@ -40,8 +51,7 @@ def test_bad_lines_are_reported_not_imported(tmp_path: Path) -> None:
         f"## Done\n- **2025-01-01**: Long — {'o' * 1001}. Files: a\n"
     )
     plan = _plan(tmp_path, a=text)
-    assert [(t.number, t.title, t.owner) for t in plan.tasks] == [(6, "Self", None),
-                                                                 (7, "x", None)]  # fmt: skip
+    assert [(t.number, t.title, t.owner) for t in plan.tasks] == [(6, "Self", None), (7, "x", None)]
     assert [(n.line, n.reason) for n in plan.notes] == [
         (2, "title must not be empty; not imported"),
         (3, "no task #6 in the trackers; link left out"),
@@ -59,5 +69,9 @@ def test_a_blocked_line_without_a_reason_keeps_its_text(tmp_path: Path) -> None:
     plan = _plan(tmp_path, qa="## On hold\n- [ ] #3 [P1] Flaky login test — owner: backend\n")
     [task] = plan.tasks
     assert (task.status, task.owner, task.blocked_reason, task.priority) == (
-        "blocked", "backend", "#3 [P1] Flaky login test — owner: backend", 1)  # fmt: skip
+        "blocked",
+        "backend",
+        "#3 [P1] Flaky login test — owner: backend",
+        1,
+    )
     assert list(plan.agents) == ["qa", "backend"]

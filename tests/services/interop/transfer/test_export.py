@@ -74,8 +74,10 @@ async def test_round_trip_on_the_same_database_and_on_the_other_backend(
     async with other_backend(database, tmp_path) as other:
         crossed = await import_lines(other, second, create_users=True)
         assert sorted(crossed.users_created) == [
-            "bot@example.com", "lead@example.com", "viewer@example.com"
-        ]  # fmt: skip
+            "bot@example.com",
+            "lead@example.com",
+            "viewer@example.com",
+        ]
         third = await export_lines(other, "shop-copy")
         assert normalised(third) == normalised(first)
         async with unit_of_work(other, write=False) as session:
@@ -158,9 +160,16 @@ async def test_an_export_taken_while_another_process_writes_is_one_snapshot(
 ) -> None:
     await factory.project(SLUG, await factory.user("lead@example.com"))
     writer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.cli.admin.backup_writer", settings.database_url, SLUG, "chain",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(repo_root),
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.cli.admin.backup_writer",
+        settings.database_url,
+        SLUG,
+        "chain",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=str(repo_root),
+    )
     assert writer.stdout is not None
     try:
         for round_ in range(5):

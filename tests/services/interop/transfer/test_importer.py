@@ -105,11 +105,23 @@ def missing_user(lines: list[str]) -> tuple[int, str]:
 
 
 CASES: list[Edit] = [
-    truncated, unknown_type, wrong_version, duplicate_task, dangling_dependency,
-    dangling_reply, oversized_title, oversized_line, extra_field, wrong_json_type,
-    dependency_cycle, project_not_first, control_characters, tracker_outside_the_repo,
-    tracker_onto_an_agent_prompt, missing_user,
-]  # fmt: skip
+    truncated,
+    unknown_type,
+    wrong_version,
+    duplicate_task,
+    dangling_dependency,
+    dangling_reply,
+    oversized_title,
+    oversized_line,
+    extra_field,
+    wrong_json_type,
+    dependency_cycle,
+    project_not_first,
+    control_characters,
+    tracker_outside_the_repo,
+    tracker_onto_an_agent_prompt,
+    missing_user,
+]
 
 
 @pytest.mark.parametrize("edit", CASES, ids=[case.__name__ for case in CASES])

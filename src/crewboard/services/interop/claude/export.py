@@ -117,12 +117,17 @@ class ClaudeTeamExport:
         known = {m.get("name") for m in members}
         for name, member in current.items():
             if name not in known:
-                members.append({
-                    "agentId": f"{name}@{team.name}", "name": name,
-                    "agentType": "team-lead" if name == team.lead else DEFAULT_AGENT_TYPE,
-                    "joinedAt": to_millis(member.joined_at), "tmuxPaneId": "", "cwd": cwd,
-                    "subscriptions": [],
-                })  # fmt: skip
+                members.append(
+                    {
+                        "agentId": f"{name}@{team.name}",
+                        "name": name,
+                        "agentType": "team-lead" if name == team.lead else DEFAULT_AGENT_TYPE,
+                        "joinedAt": to_millis(member.joined_at),
+                        "tmuxPaneId": "",
+                        "cwd": cwd,
+                        "subscriptions": [],
+                    }
+                )
         config["members"] = members
         return config
 
@@ -142,12 +147,16 @@ class ClaudeTeamExport:
         for link in await self.tasks.views(tasks):
             task = link.task
             row = TaskOut(
-                claude_id=ids[task.id], subject=task.title, description=task.description,
-                active_form=task.active_form, status=task.status, owner=task.owner,
+                claude_id=ids[task.id],
+                subject=task.title,
+                description=task.description,
+                active_form=task.active_form,
+                status=task.status,
+                owner=task.owner,
                 blocks=[by_number[n] for n in link.blocks if n in by_number],
                 blocked_by=[by_number[n] for n in link.blocked_by if n in by_number],
                 metadata=dict(task.meta or {}),
-            )  # fmt: skip
+            )
             data = task_file(row)
             out.append((ids[task.id], data))
         return sorted(out, key=lambda pair: id_order(pair[0]))
@@ -193,10 +202,14 @@ class ClaudeTeamExport:
                 continue
             colour = colours.get(message.sender)
             out = MessageOut(
-                sender=message.sender, kind=message.kind, body=message.body,
-                summary=message.summary, request_id=message.request_id,
-                approve=message.approve, created_at=message.created_at,
+                sender=message.sender,
+                kind=message.kind,
+                body=message.body,
+                summary=message.summary,
+                request_id=message.request_id,
+                approve=message.approve,
+                created_at=message.created_at,
                 color=colour if isinstance(colour, str) else None,
-            )  # fmt: skip
+            )
             inboxes[recipient].append(inbox_entry(out, read))
         return dict(inboxes)

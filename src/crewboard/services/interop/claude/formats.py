@@ -251,8 +251,11 @@ def task_file(task: TaskOut) -> dict[str, Any]:
     meta = {k: v for k, v in task.metadata.items() if k != META_KEY}
     kept = task.metadata.get(META_KEY)
     extra = kept.get("extra", {}) if isinstance(kept, dict) else {}
-    data: dict[str, Any] = {"id": task.claude_id, "subject": task.subject,
-                            "description": task.description}  # fmt: skip
+    data: dict[str, Any] = {
+        "id": task.claude_id,
+        "subject": task.subject,
+        "description": task.description,
+    }
     if task.active_form:
         data["activeForm"] = task.active_form
     data["status"] = claude_status(task.status, task.owner)
@@ -373,25 +376,53 @@ def protocol_text(m: MessageOut) -> str:
     """The text of a message in Claude Code's shape (JSON for the protocol kinds)."""
     at = iso(m.created_at)
     if m.kind == Kind.SHUTDOWN_REQUEST.value:
-        data: dict[str, Any] = {"type": "shutdown_request", "requestId": m.request_id,
-                                "from": m.sender, "reason": m.body, "timestamp": at}  # fmt: skip
+        data: dict[str, Any] = {
+            "type": "shutdown_request",
+            "requestId": m.request_id,
+            "from": m.sender,
+            "reason": m.body,
+            "timestamp": at,
+        }
     elif m.kind == Kind.SHUTDOWN_RESPONSE.value and m.approve:
-        data = {"type": "shutdown_approved", "requestId": m.request_id, "from": m.sender,
-                "timestamp": at}  # fmt: skip
+        data = {
+            "type": "shutdown_approved",
+            "requestId": m.request_id,
+            "from": m.sender,
+            "timestamp": at,
+        }
     elif m.kind == Kind.SHUTDOWN_RESPONSE.value:
-        data = {"type": "shutdown_rejected", "requestId": m.request_id, "from": m.sender,
-                "reason": m.body, "timestamp": at}  # fmt: skip
+        data = {
+            "type": "shutdown_rejected",
+            "requestId": m.request_id,
+            "from": m.sender,
+            "reason": m.body,
+            "timestamp": at,
+        }
     elif m.kind == Kind.PLAN_APPROVAL_REQUEST.value:
-        data = {"type": "plan_approval_request", "from": m.sender, "timestamp": at,
-                "planFilePath": "", "planContent": m.body, "requestId": m.request_id}  # fmt: skip
+        data = {
+            "type": "plan_approval_request",
+            "from": m.sender,
+            "timestamp": at,
+            "planFilePath": "",
+            "planContent": m.body,
+            "requestId": m.request_id,
+        }
     elif m.kind == Kind.PLAN_APPROVAL_RESPONSE.value:
-        data = {"type": "plan_approval_response", "requestId": m.request_id,
-                "approved": bool(m.approve), "timestamp": at}  # fmt: skip
+        data = {
+            "type": "plan_approval_response",
+            "requestId": m.request_id,
+            "approved": bool(m.approve),
+            "timestamp": at,
+        }
         if m.body:
             data["feedback"] = m.body
     elif m.kind == Kind.IDLE.value:
-        data = {"type": "idle_notification", "from": m.sender, "timestamp": at,
-                "idleReason": "available"}  # fmt: skip
+        data = {
+            "type": "idle_notification",
+            "from": m.sender,
+            "timestamp": at,
+            "idleReason": "available",
+        }
     else:
         return m.body
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -101,8 +101,14 @@ def gather_messages(bundle: TeamBundle) -> list[Incoming]:
             seen[key] += 1  # the n-th copy in one inbox pairs with the n-th in another
             found = groups.get((key, seen[key]))
             if found is None:
-                found = Incoming(entry.sender, at, canon, protocol_of(entry.text, where),
-                                 entry.summary, (recipient, index))  # fmt: skip
+                found = Incoming(
+                    entry.sender,
+                    at,
+                    canon,
+                    protocol_of(entry.text, where),
+                    entry.summary,
+                    (recipient, index),
+                )
                 groups[(key, seen[key])] = found
             found.read[recipient] = entry.read
     return sorted(groups.values(), key=lambda m: (m.at, m.order))
@@ -168,10 +174,18 @@ class ClaudeTeamImport:
         for incoming in messages:
             await self._message(actor, access, team.id, incoming)
         record_event(
-            self.session, actor, "team.imported", f"team:{bundle.name}",
-            {"source": "claude-code", "agents_added": added, "tasks": len(numbers),
-             "messages": len(messages)}, project_id=access.project.id,
-        )  # fmt: skip
+            self.session,
+            actor,
+            "team.imported",
+            f"team:{bundle.name}",
+            {
+                "source": "claude-code",
+                "agents_added": added,
+                "tasks": len(numbers),
+                "messages": len(messages),
+            },
+            project_id=access.project.id,
+        )
         return ImportReport(bundle.name, members, added, numbers, len(messages))
 
     async def _roster(
@@ -179,13 +193,18 @@ class ClaudeTeamImport:
     ) -> list[str]:
         """Put every agent the files name on the roster (members, owners, senders, inboxes)."""
         kinds = {m.name: m.agentType or "" for m in bundle.config.members}
-        names = [*kinds, *(t.owner for _, t in bundle.tasks if t.owner),
-                 *(m.sender for m in messages), *bundle.inboxes]  # fmt: skip
+        names = [
+            *kinds,
+            *(t.owner for _, t in bundle.tasks if t.owner),
+            *(m.sender for m in messages),
+            *bundle.inboxes,
+        ]
         added = []
         for name in dict.fromkeys(names):
             if not await on_roster(self.session, access.project, name):
-                await self.roster.add(actor, access.project.slug, name=name,
-                                      domain=kinds.get(name, "")[:500])  # fmt: skip
+                await self.roster.add(
+                    actor, access.project.slug, name=name, domain=kinds.get(name, "")[:500]
+                )
                 added.append(name)
         return added
 
@@ -193,15 +212,22 @@ class ClaudeTeamImport:
         """The team with its lead and members, at the times the config gives."""
         config, where = bundle.config, team_paths(bundle.name)[0]
         try:
-            description = check_text(config.description, "description", TEAM_DESCRIPTION_MAX,
-                                     required=False)  # fmt: skip
+            description = check_text(
+                config.description, "description", TEAM_DESCRIPTION_MAX, required=False
+            )
         except Invalid as exc:
             raise _in_file(where, exc) from None
         lead = lead_of(config)
         members = [m for m in dict.fromkeys(m.name for m in config.members) if m != lead]
         first = TEAM_MEMBERS_PER_CALL - 1  # the lead takes one place of the first call
-        view = await self.teams.create(actor, slug, name=bundle.name, description=description,
-                                       lead=lead, members=members[:first])  # fmt: skip
+        view = await self.teams.create(
+            actor,
+            slug,
+            name=bundle.name,
+            description=description,
+            lead=lead,
+            members=members[:first],
+        )
         for start in range(first, len(members), TEAM_MEMBERS_PER_CALL):
             chunk = members[start : start + TEAM_MEMBERS_PER_CALL]
             await self.teams.add_members(actor, slug, bundle.name, chunk)
@@ -230,10 +256,14 @@ class ClaudeTeamImport:
             meta[META_KEY] = {"id": claude.id, **({"extra": extra} if extra else {})}
             try:
                 view = await self.tasks.create(
-                    actor, access.project.slug, title=claude.subject,
-                    description=claude.description, active_form=claude.activeForm or None,
-                    metadata=meta, team=bundle.name,
-                )  # fmt: skip
+                    actor,
+                    access.project.slug,
+                    title=claude.subject,
+                    description=claude.description,
+                    active_form=claude.activeForm or None,
+                    metadata=meta,
+                    team=bundle.name,
+                )
                 created[claude.id] = view.task
             except Invalid as exc:
                 raise _in_file(where, exc) from None
@@ -254,8 +284,9 @@ class ClaudeTeamImport:
                 task.lease_expires_at = self.tasks.store.lease_until(now)
             if changes:
                 await self.tasks.store.save(task)
-                self.tasks.store.record(actor, access, task, "task.updated",
-                                  {"changes": changes, "reason": REASON})  # fmt: skip
+                self.tasks.store.record(
+                    actor, access, task, "task.updated", {"changes": changes, "reason": REASON}
+                )
         return {claude_id: task.number for claude_id, task in created.items()}
 
     async def _dependencies(
@@ -270,8 +301,9 @@ class ClaudeTeamImport:
                 if waiting in created and blocker in created and waiting != blocker:
                     edges.add((waiting, blocker))
                 else:
-                    logger.warning("%s: dependency %s on %s left out (no such task)",
-                                   where, waiting, blocker)  # fmt: skip
+                    logger.warning(
+                        "%s: dependency %s on %s left out (no such task)", where, waiting, blocker
+                    )
         cycle = find_cycle(edges)
         if cycle:
             folder = team_paths(bundle.name)[1]
@@ -284,10 +316,12 @@ class ClaudeTeamImport:
         for waiting, numbers in waits.items():
             task = created[waiting]
             for start in range(0, len(numbers), MAX_LINKS_PER_CALL):
-                await add_dependencies(self.session, access, task,
-                                       numbers[start : start + MAX_LINKS_PER_CALL])  # fmt: skip
-            self.tasks.store.record(actor, access, task, "task.dependencies_added",
-                              {"blocked_by": numbers})  # fmt: skip
+                await add_dependencies(
+                    self.session, access, task, numbers[start : start + MAX_LINKS_PER_CALL]
+                )
+            self.tasks.store.record(
+                actor, access, task, "task.dependencies_added", {"blocked_by": numbers}
+            )
 
     async def _message(
         self, actor: Actor, access: ProjectAccess, team_id: int, incoming: Incoming
@@ -303,12 +337,19 @@ class ClaudeTeamImport:
             kind = Kind.BROADCAST
         # The columns are bounded; the exact text stays in the kept entry, which export writes.
         message = await deliver(
-            self.session, actor, project_id=access.project.id, sender=incoming.sender,
-            recipients=recipients, kind=kind, body=protocol.body[:BODY_MAX],
+            self.session,
+            actor,
+            project_id=access.project.id,
+            sender=incoming.sender,
+            recipients=recipients,
+            kind=kind,
+            body=protocol.body[:BODY_MAX],
             summary=(incoming.summary or None) and incoming.summary[:SUMMARY_MAX],
-            team_id=team_id, request_id=protocol.request_id, approve=protocol.approve,
+            team_id=team_id,
+            request_id=protocol.request_id,
+            approve=protocol.approve,
             about={"imported": "claude-code"},
-        )  # fmt: skip
+        )
         message.created_at = incoming.at
         self.session.add(ClaudeInboxEntry(message_id=message.id, entry=incoming.entry))
         read = [r for r, was_read in incoming.read.items() if was_read]

@@ -94,8 +94,9 @@ def _name(relative: str, name: str) -> str:
     try:
         return check_agent_name(name)
     except Invalid as exc:
-        raise RepoFormatError(f"{relative}: {name!r} is not a valid agent name ({exc.message})",
-                              field="agent_name") from exc  # fmt: skip
+        raise RepoFormatError(
+            f"{relative}: {name!r} is not a valid agent name ({exc.message})", field="agent_name"
+        ) from exc
 
 
 def _scalar(value: str, block: list[str]) -> str:
@@ -164,11 +165,15 @@ def domain_of(text: str) -> str:
 def _hidden_notes(relative: str, lines: list[str]) -> list[FileNote]:
     """``_… and N more not shown_`` lines: tasks the file leaves out cannot be imported."""
     return [
-        FileNote(relative, index + 1, line,
-                 f"{found.group(1)} tasks are not in the file, so they cannot be imported")
+        FileNote(
+            relative,
+            index + 1,
+            line,
+            f"{found.group(1)} tasks are not in the file, so they cannot be imported",
+        )
         for index, line in enumerate(lines)
         if (found := _HIDDEN.fullmatch(line))
-    ]  # fmt: skip
+    ]
 
 
 def read_repo(root: Path) -> RepoFiles:

@@ -65,16 +65,22 @@ class RepoImport:
         self.roster = RosterService(session)
 
     async def run(
-        self, actor: Actor, slug: str, plan: Plan, *, owner: str | None = None,
+        self,
+        actor: Actor,
+        slug: str,
+        plan: Plan,
+        *,
+        owner: str | None = None,
         repo_path: str | None = None,
-    ) -> InitReport:  # fmt: skip
+    ) -> InitReport:
         """Create the project if needed, then the roster, the tasks and the entries."""
         report = InitReport(slug, notes=list(plan.notes))
         known = await self.session.scalar(select(Project.id).where(Project.slug == slug))
         if known is None:
             owner_user = await self._owner(actor, owner)
-            await self.projects.create(actor, slug=slug, repo_path=repo_path,
-                                       owner_id=owner_user.id)  # fmt: skip
+            await self.projects.create(
+                actor, slug=slug, repo_path=repo_path, owner_id=owner_user.id
+            )
             report.project_created = True
         access = await self.projects.access(actor, slug, need=Role.MEMBER, write=True)
         await self._require_empty(access)
@@ -92,8 +98,9 @@ class RepoImport:
             task = rows[planned.number]
             if planned.follow_up_of is not None:
                 task.source_task_id = rows[planned.follow_up_of].id
-            self.session.add_all(TaskDependency(task_id=task.id, blocked_by_id=rows[n].id)
-                                 for n in planned.waits_on)  # fmt: skip
+            self.session.add_all(
+                TaskDependency(task_id=task.id, blocked_by_id=rows[n].id) for n in planned.waits_on
+            )
             self._created(actor, access, planned)
         for entry in plan.entries:
             await self._entry(actor, access, entry, rows, now)
@@ -103,11 +110,18 @@ class RepoImport:
         report.numbered = [(t.path, t.line, t.written, t.number) for t in plan.numbered]
         report.entries = len(plan.entries)
         record_event(
-            self.session, actor, "project.initialised", f"project:{slug}",
-            {"agents_added": report.agents_added, "tasks": report.tasks,
-             "changelog_entries": report.entries, "not_imported": len(report.notes)},
+            self.session,
+            actor,
+            "project.initialised",
+            f"project:{slug}",
+            {
+                "agents_added": report.agents_added,
+                "tasks": report.tasks,
+                "changelog_entries": report.entries,
+                "not_imported": len(report.notes),
+            },
             project_id=access.project.id,
-        )  # fmt: skip
+        )
         return report
 
     async def _owner(self, actor: Actor, email: str | None) -> User:
@@ -141,8 +155,9 @@ class RepoImport:
                 code="not-empty",
             )
 
-    def _task(self, access: ProjectAccess, planned: PlannedTask, now: datetime,
-              actor: Actor) -> Task:  # fmt: skip
+    def _task(
+        self, access: ProjectAccess, planned: PlannedTask, now: datetime, actor: Actor
+    ) -> Task:
         completed = planned.status == "completed"
         done_at = (_midnight(planned.completed_on) or now) if completed else None
         source: dict[str, object] = {"file": planned.path, "line": planned.line}
@@ -151,44 +166,83 @@ class RepoImport:
         if planned.completed_on is not None and not completed:
             source["date"] = planned.completed_on.isoformat()
         return Task(
-            project_id=access.project.id, number=planned.number, title=planned.title,
-            description="", tracker=planned.tracker, owner=planned.owner,
-            status=planned.status, priority=planned.priority,
-            blocked_reason=planned.blocked_reason, needs_agent=planned.needs_agent,
-            outcome=planned.outcome, files=planned.files, verified=planned.verified,
+            project_id=access.project.id,
+            number=planned.number,
+            title=planned.title,
+            description="",
+            tracker=planned.tracker,
+            owner=planned.owner,
+            status=planned.status,
+            priority=planned.priority,
+            blocked_reason=planned.blocked_reason,
+            needs_agent=planned.needs_agent,
+            outcome=planned.outcome,
+            files=planned.files,
+            verified=planned.verified,
             # No lease: nothing is known about a live session; the owner's next write
             # starts one, and until then the lease job leaves the task alone.
-            lease_expires_at=None, meta={SOURCE: source}, created_by=actor.label,
-            created_at=done_at or now, updated_at=now, completed_at=done_at,
-        )  # fmt: skip
+            lease_expires_at=None,
+            meta={SOURCE: source},
+            created_by=actor.label,
+            created_at=done_at or now,
+            updated_at=now,
+            completed_at=done_at,
+        )
 
     def _created(self, actor: Actor, access: ProjectAccess, planned: PlannedTask) -> None:
         record_event(
-            self.session, actor, "task.created", f"task:{planned.number}",
-            {"title": planned.title, "tracker": planned.tracker, "team": None,
-             "priority": planned.priority, "source": planned.follow_up_of,
-             "blocked_by": planned.waits_on, "status": planned.status, "owner": planned.owner,
-             "imported_from": f"{planned.path}:{planned.line}"},
+            self.session,
+            actor,
+            "task.created",
+            f"task:{planned.number}",
+            {
+                "title": planned.title,
+                "tracker": planned.tracker,
+                "team": None,
+                "priority": planned.priority,
+                "source": planned.follow_up_of,
+                "blocked_by": planned.waits_on,
+                "status": planned.status,
+                "owner": planned.owner,
+                "imported_from": f"{planned.path}:{planned.line}",
+            },
             project_id=access.project.id,
-        )  # fmt: skip
+        )
 
     async def _entry(
-        self, actor: Actor, access: ProjectAccess, planned: PlannedEntry, rows: dict[int, Task],
+        self,
+        actor: Actor,
+        access: ProjectAccess,
+        planned: PlannedEntry,
+        rows: dict[int, Task],
         now: datetime,
-    ) -> None:  # fmt: skip
+    ) -> None:
         entry = ChangelogEntry(
-            project_id=access.project.id, agent=planned.agent, title=planned.title,
-            problem=planned.problem, fix=planned.fix, files=planned.files,
-            verification=planned.verification, created_by=actor.label,
+            project_id=access.project.id,
+            agent=planned.agent,
+            title=planned.title,
+            problem=planned.problem,
+            fix=planned.fix,
+            files=planned.files,
+            verification=planned.verification,
+            created_by=actor.label,
             created_at=_midnight(planned.day) or now,
-        )  # fmt: skip
+        )
         self.session.add(entry)
         await self.session.flush()
-        self.session.add_all(ChangelogTaskLink(entry_id=entry.id, task_id=rows[n].id)
-                             for n in planned.tasks)  # fmt: skip
+        self.session.add_all(
+            ChangelogTaskLink(entry_id=entry.id, task_id=rows[n].id) for n in planned.tasks
+        )
         record_event(
-            self.session, actor, "changelog.appended", f"changelog:{entry.id}",
-            {"agent": planned.agent, "title": planned.title, "tasks": planned.tasks,
-             "imported_from": f".claude/CHANGELOG.md:{planned.line}"},
+            self.session,
+            actor,
+            "changelog.appended",
+            f"changelog:{entry.id}",
+            {
+                "agent": planned.agent,
+                "title": planned.title,
+                "tasks": planned.tasks,
+                "imported_from": f".claude/CHANGELOG.md:{planned.line}",
+            },
             project_id=access.project.id,
-        )  # fmt: skip
+        )

@@ -124,8 +124,13 @@ def _checked(item: _Line) -> PlannedTask:
         reason = task.blocked_reason or (written and written.group("text")) or item.raw.strip()
         reason = check_one_line(reason, "blocked_reason", REASON_MAX)
     return PlannedTask(
-        path=item.path, line=item.line, tracker=item.tracker, number=0, written=task.number,
-        status=status, title=check_title(task.title),
+        path=item.path,
+        line=item.line,
+        tracker=item.tracker,
+        number=0,
+        written=task.number,
+        status=status,
+        title=check_title(task.title),
         priority=DEFAULT_PRIORITY if task.priority is None else task.priority,
         owner=_agent(owner, "owner") if owner is not None else None,
         blocked_reason=reason,
@@ -134,7 +139,7 @@ def _checked(item: _Line) -> PlannedTask:
         outcome=_optional(task.outcome, "outcome", OUTCOME_MAX),
         files=check_files(list(task.files)),
         verified=_optional(task.verified, "verified", VERIFIED_MAX),
-    )  # fmt: skip
+    )
 
 
 def _number(lines: list[tuple[_Line, PlannedTask]]) -> list[tuple[_Line, PlannedTask]]:
@@ -157,8 +162,9 @@ def _number(lines: list[tuple[_Line, PlannedTask]]) -> list[tuple[_Line, Planned
 
 
 def _unlinked(path: str, line: int, part: str, written: int) -> FileNote:
-    return FileNote(path, line, f"{part} #{written}",
-                    f"no task #{written} in the trackers; link left out")  # fmt: skip
+    return FileNote(
+        path, line, f"{part} #{written}", f"no task #{written} in the trackers; link left out"
+    )
 
 
 def _links(plan: Plan, numbered: list[tuple[_Line, PlannedTask]]) -> None:
@@ -192,13 +198,19 @@ def _tasks(plan: Plan, files: RepoFiles) -> None:
         plan.add_agent(tracker.agent, "", tracker.path)
         plan.notes += notes_of(tracker.path, tracker.parsed.unparsed)
         for parsed in tracker.parsed.items:
-            item = _Line(tracker.path, parsed.line, tracker.lines[parsed.line - 1],
-                         tracker.agent, parsed.task)  # fmt: skip
+            item = _Line(
+                tracker.path,
+                parsed.line,
+                tracker.lines[parsed.line - 1],
+                tracker.agent,
+                parsed.task,
+            )
             try:
                 task = _checked(item)
             except Invalid as exc:
-                plan.notes.append(FileNote(item.path, item.line, item.raw,
-                                           f"{exc.message}; not imported"))  # fmt: skip
+                plan.notes.append(
+                    FileNote(item.path, item.line, item.raw, f"{exc.message}; not imported")
+                )
                 continue
             checked.append((item, task))
             for name in (task.owner, task.needs_agent):
@@ -219,22 +231,27 @@ def _entries(plan: Plan, files: RepoFiles, default_agent: str | None) -> None:
         record, line = parsed.record, parsed.line
         try:
             if record.agent is None and default_agent is None:
-                raise Invalid("the entry names no agent (add '- Agent: NAME', or pass "
-                              "--changelog-agent NAME)")  # fmt: skip
+                raise Invalid(
+                    "the entry names no agent (add '- Agent: NAME', or pass --changelog-agent NAME)"
+                )
             agent = _agent(record.agent or default_agent or "", "agent")
             entry = PlannedEntry(
-                line=line, title=check_one_line(record.title, "title", ENTRY_TITLE_MAX),
-                agent=agent, day=record.day,
+                line=line,
+                title=check_one_line(record.title, "title", ENTRY_TITLE_MAX),
+                agent=agent,
+                day=record.day,
                 problem=check_text(record.problem, "problem", BODY_MAX, required=False),
                 fix=check_text(record.fix, "fix", BODY_MAX, required=False),
                 files=check_files(list(record.files)),
-                verification=check_text(record.verification, "verification", BODY_MAX,
-                                        required=False),
+                verification=check_text(
+                    record.verification, "verification", BODY_MAX, required=False
+                ),
                 tasks=[],
-            )  # fmt: skip
+            )
         except Invalid as exc:
-            plan.notes.append(FileNote(CHANGELOG, line, record.title,
-                                       f"{exc.message}; entry not imported"))  # fmt: skip
+            plan.notes.append(
+                FileNote(CHANGELOG, line, record.title, f"{exc.message}; entry not imported")
+            )
             continue
         for written in dict.fromkeys(record.tasks):
             if written in known:

@@ -97,9 +97,11 @@ class ProjectExport:
             select(Agent).where(Agent.project_id == pid).order_by(Agent.id)
         ):
             yield AgentRecord.model_construct(
-                name=agent.name, domain=agent.domain, tracker_path=agent.tracker_path,
+                name=agent.name,
+                domain=agent.domain,
+                tracker_path=agent.tracker_path,
                 created_at=agent.created_at,
-            )  # fmt: skip
+            )
         members = await self.session.execute(
             select(Member, User.email, User.name)
             .join(User, User.id == Member.user_id)
@@ -137,9 +139,12 @@ class ProjectExport:
             select(Event).where(Event.project_id == pid).order_by(Event.id)
         ):
             yield EventRecord.model_construct(
-                at=event.at, actor=event.actor, kind=event.kind, subject=event.subject,
+                at=event.at,
+                actor=event.actor,
+                kind=event.kind,
+                subject=event.subject,
                 data=event.data,
-            )  # fmt: skip
+            )
 
     async def _all(self, query: Any) -> list[Any]:
         return list((await self.session.scalars(query)).all())
@@ -257,14 +262,26 @@ class ProjectExport:
 
 def _task(task: Task, numbers: dict[int, int]) -> TaskRecord:
     return TaskRecord.model_construct(
-        number=task.number, title=task.title, description=task.description,
-        active_form=task.active_form, tracker=task.tracker, owner=task.owner,
-        status=task.status, priority=task.priority,
+        number=task.number,
+        title=task.title,
+        description=task.description,
+        active_form=task.active_form,
+        tracker=task.tracker,
+        owner=task.owner,
+        status=task.status,
+        priority=task.priority,
         blocked_reason=task.blocked_reason,
-        needs_agent=task.needs_agent, team=task.team_id,
+        needs_agent=task.needs_agent,
+        team=task.team_id,
         source=numbers.get(task.source_task_id) if task.source_task_id else None,
-        outcome=task.outcome, files=task.files, verified=task.verified,
-        lease_expires_at=task.lease_expires_at, metadata=task.meta, version=task.version,
-        created_by=task.created_by, created_at=task.created_at, updated_at=task.updated_at,
+        outcome=task.outcome,
+        files=task.files,
+        verified=task.verified,
+        lease_expires_at=task.lease_expires_at,
+        metadata=task.meta,
+        version=task.version,
+        created_by=task.created_by,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
         completed_at=task.completed_at,
-    )  # fmt: skip
+    )

@@ -63,45 +63,79 @@ class ProjectImport:
         report = ImportReport(slug=target, source_slug=plan.project.slug)
         users = await self._users(actor, plan, name, create_users, report)
         project = Project(
-            slug=target, name=plan.project.name, repo_path=plan.project.repo_path,
+            slug=target,
+            name=plan.project.name,
+            repo_path=plan.project.repo_path,
             created_at=plan.project.created_at,
-        )  # fmt: skip
+        )
         self.session.add(project)
         await self.session.flush()
         pid = project.id
-        await self._rows("agents", [
-            {"project_id": pid, **r.model_dump(exclude={"type"})} for r in plan.agents
-        ])  # fmt: skip
-        await self._rows("members", [
-            {"project_id": pid, "user_id": users[check_email(r.email)], "role": r.role,
-             "agent_name": r.agent_name, "created_at": r.created_at}
-            for r in plan.members
-        ])  # fmt: skip
+        await self._rows(
+            "agents", [{"project_id": pid, **r.model_dump(exclude={"type"})} for r in plan.agents]
+        )
+        await self._rows(
+            "members",
+            [
+                {
+                    "project_id": pid,
+                    "user_id": users[check_email(r.email)],
+                    "role": r.role,
+                    "agent_name": r.agent_name,
+                    "created_at": r.created_at,
+                }
+                for r in plan.members
+            ],
+        )
         teams = await self._teams(pid, plan)
         tasks = await self._tasks(pid, plan, teams)
-        await self._rows("task_dependencies", [
-            {"task_id": tasks[r.task], "blocked_by_id": tasks[r.blocked_by]}
-            for r in plan.dependencies
-        ])  # fmt: skip
+        await self._rows(
+            "task_dependencies",
+            [
+                {"task_id": tasks[r.task], "blocked_by_id": tasks[r.blocked_by]}
+                for r in plan.dependencies
+            ],
+        )
         messages = await self._messages(pid, plan, teams)
         await self._changelog(pid, plan, tasks)
-        await self._rows("events", [
-            {"project_id": pid, "at": r.at, "actor": r.actor, "kind": r.kind,
-             "subject": _subject(r.subject, messages), "data": r.data}
-            for r in plan.events
-        ])  # fmt: skip
+        await self._rows(
+            "events",
+            [
+                {
+                    "project_id": pid,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "kind": r.kind,
+                    "subject": _subject(r.subject, messages),
+                    "data": r.data,
+                }
+                for r in plan.events
+            ],
+        )
         report.counts = {
-            "agents": len(plan.agents), "members": len(plan.members), "teams": len(plan.teams),
-            "tasks": len(plan.tasks), "dependencies": len(plan.dependencies),
-            "messages": len(plan.messages), "deliveries": len(plan.deliveries),
-            "changelog": len(plan.changelog), "events": len(plan.events),
-        }  # fmt: skip
+            "agents": len(plan.agents),
+            "members": len(plan.members),
+            "teams": len(plan.teams),
+            "tasks": len(plan.tasks),
+            "dependencies": len(plan.dependencies),
+            "messages": len(plan.messages),
+            "deliveries": len(plan.deliveries),
+            "changelog": len(plan.changelog),
+            "events": len(plan.events),
+        }
         record_event(
-            self.session, actor, "project.imported", f"project:{target}",
-            {"from": plan.project.slug, "file": name, "counts": report.counts,
-             "users_created": report.users_created},
+            self.session,
+            actor,
+            "project.imported",
+            f"project:{target}",
+            {
+                "from": plan.project.slug,
+                "file": name,
+                "counts": report.counts,
+                "users_created": report.users_created,
+            },
             project_id=pid,
-        )  # fmt: skip
+        )
         await self.session.flush()
         return report
 
@@ -146,18 +180,25 @@ class ProjectImport:
         return list(result.scalars().all())
 
     async def _teams(self, pid: int, plan: Plan) -> dict[int, int]:
-        ids = await self._new_ids("teams", [
-            {"project_id": pid, **r.model_dump(exclude={"type", "id"})} for r in plan.teams
-        ])  # fmt: skip
+        ids = await self._new_ids(
+            "teams",
+            [{"project_id": pid, **r.model_dump(exclude={"type", "id"})} for r in plan.teams],
+        )
         teams = {r.id: new for r, new in zip(plan.teams, ids, strict=True)}
-        await self._rows("team_members", [
-            {"team_id": teams[r.team], "agent_name": r.agent_name, "joined_at": r.joined_at}
-            for r in plan.team_members
-        ])  # fmt: skip
-        await self._rows("claude_teams", [
-            {"team_id": teams[r.team], "config": r.config, "imported_at": r.imported_at}
-            for r in plan.claude_teams
-        ])  # fmt: skip
+        await self._rows(
+            "team_members",
+            [
+                {"team_id": teams[r.team], "agent_name": r.agent_name, "joined_at": r.joined_at}
+                for r in plan.team_members
+            ],
+        )
+        await self._rows(
+            "claude_teams",
+            [
+                {"team_id": teams[r.team], "config": r.config, "imported_at": r.imported_at}
+                for r in plan.claude_teams
+            ],
+        )
         return teams
 
     async def _tasks(self, pid: int, plan: Plan, teams: dict[int, int]) -> dict[int, int]:
@@ -165,8 +206,12 @@ class ProjectImport:
         rows = []
         for r in plan.tasks:
             row = r.model_dump(exclude={"type", "team", "source", "metadata"})
-            row.update(project_id=pid, metadata=r.metadata, source_task_id=None,
-                       team_id=teams[r.team] if r.team is not None else None)  # fmt: skip
+            row.update(
+                project_id=pid,
+                metadata=r.metadata,
+                source_task_id=None,
+                team_id=teams[r.team] if r.team is not None else None,
+            )
             rows.append(row)
         ids = await self._new_ids("tasks", rows)
         tasks = {r.number: new for r, new in zip(plan.tasks, ids, strict=True)}
@@ -183,8 +228,9 @@ class ProjectImport:
         rows = []
         for r in plan.messages:
             row = r.model_dump(exclude={"type", "id", "team", "reply_to"})
-            row.update(project_id=pid, reply_to=None,
-                       team_id=teams[r.team] if r.team is not None else None)  # fmt: skip
+            row.update(
+                project_id=pid, reply_to=None, team_id=teams[r.team] if r.team is not None else None
+            )
             rows.append(row)
         ids = await self._new_ids("messages", rows)
         messages = {r.id: new for r, new in zip(plan.messages, ids, strict=True)}
@@ -199,26 +245,41 @@ class ProjectImport:
                 update(t).where(t.c.id == bindparam("mid")).values(reply_to=bindparam("rid")),
                 replies,
             )
-        await self._rows("deliveries", [
-            {"message_id": messages[r.message], "recipient": r.recipient, "project_id": pid,
-             "read_at": r.read_at, "acked_at": r.acked_at}
-            for r in plan.deliveries
-        ])  # fmt: skip
-        await self._rows("claude_messages", [
-            {"message_id": messages[r.message], "entry": r.entry} for r in plan.claude_messages
-        ])  # fmt: skip
+        await self._rows(
+            "deliveries",
+            [
+                {
+                    "message_id": messages[r.message],
+                    "recipient": r.recipient,
+                    "project_id": pid,
+                    "read_at": r.read_at,
+                    "acked_at": r.acked_at,
+                }
+                for r in plan.deliveries
+            ],
+        )
+        await self._rows(
+            "claude_messages",
+            [{"message_id": messages[r.message], "entry": r.entry} for r in plan.claude_messages],
+        )
         return messages
 
     async def _changelog(self, pid: int, plan: Plan, tasks: dict[int, int]) -> None:
-        ids = await self._new_ids("changelog_entries", [
-            {"project_id": pid, **r.model_dump(exclude={"type", "id", "tasks"})}
-            for r in plan.changelog
-        ])  # fmt: skip
-        await self._rows("changelog_task_links", [
-            {"entry_id": new, "task_id": tasks[number]}
-            for r, new in zip(plan.changelog, ids, strict=True)
-            for number in r.tasks
-        ])  # fmt: skip
+        ids = await self._new_ids(
+            "changelog_entries",
+            [
+                {"project_id": pid, **r.model_dump(exclude={"type", "id", "tasks"})}
+                for r in plan.changelog
+            ],
+        )
+        await self._rows(
+            "changelog_task_links",
+            [
+                {"entry_id": new, "task_id": tasks[number]}
+                for r, new in zip(plan.changelog, ids, strict=True)
+                for number in r.tasks
+            ],
+        )
 
 
 def _subject(subject: str, messages: dict[int, int]) -> str:

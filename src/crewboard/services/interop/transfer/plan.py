@@ -50,12 +50,19 @@ class Plan:
 
 
 _LISTS = {
-    AgentRecord: "agents", MemberRecord: "members", TeamRecord: "teams",
-    TeamMemberRecord: "team_members", ClaudeTeamRecord: "claude_teams", TaskRecord: "tasks",
-    DependencyRecord: "dependencies", MessageRecord: "messages",
-    DeliveryRecord: "deliveries", ClaudeMessageRecord: "claude_messages",
-    ChangelogRecord: "changelog", EventRecord: "events",
-}  # fmt: skip
+    AgentRecord: "agents",
+    MemberRecord: "members",
+    TeamRecord: "teams",
+    TeamMemberRecord: "team_members",
+    ClaudeTeamRecord: "claude_teams",
+    TaskRecord: "tasks",
+    DependencyRecord: "dependencies",
+    MessageRecord: "messages",
+    DeliveryRecord: "deliveries",
+    ClaudeMessageRecord: "claude_messages",
+    ChangelogRecord: "changelog",
+    EventRecord: "events",
+}
 
 
 class _Checker:

@@ -290,11 +290,21 @@ class EventRecord(Record):
 BODY_TYPES: dict[str, type[Record]] = {
     cls.model_fields["type"].default: cls
     for cls in (
-        ProjectRecord, AgentRecord, MemberRecord, TeamRecord, TeamMemberRecord,
-        ClaudeTeamRecord, TaskRecord, DependencyRecord, MessageRecord, DeliveryRecord,
-        ClaudeMessageRecord, ChangelogRecord, EventRecord,
+        ProjectRecord,
+        AgentRecord,
+        MemberRecord,
+        TeamRecord,
+        TeamMemberRecord,
+        ClaudeTeamRecord,
+        TaskRecord,
+        DependencyRecord,
+        MessageRecord,
+        DeliveryRecord,
+        ClaudeMessageRecord,
+        ChangelogRecord,
+        EventRecord,
     )
-}  # fmt: skip
+}
 # The order an export writes and an importer applies: each type only points at earlier ones.
 ORDER = tuple(BODY_TYPES)
 
