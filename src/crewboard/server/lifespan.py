@@ -41,7 +41,7 @@ def lifespan_for(settings: Settings, database: Database | None) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings)
-        await warm_up()
+        await warm_up(settings)
         jobs = background_jobs(app.state.database, settings)
         for job in jobs:
             job.start()
