@@ -37,12 +37,11 @@ PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 pytest: setup chromium wrk
 	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
-# The inner loop: SQLite only, no end-to-end tests (real processes, browsers), in parallel,
-# and the fuzz tests at 2 examples (8 in make test). No lint, no mypy and nothing installed
-# from apt: `make test` remains the full check.
+# The inner loop: SQLite only, in parallel, without the end-to-end tests (real processes,
+# browsers), the exhaustive grids (every route x caller or probe) and the fuzzers. No lint,
+# no mypy and nothing installed from apt: `make test` remains the full check.
 test-fast: setup
-	CREWBOARD_TEST_BACKENDS=sqlite CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-2} \
-		$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not e2e"
+	CREWBOARD_TEST_BACKENDS=sqlite $(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not e2e and not exhaustive and not fuzz"
 
 # Tools the tests need from Debian, installed when their command is missing; a failed install
 # stops `make test` with the reason. The dashboard's browser tests drive Debian's Chromium (a

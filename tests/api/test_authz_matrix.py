@@ -51,6 +51,9 @@ from tests.support.factory import issue_token
 from tests.support.http import bearer
 from tests.web.routes import WEB_PUBLIC, WEB_ROUTES, web_routes_of
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 # Public by design (no credential needed); each is tested below, outside the matrix.
 PUBLIC = {
     ("GET", "/healthz"),

@@ -14,6 +14,9 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 
 async def replay_once(w: World, actor: str, route: str) -> Call:
     return Call(fill(route) + "?once=true&after=0", w.tokens[actor])

@@ -21,6 +21,9 @@ from crewboard.services.messages import MessageService, Outgoing
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case, with_body
 from tests.support.factory import SYSTEM
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 # The inbox address of each actor that has one in alpha (others get a message to backend).
 ADDRESSES = {
     "viewer": "@viewer@example.com",

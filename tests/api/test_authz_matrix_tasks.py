@@ -20,6 +20,9 @@ from crewboard.services.tasks import ChangelogDraft, ChangelogService, Tasks
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.support.factory import SYSTEM
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 READ_TASK = 1  # made with the world, on qa's tracker; only ever read
 
 # The fresh task a case acts on: its tracker, who holds it, whether it is blocked.

@@ -22,6 +22,9 @@ from crewboard.services.teams import TeamService
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.support.factory import SYSTEM
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 READ_TEAM = "readers"  # made with the world; only ever read
 
 

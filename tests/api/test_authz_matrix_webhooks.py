@@ -21,6 +21,9 @@ from crewboard.services.webhooks import WebhookService
 from tests.api.matrix import ACTORS, Call, Row, World, build_world, fill, run_case
 from tests.support.factory import SYSTEM
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 URL = "http://127.0.0.1:9/hook"  # the discard port: nothing listens
 
 

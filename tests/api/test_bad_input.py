@@ -33,6 +33,9 @@ from tests.support.factory import Factory, issue_token
 from tests.support.http import bearer, client_for
 from tests.support.world import ApiWorld
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 OWNER_PASSWORD = "owner-password-1"
 HUGE = "n" * 10_000
 LONG_EMAIL = "u" * 288 + "@example.com"  # 300 characters

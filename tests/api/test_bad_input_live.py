@@ -9,6 +9,9 @@ from tests.api.harness import assert_problem, error_locs
 from tests.support.factory import Factory
 from tests.support.http import bearer
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 EVENTS = "/api/v1/projects/alpha/events"
 CASES = [
     ({"Last-Event-ID": "abc"}, {}, ["header", "Last-Event-ID"]),

@@ -14,6 +14,9 @@ from tests.support.database import empty_database, snapshot
 from tests.support.factory import Factory
 from tests.support.http import bearer, client_for
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 TRACKERS = "/projects/alpha/trackers"
 CASES = [
     Bad("agent-upper", "GET", f"{TRACKERS}/Backend-Secret.md", loc=("path", "agent")),

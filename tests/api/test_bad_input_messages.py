@@ -20,6 +20,9 @@ from tests.support.factory import SYSTEM, Factory
 from tests.support.http import bearer
 from tests.support.world import ApiWorld, actor_for
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 MESSAGES = "/projects/alpha/messages"
 INBOX = "/projects/alpha/inbox"
 

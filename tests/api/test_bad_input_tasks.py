@@ -42,6 +42,9 @@ from tests.support.database import snapshot
 from tests.support.http import bearer
 from tests.support.world import ApiWorld
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 
 @pytest.fixture(scope="module")
 async def world(migrated_database: Database, base_settings: Settings) -> AsyncIterator[ApiWorld]:

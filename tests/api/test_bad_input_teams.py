@@ -21,6 +21,9 @@ from tests.support.factory import SYSTEM, Factory
 from tests.support.http import bearer
 from tests.support.world import ApiWorld
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 TEAMS = "/projects/alpha/teams"
 TASKS = "/projects/alpha/tasks"
 TOO_LONG = "t" * 65

@@ -17,6 +17,9 @@ from tests.support.database import empty_database, snapshot
 from tests.support.factory import SYSTEM, Factory
 from tests.support.http import bearer, client_for
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 HOOKS = "/projects/alpha/webhooks"
 URL = "https://hooks.example.com/in"
 

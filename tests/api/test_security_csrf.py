@@ -35,6 +35,9 @@ from tests.support.http import form_login as web_login
 from tests.web.routes import FIELDS, WEB_ROUTES
 from tests.web.test_pages import seed_shop
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 ROWS = MATRIX + TASKS + TEAMS + MESSAGES + LIVE + WEBHOOKS + MARKDOWN
 # Writes with a row, one case per route (the first row: the owner's plainest variant).
 WRITE_ROWS: dict[tuple[str, str], Row] = {}

@@ -25,6 +25,9 @@ from tests.api.test_security_csrf import WRITE_ROWS
 from tests.support.database import snapshot
 from tests.support.http import bearer
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 # Names a body could use to claim an identity; each must be refused where not declared.
 IDENTITY_FIELDS = (
     "sender",

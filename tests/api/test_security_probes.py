@@ -33,6 +33,9 @@ from tests.api.test_security_csrf import ROWS
 from tests.api.test_security_impersonation import BODIES
 from tests.support.http import bearer
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 PROBES = (
     "' OR '1'='1",
     "'; DROP TABLE tasks; --",

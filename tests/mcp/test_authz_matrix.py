@@ -32,6 +32,9 @@ from tests.support.factory import SYSTEM, Factory, issue_token
 from tests.support.mcp import Agent, http_agent
 from tests.support.world import SLUG, build_world
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 # Refused at the HTTP door: actor -> the 401's error code.
 DOOR = {
     "anon": "unauthenticated",

@@ -26,6 +26,9 @@ from tests.support.database import row_counts
 from tests.support.mcp import TIMEOUT, Agent, http_agent
 from tests.support.world import World
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 IDENTITY_ARGS = (
     "from",
     "sender",

@@ -30,6 +30,9 @@ from tests.support.http import client_for, form_login
 from tests.web.routes import FIELDS, WEB_ROUTES, served_routes
 from tests.web.test_pages import seed_shop
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
+
 BANK_MARK = "bank-vault-plan"
 CONCRETE = {path_template: path for _, path_template, path in WEB_ROUTES} | {"/login": "/login"}
 SKIP = {("POST", "/logout"), ("POST", "/login")}  # ending the session; login: its own tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from crewboard.services.markdown import (
@@ -15,6 +16,8 @@ from crewboard.services.markdown import (
 )
 from tests.services.markdown.strategies import CHANGELOG, FILE, tracker_doc
 
+# An exhaustive grid: make test runs it, make test-fast (the inner loop) leaves it out.
+pytestmark = pytest.mark.exhaustive
 MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
