@@ -1,6 +1,6 @@
 """The webhook job: queue deliveries for new events, send the due ones, record the outcome.
 
-The database steps are services/webhook_outbox.py, each in its own short transaction; the
+The database steps are services/webhooks/outbox.py, each in its own short transaction; the
 HTTP requests run between them, outside any transaction. A request that caused an event
 never waits for a receiver: it only wrote the event.
 """

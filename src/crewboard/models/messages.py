@@ -21,7 +21,7 @@ class Message(Base):
         Index("ix_messages_created_at", "created_at"),
     )
 
-    # 32-bit on both backends: an id is the inbox cursor (see services/pagination.py).
+    # 32-bit on both backends: an id is the inbox cursor (see services/core/pagination.py).
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))

@@ -60,7 +60,7 @@ class JobCursor(Base):
     """How far a background job has read the events table, shared by every server process.
 
     ``gap_*``: on PostgreSQL, a missing event id the job waits for (it may still commit)
-    and the snapshot that tells when it no longer can (see services/event_gaps.py).
+    and the snapshot that tells when it no longer can (see services/core/event_gaps.py).
     """
 
     __tablename__ = "job_cursors"

@@ -3,7 +3,7 @@
 Admin commands: they read or write ``~/.claude`` on this machine and work on the database
 directly, as the system (like ``crewboard agent add``). An import is one transaction;
 an export reads in one transaction, then writes each file atomically under its lock.
-The ``import`` and ``export`` groups holding them are in cli/transfer.py.
+The ``import`` and ``export`` groups holding them are in cli/admin/transfer.py.
 See docs/claude-code.md.
 """
 

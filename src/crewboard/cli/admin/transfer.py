@@ -2,7 +2,7 @@
 
 ``crewboard export SLUG`` is ``crewboard export project SLUG`` and ``crewboard import FILE``
 is ``crewboard import project FILE``: a first word that is not a subcommand goes to
-``project``. ``claude-team`` keeps its own subcommand (cli/claude_team.py). Admin
+``project``. ``claude-team`` keeps its own subcommand (cli/admin/claude_team.py). Admin
 commands on the database, as the system. See docs/backup.md.
 """
 

@@ -1,6 +1,6 @@
 """When a missing event id is final, for readers that keep their place in the events table.
 
-The same rule as the live bus (services/live.py): on PostgreSQL an id can commit after a
+The same rule as the live bus (services/live/bus.py): on PostgreSQL an id can commit after a
 higher one, so a hole below a visible id may still fill. Remember a snapshot taken after
 the hole was seen; once every transaction in progress in it has ended, the hole is final
 (the id is visible now, or never will be). On SQLite writers commit one at a time: a hole

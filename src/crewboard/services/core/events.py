@@ -50,7 +50,7 @@ def _write_pending(session: Session) -> None:
         connection = session.connection()
         connection.execute(insert(Event), rows)
         if connection.dialect.name == "postgresql":
-            # Delivered when (and only if) this transaction commits; see services/live.py.
+            # Delivered when (and only if) this transaction commits; see services/live/bus.py.
             connection.execute(select(func.pg_notify(LIVE_CHANNEL, "")))
 
 

@@ -3,7 +3,7 @@
 Only the project's owners (and instance admins) see or manage webhooks: a URL may embed a
 token of the receiving service, and the delivery log tells about the receiver. Every change
 records an event (``webhook.*``) naming the hook by id and host, never by URL or secret.
-Delivery itself is the job's (services/webhook_outbox.py, jobs/webhooks.py): a request that
+Delivery itself is the job's (services/webhooks/outbox.py, jobs/webhooks.py): a request that
 changes something only writes its event.
 """
 
