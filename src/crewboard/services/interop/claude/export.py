@@ -1,6 +1,6 @@
 """A crewboard team as Claude Code's files: ``config.json``, one file per task, the inboxes.
 
-Only reads the database: the caller writes the files (``claude_files.write_files``). What an
+Only reads the database: the caller writes the files (``files.write_files``). What an
 import kept (the config, the exact inbox entries) is written back as it was; what changed
 in crewboard since (members, lead, description, tasks, new messages, read flags) is
 written from crewboard's state. Mapping and equivalence: docs/claude-code.md.

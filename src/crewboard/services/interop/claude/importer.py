@@ -1,4 +1,4 @@
-"""Importing a Claude Code agent team into a project (the export is in claude_export.py).
+"""Importing a Claude Code agent team into a project (the export is in export.py).
 
 The import is one transaction: the roster agents it needs, the team, its tasks (their
 Claude ids kept in ``metadata.claude.id``), their dependencies, owners and statuses, and the

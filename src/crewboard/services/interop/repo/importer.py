@@ -1,6 +1,6 @@
 """``crewboard init``: a repository's ``.claude/`` folder into a project, in one transaction.
 
-The files are read and planned first (repo_files, repo_plan: no database); this writes the
+The files are read and planned first (files, plan: no database); this writes the
 plan: the project if it is new, the roster, the tasks with the numbers, statuses, owners,
 reasons, completion records and dates the trackers give, their links, and the changelog
 entries. History is written as it was, not re-checked against the live transition rules.

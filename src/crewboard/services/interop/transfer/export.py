@@ -85,7 +85,7 @@ class ProjectExport:
         return lines
 
     async def _records(self, project: Project) -> AsyncIterator[Record]:
-        """Every record in the order an importer applies them (see project_records.ORDER)."""
+        """Every record in the order an importer applies them (see records.ORDER)."""
         pid = project.id
         yield ProjectRecord.model_construct(
             slug=project.slug,

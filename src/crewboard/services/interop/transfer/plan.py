@@ -1,6 +1,6 @@
 """The records of an import file grouped by type, with every cross-reference checked.
 
-Each line was valid on its own (project_records); here the file is checked as a whole:
+Each line was valid on its own (records); here the file is checked as a whole:
 one project, no duplicates, no reference to a team, task or message the file lacks, no
 dependency cycle. A problem is ``Invalid("FILE:LINE: reason")`` before anything is written.
 """
