@@ -11,7 +11,13 @@ from crewboard.services.exports import lazy_exports
 if TYPE_CHECKING:
     from crewboard.services.markdown.changelog_parse import parse_changelog
     from crewboard.services.markdown.changelog_render import render_changelog
-    from crewboard.services.markdown.header import HEADING, ITEM, lines_of
+    from crewboard.services.markdown.header import (
+        HEADING,
+        ITEM,
+        REFUSED_END,
+        REFUSED_START,
+        lines_of,
+    )
     from crewboard.services.markdown.model import (
         BLOCKED,
         COMPLETED,
@@ -38,6 +44,8 @@ EXPORTS = {
     "IN_PROGRESS": "model",
     "ITEM": "header",
     "PENDING": "model",
+    "REFUSED_END": "header",
+    "REFUSED_START": "header",
     "ParsedChangelog": "model",
     "ParsedTracker": "model",
     "STATUSES": "model",
@@ -58,6 +66,8 @@ __all__ = [
     "IN_PROGRESS",
     "ITEM",
     "PENDING",
+    "REFUSED_END",
+    "REFUSED_START",
     "STATUSES",
     "ChangelogDoc",
     "ChangelogRecord",

@@ -16,6 +16,10 @@ _HEADER = re.compile(
     r"<!-- crewboard: project=(?P<project>\S+)(?: agent=(?P<agent>\S+))?"
     r" version=(?P<version>[0-9a-f]{16}) -->"
 )
+# The block ``crewboard sync`` writes at the end of a file to show the lines it could not
+# apply; both parsers skip everything from the start marker to the end marker.
+REFUSED_START = "<!-- crewboard:refused -->"
+REFUSED_END = "<!-- /crewboard:refused -->"
 # Matched against trimmed lines (``trimmed``), so a trailing blank is an escaped one.
 HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?")
 ITEM = re.compile(

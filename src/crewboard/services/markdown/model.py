@@ -45,6 +45,9 @@ class TrackerTask:
     outcome: str | None = None
     files: tuple[str, ...] = ()
     verified: str | None = None
+    # The line(s) as a file wrote them, without crewboard's id: rendered again verbatim while
+    # they still read as this task, so a line keeps its author's words (docs/markdown.md).
+    source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -90,6 +93,8 @@ class ChangelogRecord:
     verification: str
     tasks: tuple[int, ...] = ()
     entry_id: int | None = None
+    # The entry as the file wrote it, without crewboard's id (see ``TrackerTask.source``).
+    source: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
