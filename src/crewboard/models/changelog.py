@@ -24,6 +24,8 @@ class ChangelogEntry(Base):
     fix: Mapped[str] = mapped_column(Text)
     files: Mapped[list[str]] = mapped_column(default=list)
     verification: Mapped[str] = mapped_column(Text)
+    # The entry as the file wrote it (rendered again verbatim while it still reads the same).
+    source: Mapped[str | None] = mapped_column(Text, default=None)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,9 @@ class Project(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     repo_path: Mapped[str | None] = mapped_column(String(1024))
+    # How the repository's CHANGELOG.md is written (services.markdown.ChangelogStyle as JSON);
+    # None: crewboard's own format.
+    changelog_style: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -53,4 +57,6 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(64))
     domain: Mapped[str] = mapped_column(String(500), default="")
     tracker_path: Mapped[str] = mapped_column(String(300))
+    # How the agent's tracker file is written (services.markdown.TrackerStyle as JSON).
+    tracker_style: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

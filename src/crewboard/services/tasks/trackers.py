@@ -7,6 +7,9 @@ MCP ``TrackerRead``, the CLI and markdown sync all come through here. Viewers an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +32,19 @@ from crewboard.services.tasks.store import TaskStore, TaskView
 SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
 COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
+# Under a task's metadata key of the file it came from (``init``, ``sync``): its line(s) as the
+# file wrote them, which the tracker shows again verbatim while they still read the same.
+SOURCE_TEXT = "text"
+_SOURCE_KEYS = ("sync", "init")
+
+
+def line_source(meta: Mapping[str, Any] | None) -> str | None:
+    """The words a task's line was written in, if a file gave it (the latest file first)."""
+    for key in _SOURCE_KEYS:
+        found = (meta or {}).get(key)
+        if isinstance(found, Mapping) and isinstance(text := found.get(SOURCE_TEXT), str):
+            return text
+    return None
 
 
 def tracker_task(view: TaskView) -> TrackerTask:
@@ -44,6 +60,7 @@ def tracker_task(view: TaskView) -> TrackerTask:
             outcome=task.outcome,
             files=tuple(task.files),
             verified=task.verified,
+            source=line_source(task.meta),
         )
     blocked = task.status == Status.BLOCKED.value
     return TrackerTask(
@@ -56,6 +73,7 @@ def tracker_task(view: TaskView) -> TrackerTask:
         follow_up_of=view.source,
         blocked_reason=task.blocked_reason if blocked else None,
         needs_agent=task.needs_agent if blocked else None,
+        source=line_source(task.meta),
     )
 
 
@@ -180,6 +198,7 @@ class TrackerService:
                 verification=e.verification,
                 tasks=tuple(numbers.get(e.id, ())),
                 entry_id=e.id,
+                source=e.source,
             )
             for e in entries
         )

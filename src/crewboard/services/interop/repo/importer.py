@@ -32,6 +32,7 @@ from crewboard.services.projects import (
     RosterService,
     on_roster,
 )
+from crewboard.services.tasks import SOURCE_TEXT
 
 SOURCE = "init"  # the metadata key that says where an imported task came from
 
@@ -165,6 +166,8 @@ class RepoImport:
             source["number"] = planned.written
         if planned.completed_on is not None and not completed:
             source["date"] = planned.completed_on.isoformat()
+        if planned.source is not None:
+            source[SOURCE_TEXT] = planned.source
         return Task(
             project_id=access.project.id,
             number=planned.number,
@@ -225,6 +228,7 @@ class RepoImport:
             fix=planned.fix,
             files=planned.files,
             verification=planned.verification,
+            source=planned.source,
             created_by=actor.label,
             created_at=_midnight(planned.day) or now,
         )

@@ -56,6 +56,7 @@ class PlannedTask:
     verified: str | None
     waits_on: list[int] = field(default_factory=list)
     follow_up_of: int | None = None
+    source: str | None = None  # the line(s) as the file wrote them
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class PlannedEntry:
     files: list[str]
     verification: str
     tasks: list[int]
+    source: str | None = None  # the entry as the file wrote it
 
 
 @dataclass(slots=True)
@@ -139,6 +141,7 @@ def _checked(item: _Line) -> PlannedTask:
         outcome=_optional(task.outcome, "outcome", OUTCOME_MAX),
         files=check_files(list(task.files)),
         verified=_optional(task.verified, "verified", VERIFIED_MAX),
+        source=task.source,
     )
 
 
@@ -247,6 +250,7 @@ def _entries(plan: Plan, files: RepoFiles, default_agent: str | None) -> None:
                     record.verification, "verification", BODY_MAX, required=False
                 ),
                 tasks=[],
+                source=record.source,
             )
         except Invalid as exc:
             plan.notes.append(
