@@ -33,6 +33,16 @@ MARKUP = st.sampled_from(
         "[ ] ",
         "## ",
         "- ",
+        " -- ",
+        "Files: ",
+        "Verified: ",
+        "Needs: ",
+        "needs:",
+        "**P1**: ",
+        "<!-- #3 -->",
+        "_None_",
+        "> ",
+        "  ",
     ]
 )
 TEXT = st.one_of(st.text(), st.lists(MARKUP, max_size=8).map("".join))

@@ -128,12 +128,19 @@ def _header_line(text: str) -> int | None:
 
 def tracker_lost(text: str, parsed: ParsedTracker) -> list[tuple[int, str]]:
     """The non-blank lines of a tracker that are neither a task, structure nor reported."""
-    accounted = {i.line for i in parsed.items} | {u.line for u in parsed.unparsed}
+    accounted = {u.line for u in parsed.unparsed}
+    for item in parsed.items:  # a wrapped item: all its lines
+        accounted |= set(range(item.line, item.line + (item.task.source or "").count("\n") + 1))
+    style = parsed.style
+    kept = {style.title or "", *style.preamble}
+    kept |= {line for _, own in style.sections for line in (*own.empty, *own.lead, *own.trail)}
+    kept = {trimmed(line) for line in kept}
     header = _header_line(text) if parsed.header is not None else None
     return [
         (n, line)
         for n, line in _non_blank(text)
         if n not in accounted
+        and line not in kept
         and n != header
         and not _structure(line)
         and _HIDDEN.fullmatch(line.strip()) is None

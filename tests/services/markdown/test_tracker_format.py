@@ -94,7 +94,7 @@ def test_hand_written_trackers_are_read_and_the_rest_reported() -> None:
         (5, "in_progress", 4, None, "Build the API", False),
         (7, "pending", None, None, "Write the docs", False),
         (8, "pending", None, 1, "Fix the cache", None),
-        (9, "pending", 9, 3, "Later", None),
+        (9, "pending", 9, 3, "Later an indented note", None),  # wrapped over two lines
         (12, "blocked", 6, None, "Styles", None),
         (16, "completed", None, None, "Fixed login", True),
         (17, "completed", None, None, "Shipped it", True),
@@ -108,8 +108,6 @@ def test_hand_written_trackers_are_read_and_the_rest_reported() -> None:
         "pytest",
     )
     assert [(u.line, u.reason) for u in parsed.unparsed] == [
-        (2, "outside any section"),
-        (10, "not a task line"),
         (12, "an unknown part of a task line, ignored"),
         (13, "not a tracker section"),
         (14, "in a section that is not a tracker section"),
@@ -117,3 +115,5 @@ def test_hand_written_trackers_are_read_and_the_rest_reported() -> None:
     ]
     assert parsed.header is None
     assert parsed.edited
+    # The text before the first section is the file's own, kept (not reported).
+    assert parsed.style.preamble == ("Some preamble the agent wrote.",)

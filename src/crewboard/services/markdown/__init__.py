@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from crewboard.services.markdown.tracker_parse import parse_tracker
     from crewboard.services.markdown.tracker_render import ordered, render_tracker
+    from crewboard.services.markdown.tracker_style import TrackerStyle
 
 EXPORTS = {
     "BLOCKED": "model",
@@ -50,6 +51,7 @@ EXPORTS = {
     "ParsedTracker": "model",
     "STATUSES": "model",
     "TrackerDoc": "model",
+    "TrackerStyle": "tracker_style",
     "TrackerTask": "model",
     "Unparsed": "model",
     "lines_of": "header",
@@ -74,6 +76,7 @@ __all__ = [
     "ParsedChangelog",
     "ParsedTracker",
     "TrackerDoc",
+    "TrackerStyle",
     "TrackerTask",
     "Unparsed",
     "lines_of",

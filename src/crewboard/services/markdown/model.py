@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-PENDING, IN_PROGRESS, BLOCKED, COMPLETED = "pending", "in_progress", "blocked", "completed"
-# The sections of a tracker, in file order, with their headings.
-SECTIONS: tuple[tuple[str, str], ...] = (
-    (IN_PROGRESS, "In Progress"),
-    (PENDING, "Pending"),
-    (BLOCKED, "Blocked"),
-    (COMPLETED, "Completed"),
+from crewboard.services.markdown.sections import (
+    BLOCKED,
+    COMPLETED,
+    IN_PROGRESS,
+    PENDING,
+    SECTIONS,
+    STATUSES,
 )
-STATUSES = tuple(status for status, _ in SECTIONS)
+from crewboard.services.markdown.tracker_style import TrackerStyle
+
+__all__ = ["BLOCKED", "COMPLETED", "IN_PROGRESS", "PENDING", "SECTIONS", "STATUSES"]
 
 
 def _frozen(counts: Mapping[str, int]) -> Mapping[str, int]:
@@ -141,6 +143,7 @@ class ParsedTracker:
     hidden: Mapping[str, int]
     unparsed: tuple[Unparsed, ...]
     edited: bool
+    style: TrackerStyle = field(default_factory=TrackerStyle)  # how the file is written
 
     def doc(self, project: str = "", agent: str = "") -> TrackerDoc:
         """The tracker as a document (project and agent from the header when it has one)."""

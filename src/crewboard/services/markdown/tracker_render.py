@@ -1,14 +1,16 @@
 """An agent's tracker as markdown (``.claude/trackers/<agent>-tracker.md``); a pure function.
 
-The grammar is in docs/markdown.md. Every task line carries its number; completed lines
-keep the template's form ``- **YYYY-MM-DD**: <summary>. Files: <list>. Verified: <how>.``
+The grammar is in docs/markdown.md. By default every task line carries its number and
+completed lines keep the template's form ``- **YYYY-MM-DD**: <summary>. Files: <list>.
+Verified: <how>.``; with a style learned from a file, the file's own dialect is kept.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from crewboard.services.markdown.escape import SEPARATOR, escape
+from crewboard.services.markdown.escape import escape
 from crewboard.services.markdown.header import header_line
 from crewboard.services.markdown.model import (
     BLOCKED,
@@ -19,11 +21,15 @@ from crewboard.services.markdown.model import (
     TrackerDoc,
     TrackerTask,
 )
+from crewboard.services.markdown.tracker_line import NO_FILES, NOT_VERIFIED
+from crewboard.services.markdown.tracker_parse import read_line
+from crewboard.services.markdown.tracker_style import DEFAULT_STYLE, TrackerStyle
 
 EMPTY = "_none_"
 FILES, VERIFIED, NEEDS = ". Files: ", ". Verified: ", " (needs: "
-NO_FILES, NOT_VERIFIED = "none", "not recorded"
 _LAST = float("inf")
+_KEYS = ("Files:", "Verified:")
+_NEEDS_WORD = re.compile(r"(?i)(?<!\\)needs:")
 
 
 def hidden_line(count: int) -> str:
@@ -55,60 +61,113 @@ def _numbers(numbers: Iterable[int]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
 
-def task_line(task: TrackerTask) -> str:
-    """One task's line (the completed form for completed tasks)."""
-    if task.status == COMPLETED:
-        return completed_line(task)
-    head = "- "
-    if task.number is not None:
+def _reason(text: str) -> str:
+    # "needs:" in any case would be read back as the agent needed.
+    return _NEEDS_WORD.sub(lambda m: "\\" + m.group(0), escape(text, ("(needs:", "--")))
+
+
+def _box(task: TrackerTask, style: TrackerStyle) -> str:
+    if not style.boxes:
+        return ""
+    return "[x] " if task.status == COMPLETED else "[ ] "
+
+
+def _head(task: TrackerTask, style: TrackerStyle) -> str:
+    head = "- " + _box(task, style)
+    if task.number is not None and style.ids == "prefix":
         head += f"#{task.number} "
     if task.priority is not None:
-        head += f"[P{task.priority}] "
-    parts = [head + escape(task.title) if task.title else head.rstrip(" ")]
+        head += f"**P{task.priority}**: " if style.priority == "bold" else f"[P{task.priority}] "
+    return head
+
+
+def _id(task: TrackerTask, style: TrackerStyle) -> str:
+    return f" <!-- #{task.number} -->" if style.ids == "comment" and task.number is not None else ""
+
+
+def task_line(task: TrackerTask, style: TrackerStyle = DEFAULT_STYLE) -> str:
+    """One task's line (the completed form for completed tasks)."""
+    if task.status == COMPLETED:
+        return completed_line(task, style)
+    head = _head(task, style)
+    parts = [head + escape(task.title, ("--",)) if task.title else head.rstrip(" ")]
     if task.owner:
-        parts.append(f"owner: {escape(task.owner)}")
+        parts.append(f"owner: {escape(task.owner, ('--',))}")
     if task.waits_on:
         parts.append(f"waits on: {_numbers(task.waits_on)}")
     if task.follow_up_of is not None:
         parts.append(f"follow-up of: #{task.follow_up_of}")
     if task.blocked_reason is not None or task.needs_agent is not None:
-        blocked = "blocked:" + (
-            f" {escape(task.blocked_reason, ('(needs:',))}" if task.blocked_reason else ""
-        )
+        blocked = "blocked:" + (f" {_reason(task.blocked_reason)}" if task.blocked_reason else "")
         if task.needs_agent is not None:
-            blocked += f"{NEEDS}{escape(task.needs_agent, ('(needs:',))})"
+            blocked += f"{NEEDS}{_reason(task.needs_agent)})"
         parts.append(blocked)
-    return SEPARATOR.join(parts)
+    return style.separator.join(parts) + _id(task, style)
 
 
-def completed_line(task: TrackerTask) -> str:
+def completed_line(task: TrackerTask, style: TrackerStyle = DEFAULT_STYLE) -> str:
     """``- **YYYY-MM-DD**: #N <title> — <outcome>. Files: <list>. Verified: <how>.``"""
-    line = "- "
+    line = "- " + _box(task, style)
     if task.completed_on is not None:
         line += f"**{task.completed_on.isoformat()}**: "
-    if task.number is not None:
+    if task.number is not None and style.ids == "prefix":
         line += f"#{task.number} "
-    line += escape(task.title, (FILES,))
+    line += escape(task.title, (*_KEYS, "--"))
     if task.outcome is not None:
-        line += SEPARATOR + escape(task.outcome, (FILES,))
-    files = [escape(f, (",", VERIFIED), sentinels=(NO_FILES,)) for f in task.files]
+        line += style.separator + escape(task.outcome, (*_KEYS, "--"))
+    files = [escape(f, (",", *_KEYS), sentinels=(NO_FILES,)) for f in task.files]
     line += FILES + (", ".join(files) if files else NO_FILES)
     verified = (
         NOT_VERIFIED if task.verified is None else escape(task.verified, sentinels=(NOT_VERIFIED,))
     )
-    return f"{line}{VERIFIED}{verified}."
+    return f"{line}{VERIFIED}{verified}." + _id(task, style)
 
 
-def render_tracker(doc: TrackerDoc) -> str:
-    """The tracker file; the same document always gives the same text."""
+def _own_words(task: TrackerTask, style: TrackerStyle) -> str | None:
+    """The task's source lines with its id, when they still read as exactly this task."""
+    if task.source is None or style.ids != "comment" or task.number is None:
+        return None
+    read = read_line(task.source, task.status)
+    if read is None or read.number is not None or read != _unnumbered(task):
+        return None
+    return task.source + _id(task, style)
+
+
+def _unnumbered(task: TrackerTask) -> TrackerTask:
+    return TrackerTask(
+        status=task.status,
+        title=task.title,
+        priority=task.priority,
+        owner=task.owner,
+        waits_on=task.waits_on,
+        follow_up_of=task.follow_up_of,
+        blocked_reason=task.blocked_reason,
+        needs_agent=task.needs_agent,
+        completed_on=task.completed_on,
+        outcome=task.outcome,
+        files=task.files,
+        verified=task.verified,
+    )
+
+
+def render_tracker(doc: TrackerDoc, style: TrackerStyle | None = None) -> str:
+    """The tracker file; the same document and style always give the same text (a task with
+    ``source`` keeps its own words while they read as the task)."""
+    style = style or DEFAULT_STYLE
     tasks = ordered(doc.tasks)
     body: list[str] = [""]
-    for status, heading in SECTIONS:
-        body += [f"## {heading}", ""]
-        lines = [task_line(t) for t in tasks if t.status == status]
-        body += lines or [EMPTY]
+    if style.preamble:
+        body += [*style.preamble, ""]
+    for status, heading in style.heading_lines():
+        own = style.section(status)
+        lines = [_own_words(t, style) or task_line(t, style) for t in tasks if t.status == status]
+        body += [heading, ""]
+        body += [*own.lead, *lines, *own.trail] if lines else list(own.empty)
         if doc.hidden.get(status):
             body.append(hidden_line(doc.hidden[status]))
         body.append("")
     text = "\n".join(body).rstrip("\n") + "\n"
-    return f"# {doc.agent} tracker\n{header_line(doc.project, doc.agent, text)}\n{text}"
+    title = f"# {doc.agent} tracker" if style.title is None else style.title
+    if style.header:
+        return f"{title}\n{header_line(doc.project, doc.agent, text)}\n{text}"
+    return f"{title}\n{text}" if title else text.removeprefix("\n")

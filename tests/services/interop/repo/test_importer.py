@@ -247,7 +247,7 @@ async def test_init_imports_the_roster_every_task_and_the_changelog(
             "backend",
             "pending",
             None,
-            "Add rate limiting",
+            "Add rate limiting (needs the gateway numbers first)",  # wrapped over two lines
             2,
             *none,
             [],
@@ -383,9 +383,16 @@ async def test_every_line_is_imported_or_reported(
     }
     for agent, text in sample.TRACKERS.items():
         path = f".claude/trackers/{agent}-tracker.md"
+        parsed = parse_tracker(text)
+        kept = {*parsed.style.preamble, *(k for _, s in parsed.style.sections for k in s.empty)}
+        wrapped = {
+            item.line + n
+            for item in parsed.items
+            for n in range(1, (item.task.source or "").count("\n") + 1)
+        }
         for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip() or line.strip() == "_none_" or line.startswith("<!--"):
-                continue
+            if not line.strip() or line in kept or number in wrapped or line.startswith("<!--"):
+                continue  # the file's own text (kept as its style), or a task's wrapped line
             if HEADING.fullmatch(line) and (path, number) not in reported:
                 continue  # a title or a tracker section
             # Imported, or reported; a line imported without one of its parts is both.
@@ -400,8 +407,6 @@ async def test_every_line_is_imported_or_reported(
             "the entry has no verification (imported with that part empty)",
         ),
         (".claude/CHANGELOG.md", 34, "no task #77 in the trackers; link left out"),
-        (BACKEND, 3, "outside any section"),
-        (BACKEND, 12, "not a task line"),
         (FRONTEND, 5, "owner 'designer bob' is not a valid agent name; not imported"),
         (FRONTEND, 17, "not a tracker section"),
         (FRONTEND, 18, "in a section that is not a tracker section"),
