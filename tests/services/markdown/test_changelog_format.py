@@ -78,9 +78,10 @@ def test_hand_written_entries_are_read_and_the_rest_reported() -> None:
         "something\n- Mood: fine",
     )
     assert [(u.line, u.reason) for u in parsed.unparsed] == [
-        (3, "before the first entry"),
         (17, "not a part of a changelog entry"),
         (18, "not part of an entry"),
         (14, "the entry has no fix, verification"),
     ]
     assert parsed.edited
+    # The text before the first entry is the file's own: kept as its style, not reported.
+    assert parsed.style.preamble == (HAND_WRITTEN.split("\n")[2],)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crewboard.services.markdown.changelog_parse import _KEY, KEYS, parse_changelog
-from crewboard.services.markdown.header import HEADING, lines_of, read_header, trimmed
+from crewboard.services.markdown.header import HEADING, ITEM, lines_of, read_header, trimmed
 from crewboard.services.markdown.model import ChangelogRecord, ParsedChangelog, ParsedTracker
 from crewboard.services.markdown.tracker_parse import _HIDDEN, parse_tracker
 from crewboard.services.markdown.tracker_render import EMPTY
@@ -173,15 +173,23 @@ def _key_kept(key: str, value: str, record: ChangelogRecord) -> bool:
     return _squash(value) in _squash(str(getattr(record, key)))
 
 
+def _item_text(line: str) -> str:
+    """A list item's text (a listed file keeps its name, not its bullet)."""
+    found = ITEM.fullmatch(line)
+    return (found.group("text") or "") if found is not None else line
+
+
 def changelog_lost(text: str, parsed: ParsedChangelog) -> list[tuple[int, str]]:
     """The non-blank lines of a changelog neither reported, structure, nor kept by the entry
     they are in (a key line's value, or a body line's text, found in that entry)."""
     reported = {u.line for u in parsed.unparsed}
     headings = {e.line for e in parsed.entries}
+    style = parsed.style
+    kept = {trimmed(line) for line in (style.title or "", *style.preamble, *style.empty)}
     header = _header_line(text) if parsed.header is not None else None
     lost = []
     for n, line in _non_blank(text):
-        if n in reported or n in headings or n == header or _structure(line):
+        if n in reported or n in headings or n == header or _structure(line) or line in kept:
             continue
         owner = [e.record for e in parsed.entries if e.line < n]
         found = _KEY.fullmatch(line)
@@ -190,6 +198,7 @@ def changelog_lost(text: str, parsed: ParsedChangelog) -> list[tuple[int, str]]:
         if not owner or (
             (found is None or key is None or not _key_kept(key, found["v"], owner[-1]))
             and _squash(line) not in _kept(owner[-1])
+            and _squash(_item_text(line)) not in _kept(owner[-1])
         ):
             lost.append((n, line))
     return lost

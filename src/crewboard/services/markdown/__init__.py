@@ -11,6 +11,7 @@ from crewboard.services.exports import lazy_exports
 if TYPE_CHECKING:
     from crewboard.services.markdown.changelog_parse import parse_changelog
     from crewboard.services.markdown.changelog_render import render_changelog
+    from crewboard.services.markdown.changelog_style import ChangelogStyle
     from crewboard.services.markdown.header import (
         HEADING,
         ITEM,
@@ -41,6 +42,7 @@ EXPORTS = {
     "COMPLETED": "model",
     "ChangelogDoc": "model",
     "ChangelogRecord": "model",
+    "ChangelogStyle": "changelog_style",
     "HEADING": "header",
     "IN_PROGRESS": "model",
     "ITEM": "header",
@@ -73,6 +75,7 @@ __all__ = [
     "STATUSES",
     "ChangelogDoc",
     "ChangelogRecord",
+    "ChangelogStyle",
     "ParsedChangelog",
     "ParsedTracker",
     "TrackerDoc",

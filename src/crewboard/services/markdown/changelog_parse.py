@@ -11,14 +11,23 @@ What cannot be read, and entries that lack a part, are reported as ``Unparsed``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crewboard.services.markdown.changelog_render import EMPTY, PARTS
+from crewboard.services.markdown.changelog_style import TEMPLATE_EMPTY, ChangelogStyle
+from crewboard.services.markdown.changelog_template import (
+    TemplateHeading,
+    read_body,
+    read_heading,
+    strip_id,
+)
 from crewboard.services.markdown.escape import Escaped
 from crewboard.services.markdown.header import (
     HEADING,
     ITEM,
+    REFUSED_END,
+    REFUSED_START,
     body_after,
     digest,
     lines_of,
@@ -32,6 +41,7 @@ from crewboard.services.markdown.model import (
     ParsedEntry,
     Unparsed,
 )
+from crewboard.services.markdown.tracker_style import LINE_MAX, LINES_MAX
 
 # A date, then an em or en dash, a hyphen, a colon, a bar or a blank before the title.
 _DATED = re.compile(r"\[?(\d{4}-\d{2}-\d{2})\]?(?:[ \t]*(?:\u2014|\u2013|-|:|\|)[ \t]*|[ \t]+|$)")
@@ -52,6 +62,8 @@ KEYS = {
     "verified": "verification",
 }
 _NUMBERS = re.compile(r"#?\d{1,9}(?:\s*,\s*#?\d{1,9})*")
+_DATE_ONLY = re.compile(r"\[?\d{4}-\d{2}-\d{2}\]?")
+_ITALIC = re.compile(r"_.*_|\*[^*\s].*\*")
 
 
 @dataclass
@@ -64,6 +76,8 @@ class _Entry:
     part: str | None = None  # the part whose lines come next
     block: bool = False  # the part is a ### block (runs until the next heading)
     body: list[str] = field(default_factory=list)
+    template: TemplateHeading | None = None  # an entry in the template's form
+    raw: list[str] = field(default_factory=list)  # a template entry's lines, as written
 
     def close_part(self) -> None:
         if self.part is not None and self.part != "files":
@@ -80,6 +94,8 @@ class _Entry:
         self.part, self.block, self.body = None, False, []
 
     def record(self) -> tuple[ChangelogRecord, list[str]]:
+        if self.template is not None:
+            return self._template_record(), []
         tasks = tuple(int(n) for n in re.findall(r"\d+", self.values.get("tasks", "")))
         entry = self.values.get("entry", "")
         missing = [p for p in ("problem", "fix", "verification") if p not in self.values]
@@ -94,6 +110,30 @@ class _Entry:
             tasks=tasks,
             entry_id=int(entry) if entry.isdigit() else None,
         ), missing
+
+    def _template_record(self) -> ChangelogRecord:
+        assert self.template is not None
+        raw = _trim(self.raw)
+        day, problem, fix, files, verification = read_body(raw[1:])
+        return ChangelogRecord(
+            title=self.template.title,
+            agent=self.template.agent,
+            day=day or self.day,
+            problem=problem,
+            fix=fix,
+            files=files,
+            verification=verification,
+            tasks=self.template.tasks,
+            entry_id=self.template.entry_id,
+            source="\n".join(raw),
+        )
+
+
+def _trim(lines: list[str]) -> list[str]:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
 
 
 def _heading(title: str) -> tuple[date | None, str]:
@@ -114,6 +154,16 @@ class _Reader:
         self.entries: list[ParsedEntry] = []
         self.unparsed: list[Unparsed] = []
         self.entry: _Entry | None = None
+        self.preamble: list[str] = []
+        self.preamble_at: list[int] = []  # the line number of each
+        self.title: str | None = None
+        self.title_at = 0
+        self.day: date | None = None  # the date section entries are under (template form)
+        self.template = False  # the file shows the template's form
+
+    def keep(self, line: int, raw: str) -> None:
+        self.preamble.append(raw)
+        self.preamble_at.append(line)
 
     def report(self, line: int, text: str, reason: str) -> None:
         self.unparsed.append(Unparsed(line, text, reason))
@@ -161,8 +211,10 @@ class _Reader:
     def line(self, number: int, raw: str, line: str) -> None:
         entry = self.entry
         if entry is None:
-            if line.strip():
-                self.report(number, raw, "before the first entry")
+            self.keep(number, raw)  # the file's own text: kept as its style
+            return
+        if entry.template is not None:
+            entry.raw.append(raw)
             return
         if entry.part == "files":
             item = ITEM.fullmatch(line)
@@ -183,36 +235,105 @@ class _Reader:
 
 
 def parse_changelog(text: str) -> ParsedChangelog:
-    """The entries a changelog file holds, oldest first, and every line it could not read."""
+    """The entries a changelog file holds, oldest first, every line it could not read, and
+    how it is written."""
     reader = _Reader()
     header: Header | None = None
     header_at = -1
-    parts = {p.lower(): p.lower() for p in PARTS} | {"verified": "verification", "solution": "fix"}
+    fence = refused = False
     for index, raw in enumerate(lines_of(text)):
         number, line = index + 1, trimmed(raw)
+        if refused or line.strip() == REFUSED_START:
+            refused = line.strip() != REFUSED_END
+            continue
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        heading = None if fence or line.lstrip().startswith("```") else HEADING.fullmatch(line)
         if header is None and reader.entry is None and (found := read_header(line)):
             header, header_at = found, index
             continue
-        heading = HEADING.fullmatch(line)
         if heading is None:
             reader.line(number, raw, line)
             continue
-        level, title = len(heading.group(1)), heading.group(2) or ""
-        if level == 1 and reader.entry is None and not reader.entries:
-            continue  # the file's title
-        if level <= 2:
-            reader.finish()
-            day, name = _heading(title)
-            reader.entry = _Entry(number, name, day)
-        elif reader.entry is not None and title.strip().lower() in parts:
-            reader.entry.close_part()
-            if parts[title.strip().lower()] in reader.entry.values:
-                reader.report(number, raw, "a second " + title.strip() + "; appended to the first")
-            reader.entry.part, reader.entry.block = parts[title.strip().lower()], True
-        else:
-            reader.report(number, raw, "not a part of a changelog entry")
-            if reader.entry is not None:
-                reader.entry.close_part()
+        _heading_line(reader, number, raw, len(heading.group(1)), heading.group(2) or "")
     reader.finish()
     edited = header is None or digest(body_after(text, header_at)) != header.version
-    return ParsedChangelog(header, tuple(reader.entries), tuple(reader.unparsed), edited)
+    style = _style(reader, header)
+    return ParsedChangelog(header, tuple(reader.entries), tuple(reader.unparsed), edited, style)
+
+
+def _heading_line(reader: _Reader, number: int, raw: str, level: int, title: str) -> None:
+    parts = {p.lower(): p.lower() for p in PARTS} | {"verified": "verification", "solution": "fix"}
+    first = reader.entry is None and not reader.entries
+    if level == 1 and first and reader.title is None and not reader.preamble:
+        reader.title, reader.title_at = raw, number  # the file's title
+        return
+    if level <= 2 and _DATE_ONLY.fullmatch(title.strip()):
+        reader.finish()
+        reader.day, _ = _heading(title)
+        reader.template = True
+        return
+    if level <= 2 and first and title.strip().lower() == "template":
+        reader.keep(number, raw)  # the template's "how to write an entry" block
+        reader.template = True
+        return
+    if (
+        level == 3
+        and (found := read_heading(title)) is not None
+        and (reader.entry is None or title.strip().lower() not in parts)
+    ):
+        reader.finish()
+        reader.entry = _Entry(
+            number, found.title, reader.day, template=found, raw=[strip_id(raw)[0]]
+        )
+        reader.template = True
+        return
+    if level <= 2:
+        reader.finish()
+        day, name = _heading(title)
+        reader.entry = _Entry(number, name, day)
+    elif (
+        reader.entry is not None
+        and reader.entry.template is None
+        and title.strip().lower() in parts
+    ):
+        reader.entry.close_part()
+        if parts[title.strip().lower()] in reader.entry.values:
+            reader.report(number, raw, "a second " + title.strip() + "; appended to the first")
+        reader.entry.part, reader.entry.block = parts[title.strip().lower()], True
+    elif reader.entry is None:
+        reader.keep(number, raw)
+    else:
+        reader.report(number, raw, "not a part of a changelog entry")
+        reader.entry.close_part()
+
+
+def _style(reader: _Reader, header: Header | None) -> ChangelogStyle:
+    preamble = _trim(reader.preamble)
+    while preamble and not preamble[0].strip():
+        preamble = preamble[1:]
+    template = header is None and (reader.template or not reader.entries)
+    empty: list[str] = []
+    if template and not reader.entries:
+        while preamble and _ITALIC.fullmatch(preamble[-1].strip()):
+            empty.insert(0, preamble.pop())
+        preamble = _trim(preamble)
+    style = ChangelogStyle(
+        form="template" if template else "crewboard",
+        title=reader.title if reader.title is not None or header is not None else "",
+        preamble=tuple(preamble),
+        empty=tuple(empty) if empty or not template else (TEMPLATE_EMPTY,),
+        header=header is not None,
+    )
+    if style.title and len(style.title) > LINE_MAX:
+        reader.report(reader.title_at, style.title, f"a title past {LINE_MAX} characters; not kept")
+        style = replace(style, title=None if header is not None else "")
+    if len(style.preamble) + len(style.empty) > LINES_MAX or any(
+        len(line) > LINE_MAX for line in (*style.preamble, *style.empty)
+    ):
+        why = f"not kept: a changelog keeps {LINES_MAX} lines of {LINE_MAX} characters of its own"
+        for line, raw in zip(reader.preamble_at, reader.preamble, strict=True):
+            if raw.strip():
+                reader.report(line, raw, why)
+        return ChangelogStyle(form=style.form, title=style.title, header=style.header)
+    return style

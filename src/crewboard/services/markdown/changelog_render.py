@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from crewboard.services.markdown.changelog_style import ChangelogStyle
+from crewboard.services.markdown.changelog_template import entry_lines as template_lines
+from crewboard.services.markdown.changelog_template import id_comment, read_body, read_heading
 from crewboard.services.markdown.escape import SEPARATOR, escape
 from crewboard.services.markdown.header import header_line
 from crewboard.services.markdown.model import ChangelogDoc, ChangelogRecord
@@ -66,10 +69,51 @@ def entry_lines(record: ChangelogRecord) -> list[str]:
     return out[:-1]
 
 
-def render_changelog(doc: ChangelogDoc) -> str:
-    """The changelog file; the same document always gives the same text."""
+def render_changelog(doc: ChangelogDoc, style: ChangelogStyle | None = None) -> str:
+    """The changelog file; the same document and style always give the same text."""
+    style = style or ChangelogStyle()
+    if style.form == "template":
+        return _template(doc, style)
     body = [""]
+    if style.preamble:
+        body += [*style.preamble, ""]
     for record in doc.entries:
         body += [*entry_lines(record), ""]
     text = "\n".join(body).rstrip("\n") + "\n"
-    return f"{TITLE}\n{header_line(doc.project, None, text)}\n{text}"
+    title = TITLE if style.title is None else style.title
+    if style.header:
+        return f"{title}\n{header_line(doc.project, None, text)}\n{text}"
+    return f"{title}\n{text}" if title else text.removeprefix("\n")
+
+
+def _own_words(record: ChangelogRecord) -> list[str] | None:
+    """The entry's source lines, when they still read as exactly this record."""
+    if record.source is None or not record.source.startswith("###"):
+        return None
+    lines = record.source.split("\n")
+    found = read_heading(lines[0].removeprefix("###").strip())
+    if found is None or found.entry_id is not None:
+        return None
+    day, problem, fix, files, verification = read_body(lines[1:])
+    read = (found.title, found.agent, day or record.day, problem, fix, files, verification)
+    mine = (record.title, record.agent, record.day, record.problem, record.fix)
+    if read != (*mine, record.files, record.verification):
+        return None
+    return lines
+
+
+def _template(doc: ChangelogDoc, style: ChangelogStyle) -> str:
+    lines = [style.title] if style.title else []
+    if style.preamble:
+        lines += ["", *style.preamble]
+    if not doc.entries:
+        lines += ["", *style.empty] if style.empty else []
+    day: object = object()
+    for record in doc.entries:
+        if record.day != day and record.day is not None:
+            lines += ["", f"## {record.day.isoformat()}"]
+        day = record.day
+        entry = _own_words(record) or template_lines(record)
+        lines += ["", entry[0] + id_comment(record), *entry[1:]]
+    text = "\n".join(lines).lstrip("\n")
+    return text + "\n"

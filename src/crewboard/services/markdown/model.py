@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
+from crewboard.services.markdown.changelog_style import ChangelogStyle
 from crewboard.services.markdown.sections import (
     BLOCKED,
     COMPLETED,
@@ -168,6 +169,7 @@ class ParsedChangelog:
     entries: tuple[ParsedEntry, ...]
     unparsed: tuple[Unparsed, ...]
     edited: bool
+    style: ChangelogStyle = field(default_factory=ChangelogStyle)  # how the file is written
 
     def doc(self, project: str = "") -> ChangelogDoc:
         """The changelog as a document (the project from the header when it has one)."""

@@ -273,10 +273,14 @@ def parse_tracker(text: str) -> ParsedTracker:
             reader.flush()
             level, title = len(heading.group(1)), heading.group(2) or ""
             if level == 1 and not reader.sections and reader.title is None and not reader.preamble:
-                reader.title = line
+                if len(line) > LINE_MAX:
+                    reader.report(number, raw, f"a title past {LINE_MAX} characters; not kept")
+                    reader.title = ""
+                else:
+                    reader.title = line
                 continue
             status = section_of(title) or _UNKNOWN
-            if status == _UNKNOWN and not reader.sections:
+            if status == _UNKNOWN and not reader.sections and len(raw) <= LINE_MAX:
                 reader.preamble.append(raw)
                 reader.keep(number, raw)
             else:
