@@ -17,10 +17,20 @@ from tests.support.factory import SYSTEM
 pytestmark = pytest.mark.exhaustive
 
 READ = "UU +++++ N +N +"
+WRITE = "UU F++++ N +N F"  # agents and members alike (sync learns a file's style)
+STYLE = {"style": {"separator": " -- ", "ids": "comment", "header": False}}
 
 
 async def backend(w: World, actor: str, route: str) -> Call:
     return Call(fill(route, agent="backend"), w.tokens[actor])
+
+
+async def backend_style(w: World, actor: str, route: str) -> Call:
+    return Call(fill(route, agent="backend"), w.tokens[actor], STYLE)
+
+
+async def changelog_style(w: World, actor: str, route: str) -> Call:
+    return Call(fill(route), w.tokens[actor], {"style": {"form": "template"}})
 
 
 # fmt: off
@@ -28,6 +38,8 @@ MATRIX = (
     #   method  route                                  ok   grid
     Row("GET",  "/projects/{slug}/trackers/{agent}.md", 200, READ, backend),
     Row("GET",  "/projects/{slug}/changelog.md",       200, READ),
+    Row("PUT",  "/projects/{slug}/trackers/{agent}.style", 204, WRITE, backend_style),
+    Row("PUT",  "/projects/{slug}/changelog.style",    204, WRITE, changelog_style),
 )
 # fmt: on
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from crewboard.services.markdown import parse_changelog, parse_tracker
@@ -12,6 +14,7 @@ from tests.support.world import SLUG, World
 
 TRACKER = f"{API}/projects/{SLUG}/trackers/backend.md"
 FILE = f"{API}/projects/{SLUG}/changelog.md"
+TEMPLATE = Path(__file__).parents[2] / "support" / "template"
 
 
 async def test_the_tracker_file_is_markdown_with_an_etag(
@@ -87,3 +90,58 @@ async def test_the_changelog_file_lists_entries_oldest_first(
         FILE, headers={**world.headers("qa"), "If-None-Match": full.headers["etag"]}
     )
     assert cached.status_code == 304
+
+
+async def test_a_learned_style_is_kept_on_every_render(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    text = (TEMPLATE / "pristine/.claude/trackers/backend-tracker.md").read_text()
+    style = parse_tracker(text).style.to_json()
+    put = await client.put(
+        f"{API}/projects/{SLUG}/trackers/backend.style",
+        json={"style": style},
+        headers=world.headers("backend"),
+    )
+    assert put.status_code == 204, put.text
+    assert (await client.get(TRACKER, headers=world.headers())).text == text
+    ok(
+        await client.post(
+            TASKS, json={"title": "Orders table", "tracker": "backend"}, headers=world.headers()
+        ),
+        201,
+    )
+    shown = (await client.get(TRACKER, headers=world.headers())).text
+    assert shown.startswith("# Backend Agent -- Work Tracker\n\n> This file tracks")
+    assert "## Pending\n\n- [P2] Orders table <!-- #1 -->\n" in shown
+    assert "<!-- crewboard:" not in shown  # the template's files carry no header
+
+    log = (TEMPLATE / "pristine/.claude/CHANGELOG.md").read_text()
+    put = await client.put(
+        f"{API}/projects/{SLUG}/changelog.style",
+        json={"style": parse_changelog(log).style.to_json()},
+        headers=world.headers(),
+    )
+    assert put.status_code == 204, put.text
+    assert (await client.get(FILE, headers=world.headers())).text == log
+
+
+async def test_a_bad_style_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    before = (await client.get(TRACKER, headers=world.headers())).text
+    for body, code in (
+        ({"style": {"ids": "visible"}}, "invalid"),
+        ({"style": {"preamble": ["a\u2028b"]}}, "invalid"),
+        ({"style": {"colour": "red"}}, "invalid"),
+        ({"style": []}, "validation"),
+        ({}, "validation"),
+    ):
+        put = await client.put(
+            f"{API}/projects/{SLUG}/trackers/backend.style", json=body, headers=world.headers()
+        )
+        assert_problem(put, 422, code)
+    missing = await client.put(
+        f"{API}/projects/{SLUG}/trackers/nobody.style", json={"style": {}}, headers=world.headers()
+    )
+    assert_problem(missing, 404, "not-found")
+    assert (await client.get(TRACKER, headers=world.headers())).text == before

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crewboard.services.markdown import ChangelogStyle, TrackerStyle
 from crewboard.services.markdown.changelog_parse import _KEY, KEYS, parse_changelog
 from crewboard.services.markdown.header import HEADING, ITEM, lines_of, read_header, trimmed
 from crewboard.services.markdown.model import ChangelogRecord, ParsedChangelog, ParsedTracker
@@ -128,7 +129,7 @@ def _header_line(text: str) -> int | None:
 
 def tracker_lost(text: str, parsed: ParsedTracker) -> list[tuple[int, str]]:
     """The non-blank lines of a tracker that are neither a task, structure nor reported."""
-    accounted = {u.line for u in parsed.unparsed}
+    accounted = {u.line + n for u in parsed.unparsed for n in range(u.text.count("\n") + 1)}
     for item in parsed.items:  # a wrapped item: all its lines
         accounted |= set(range(item.line, item.line + (item.task.source or "").count("\n") + 1))
     style = parsed.style
@@ -209,6 +210,7 @@ def changelog_lost(text: str, parsed: ParsedChangelog) -> list[tuple[int, str]]:
 def test_tracker_parse_accounts_for_every_line(text: str) -> None:
     parsed = parse_tracker(text)
     assert tracker_lost(text, parsed) == []
+    assert TrackerStyle.from_json(parsed.style.to_json()) == parsed.style
     for item in parsed.items:
         assert 1 <= item.line <= len(lines_of(text))
 
@@ -218,6 +220,7 @@ def test_tracker_parse_accounts_for_every_line(text: str) -> None:
 def test_changelog_parse_accounts_for_every_line(text: str) -> None:
     parsed = parse_changelog(text)
     assert changelog_lost(text, parsed) == []
+    assert ChangelogStyle.from_json(parsed.style.to_json()) == parsed.style
 
 
 @fuzz_settings(scale=5)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response, status
 
 from crewboard.api.routes.tasks import not_modified
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
-from crewboard.schemas.common import AgentName, Slug
+from crewboard.schemas.common import AgentName, RequestModel, Slug
 from crewboard.services.tasks import TrackerService
 
 router = APIRouter(prefix="/projects/{slug}", tags=["markdown"])
@@ -54,3 +54,32 @@ async def changelog_markdown(
     """``CHANGELOG.md``: every entry, oldest first (docs/markdown.md)."""
     text = await TrackerService(session, settings).changelog_markdown(actor, slug)
     return markdown_response(request, text)
+
+
+class StyleBody(RequestModel):
+    """How a file is written, as ``crewboard sync`` learned it (docs/markdown.md)."""
+
+    style: dict[str, Any]
+
+
+@router.put("/trackers/{agent}.style", status_code=status.HTTP_204_NO_CONTENT)
+async def set_tracker_style(
+    slug: SlugPath,
+    agent: Annotated[AgentName, Path()],
+    body: StyleBody,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Remember how ``<agent>-tracker.md`` is written; every render keeps it."""
+    await TrackerService(session, settings).set_style(actor, slug, agent, body.style)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/changelog.style", status_code=status.HTTP_204_NO_CONTENT)
+async def set_changelog_style(
+    slug: SlugPath, body: StyleBody, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Remember how ``CHANGELOG.md`` is written; every render keeps it."""
+    await TrackerService(session, settings).set_style(actor, slug, None, body.style)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

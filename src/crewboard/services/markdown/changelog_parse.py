@@ -11,7 +11,7 @@ What cannot be read, and entries that lack a part, are reported as ``Unparsed``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from crewboard.services.markdown.changelog_render import EMPTY, PARTS
@@ -325,15 +325,13 @@ def _style(reader: _Reader, header: Header | None) -> ChangelogStyle:
         empty=tuple(empty) if empty or not template else (TEMPLATE_EMPTY,),
         header=header is not None,
     )
-    if style.title and len(style.title) > LINE_MAX:
-        reader.report(reader.title_at, style.title, f"a title past {LINE_MAX} characters; not kept")
-        style = replace(style, title=None if header is not None else "")
-    if len(style.preamble) + len(style.empty) > LINES_MAX or any(
-        len(line) > LINE_MAX for line in (*style.preamble, *style.empty)
-    ):
+    try:
+        return ChangelogStyle.from_json(style.to_json())  # what is stored must read back
+    except ValueError:  # too much, or odd characters (reported): what crewboard needs only
         why = f"not kept: a changelog keeps {LINES_MAX} lines of {LINE_MAX} characters of its own"
         for line, raw in zip(reader.preamble_at, reader.preamble, strict=True):
             if raw.strip():
                 reader.report(line, raw, why)
-        return ChangelogStyle(form=style.form, title=style.title, header=style.header)
-    return style
+        if reader.title is not None:
+            reader.report(reader.title_at, reader.title, why)
+        return ChangelogStyle(form=style.form, title=None if header else "", header=style.header)

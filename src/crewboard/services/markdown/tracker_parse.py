@@ -243,10 +243,19 @@ def _style(reader: _Reader, lines: list[str], header: Header | None) -> TrackerS
         boxes=any(i.checked is not None for i in reader.items),
         header=header is not None,
     )
-    if style.size() > LINES_MAX:  # too much to keep (reported): the parts crewboard needs only
-        reader.unparsed += reader.kept
-        return replace(style, preamble=(), sections=())
-    return style
+    # What is stored must read back; past that (too much, odd characters: reported), only
+    # what crewboard needs is kept.
+    bare = replace(style, title="", preamble=(), sections=(), empty_marker=DEFAULT_EMPTY)
+    for candidate in (style, bare):
+        try:
+            TrackerStyle.from_json(candidate.to_json())
+        except ValueError:
+            continue
+        if candidate is bare:
+            reader.unparsed += reader.kept
+        return candidate
+    reader.unparsed += reader.kept
+    return replace(bare, headings=())  # the default headings always read back
 
 
 def parse_tracker(text: str) -> ParsedTracker:
@@ -278,6 +287,7 @@ def parse_tracker(text: str) -> ParsedTracker:
                     reader.title = ""
                 else:
                     reader.title = line
+                    reader.keep(number, raw)
                 continue
             status = section_of(title) or _UNKNOWN
             if status == _UNKNOWN and not reader.sections and len(raw) <= LINE_MAX:

@@ -8,27 +8,31 @@ MCP ``TrackerRead``, the CLI and markdown sync all come through here. Viewers an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
+from crewboard.models import Agent, Project
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task
-from crewboard.services.core import Actor, Invalid
+from crewboard.services.core import Actor, Invalid, record_event
 from crewboard.services.markdown import (
     ChangelogDoc,
     ChangelogRecord,
+    ChangelogStyle,
     TrackerDoc,
+    TrackerStyle,
     TrackerTask,
     render_changelog,
     render_tracker,
 )
-from crewboard.services.projects import require_on_roster
+from crewboard.services.projects import Role, require_on_roster
 from crewboard.services.tasks.rules import Status
 from crewboard.services.tasks.store import TaskStore, TaskView
 
+_Style = TypeVar("_Style", TrackerStyle, ChangelogStyle)
 SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
 COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
@@ -75,6 +79,14 @@ def tracker_task(view: TaskView) -> TrackerTask:
         needs_agent=task.needs_agent if blocked else None,
         source=line_source(task.meta),
     )
+
+
+_KIND = {TrackerStyle: "tracker", ChangelogStyle: "changelog"}
+
+
+def _stored(kind: type[_Style], data: object) -> _Style | None:
+    """A style as the database keeps it (checked when it was set)."""
+    return None if data is None else kind.from_json(data)
 
 
 def _newest_first(task: Task) -> tuple[int, float, int]:
@@ -163,7 +175,13 @@ class TrackerService:
         completed: int = COMPLETED_MAX,
     ) -> str:
         """The tracker as markdown (``<agent>-tracker.md``)."""
-        return render_tracker(await self.tracker(actor, slug, agent, completed=completed))
+        doc = await self.tracker(actor, slug, agent, completed=completed)
+        stored = await self.session.scalar(
+            select(Agent.tracker_style)
+            .join(Project, Project.id == Agent.project_id)
+            .where(Project.slug == doc.project, Agent.name == doc.agent)
+        )
+        return render_tracker(doc, _stored(TrackerStyle, stored))
 
     async def changelog(self, actor: Actor, slug: str) -> ChangelogDoc:
         """Every changelog entry of the project, oldest first, with its linked task numbers."""
@@ -206,4 +224,38 @@ class TrackerService:
 
     async def changelog_markdown(self, actor: Actor, slug: str) -> str:
         """The changelog as markdown (``CHANGELOG.md``)."""
-        return render_changelog(await self.changelog(actor, slug))
+        doc = await self.changelog(actor, slug)
+        stored = await self.session.scalar(
+            select(Project.changelog_style).where(Project.slug == doc.project)
+        )
+        return render_changelog(doc, _stored(ChangelogStyle, stored))
+
+    async def set_style(self, actor: Actor, slug: str, agent: str | None, data: object) -> None:
+        """Remember how a file is written: ``agent``'s tracker, or (None) the changelog.
+
+        Members and the project's agents may (sync learns a file's style as it reads it)."""
+        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
+        kind: type[TrackerStyle] | type[ChangelogStyle] = (
+            ChangelogStyle if agent is None else TrackerStyle
+        )
+        try:
+            style = kind.from_json(data).to_json()
+        except ValueError as exc:
+            raise Invalid(f"not a {_KIND[kind]} style: {exc}", field="style") from None
+        if agent is None:
+            access.project.changelog_style = style
+        else:
+            await require_on_roster(self.session, access.project, agent, "agent")
+            await self.session.execute(
+                update(Agent)
+                .where(Agent.project_id == access.project.id, Agent.name == agent)
+                .values(tracker_style=style)
+            )
+        record_event(
+            self.session,
+            actor,
+            "markdown.style_learned",
+            f"file:{'changelog' if agent is None else agent}",
+            {"agent": agent},
+            project_id=access.project.id,
+        )

@@ -13,11 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
-from crewboard.models import Project, User, utcnow
+from crewboard.models import Agent, Project, User, utcnow
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.accounts import UserService
@@ -91,6 +91,7 @@ class RepoImport:
             else:
                 await self.roster.add(actor, slug, name=name, domain=domain)
                 report.agents_added.append(name)
+        await self._styles(access, plan)
         now = utcnow()
         rows = {t.number: self._task(access, t, now, actor) for t in plan.tasks}
         self.session.add_all(rows.values())
@@ -124,6 +125,17 @@ class RepoImport:
             project_id=access.project.id,
         )
         return report
+
+    async def _styles(self, access: ProjectAccess, plan: Plan) -> None:
+        """Remember how each file is written, so crewboard writes it back the same way."""
+        for name, style in plan.tracker_styles.items():
+            await self.session.execute(
+                update(Agent)
+                .where(Agent.project_id == access.project.id, Agent.name == name)
+                .values(tracker_style=style.to_json())
+            )
+        if plan.changelog_style is not None:
+            access.project.changelog_style = plan.changelog_style.to_json()
 
     async def _owner(self, actor: Actor, email: str | None) -> User:
         users = UserService(self.session)

@@ -14,7 +14,15 @@ from datetime import date
 from crewboard.services.core import Invalid, check_agent_name, check_text
 from crewboard.services.interop.claude import find_cycle
 from crewboard.services.interop.repo.files import CHANGELOG, FileNote, RepoFiles, notes_of
-from crewboard.services.markdown import BLOCKED, COMPLETED, IN_PROGRESS, ITEM, TrackerTask
+from crewboard.services.markdown import (
+    BLOCKED,
+    COMPLETED,
+    IN_PROGRESS,
+    ITEM,
+    ChangelogStyle,
+    TrackerStyle,
+    TrackerTask,
+)
 from crewboard.services.tasks import (
     BODY_MAX,
     OUTCOME_MAX,
@@ -83,6 +91,9 @@ class Plan:
     tasks: list[PlannedTask] = field(default_factory=list)
     entries: list[PlannedEntry] = field(default_factory=list)
     notes: list[FileNote] = field(default_factory=list)
+    # How each file is written (by tracker agent; the changelog's), kept on every render.
+    tracker_styles: dict[str, TrackerStyle] = field(default_factory=dict)
+    changelog_style: ChangelogStyle | None = None
 
     def add_agent(self, name: str, domain: str, source: str) -> None:
         self.agents.setdefault(name, (domain, source))
@@ -199,6 +210,7 @@ def _tasks(plan: Plan, files: RepoFiles) -> None:
     checked: list[tuple[_Line, PlannedTask]] = []
     for tracker in files.trackers:
         plan.add_agent(tracker.agent, "", tracker.path)
+        plan.tracker_styles[tracker.agent] = tracker.parsed.style
         plan.notes += notes_of(tracker.path, tracker.parsed.unparsed)
         for parsed in tracker.parsed.items:
             item = _Line(
@@ -225,6 +237,7 @@ def _tasks(plan: Plan, files: RepoFiles) -> None:
 def _entries(plan: Plan, files: RepoFiles, default_agent: str | None) -> None:
     if files.changelog is None:
         return
+    plan.changelog_style = files.changelog.style
     for note in notes_of(CHANGELOG, files.changelog.unparsed):
         if note.reason.startswith("the entry has no "):
             note = replace(note, reason=note.reason + " (imported with that part empty)")
