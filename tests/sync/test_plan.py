@@ -50,13 +50,33 @@ def test_a_moved_line_changes_status_with_what_the_line_says() -> None:
     )
 
 
-def test_a_move_to_blocked_without_a_reason_is_a_problem() -> None:
+def test_a_move_to_blocked_without_a_reason_takes_the_lines_words() -> None:
     moved = edit("- #3 [P2] Styles\n", "").replace(
-        "## Blocked\n\n_none_", "## Blocked\n\n- #3 [P2] Styles"
+        "## Blocked\n\n_none_", "## Blocked\n\n- #3 [P2] Styles -- Needs: frontend"
     )
-    plan = plan_tracker(PATH, "backend", BASE, moved)
-    assert plan.edits == []
-    assert "needs its reason" in plan.problems[0].reason
+    [change] = plan_tracker(PATH, "backend", BASE, moved).edits
+    assert dict(change.fields) == {
+        "status": "blocked",
+        "blocked_reason": "Styles",
+        "needs_agent": "frontend",
+    }
+
+
+def test_the_templates_completed_line_completes_with_its_summary_as_the_outcome() -> None:
+    moved = edit("- #1 [P2] Orders table\n", "").replace(
+        "## Completed\n\n_none_",
+        "## Completed\n\n- **2026-01-15**: #1 Added the orders table. Files: a.py. Verified: pytest.",
+    )
+    [change] = plan_tracker(PATH, "backend", BASE, moved).edits
+    assert dict(change.fields) == {
+        "status": "completed",
+        "outcome": "Added the orders table",
+        "files": ["a.py"],
+        "verified": "pytest",
+    }
+    same = moved.replace("Added the orders table", "Orders table")
+    [change] = plan_tracker(PATH, "backend", BASE, same).edits
+    assert "outcome" not in change.fields  # completed with no outcome: recorded as not given
 
 
 def test_a_move_to_completed_takes_outcome_files_and_verification() -> None:
@@ -106,8 +126,12 @@ def test_unreadable_deleted_and_foreign_lines_are_problems() -> None:
     assert "#9 was not on this tracker" in reasons
     assert "line of #3 was deleted" in reasons
     assert len(plan.problems) == 3
-    new_elsewhere = edit("## Blocked\n\n_none_", "## Blocked\n\n- Something")
-    assert "goes under Pending" in plan_tracker(PATH, "b", BASE, new_elsewhere).problems[0].reason
+    new_elsewhere = edit("## Blocked\n\n_none_", "## Blocked\n\n- Something -- no keys")
+    [new] = plan_tracker(PATH, "b", BASE, new_elsewhere).creates
+    assert (new.title, dict(new.then)) == (
+        "Something",
+        {"status": "blocked", "blocked_reason": "no keys"},
+    )
 
 
 def test_satisfied_tells_an_update_the_server_already_holds() -> None:

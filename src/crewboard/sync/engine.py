@@ -23,7 +23,8 @@ from typing import Any
 from crewboard.client.errors import ClientError
 from crewboard.client.project import Remote
 from crewboard.services.core import TRACKERS_DIR, write_atomic
-from crewboard.services.markdown import parse_changelog, parse_tracker
+from crewboard.services.markdown import SOURCE_TEXT, parse_changelog, parse_tracker
+from crewboard.sync.block import refusal_block
 from crewboard.sync.plan import (
     NewEntry,
     NewTask,
@@ -136,10 +137,10 @@ def fetch(remote: Remote) -> Snapshot:
     return Snapshot(texts, owners, tasks)
 
 
-def _plan(path: str, agent: str | None, base: str, local: str) -> Plan:
+def _plan(path: str, agent: str | None, base: str, local: str, adopting: bool) -> Plan:
     if agent is None:
-        return plan_changelog(path, base, local)
-    return plan_tracker(path, agent, base, local)
+        return plan_changelog(path, base, local, adopting=adopting)
+    return plan_tracker(path, agent, base, local, adopting=adopting)
 
 
 def _check(path: str, plan: Plan, state: FileState, snap: Snapshot) -> list[Conflict]:
@@ -164,20 +165,31 @@ def _apply_edit(remote: Remote, edit: TaskEdit, version: int | None) -> None:
 
 
 def _apply_create(remote: Remote, agent: str, path: str, new: NewTask, snap: Snapshot) -> bool:
-    """Create the task unless an earlier run did (its key is in a task's metadata)."""
-    for task in snap.tasks.values():
-        if (task.get("metadata") or {}).get("sync", {}).get("key") == new.key:
-            return False
-    body: dict[str, object] = {
-        "title": new.title,
-        "tracker": agent,
-        "blocked_by": list(new.blocked_by),
-        "metadata": {"sync": {"key": new.key, "file": path}},
-    }
-    if new.priority is not None:
-        body["priority"] = new.priority
-    remote.post("tasks", body=body)
-    return True
+    """Create the task unless an earlier run did (its key is in a task's metadata), then give
+    it the status its line was written under."""
+    task = next(
+        (
+            t
+            for t in snap.tasks.values()
+            if (t.get("metadata") or {}).get("sync", {}).get("key") == new.key
+        ),
+        None,
+    )
+    created = task is None
+    if task is None:
+        body: dict[str, object] = {
+            "title": new.title,
+            "tracker": agent,
+            "blocked_by": list(new.blocked_by),
+            "metadata": {"sync": {"key": new.key, "file": path, SOURCE_TEXT: new.text}},
+        }
+        if new.priority is not None:
+            body["priority"] = new.priority
+        task = remote.post("tasks", body=body)
+    if new.then and not satisfied(new.then, task):
+        remote.patch("tasks", int(task["number"]), body={**new.then, "version": task["version"]})
+        return True
+    return created
 
 
 def _apply_entries(remote: Remote, state: FileState, plan: Plan, snap: Snapshot) -> list[str]:
@@ -217,7 +229,7 @@ def _append(remote: Remote, new: NewEntry) -> None:
 def _apply(
     remote: Remote, path: str, plan: Plan, state: FileState, snap: Snapshot, out: Outcome
 ) -> bool:
-    """Apply one file's plan; False when something was refused (the file is kept)."""
+    """Apply every edit of one file's plan that can be; False when one was refused."""
     agent = snap.agents[path]
     ok = True
     for edit in plan.edits:
@@ -253,36 +265,51 @@ def _unedited(local: str, state: FileState | None, server: str) -> bool:
     return local in (state.text, state.previous)
 
 
+def _learn_style(remote: Remote, path: str, agent: str | None, local: str, server: str) -> bool:
+    """Teach the server how a hand-edited file is written, when it writes it otherwise."""
+    if agent is None:
+        mine, theirs = parse_changelog(local).style, parse_changelog(server).style
+        if mine == theirs:
+            return False
+        remote.client.request("PUT", remote.path("changelog.style"), json={"style": mine.to_json()})
+        return True
+    own, shown = parse_tracker(local).style, parse_tracker(server).style
+    if own == shown:
+        return False
+    remote.client.request(
+        "PUT", remote.path("trackers", f"{agent}.style"), json={"style": own.to_json()}
+    )
+    return True
+
+
 def sync_once(remote: Remote, repo: Path) -> Outcome:
     """One run; see the module docstring. Never raises for an edit it could not apply."""
     state = load_state(repo, remote.project)
     snap = fetch(remote)
     out = Outcome()
-    kept: set[str] = set()
     seen: dict[str, str | None] = {}
-    plans: dict[str, Plan] = {}
+    read: set[str] = set()  # the files whose hand edits this run read (their block is new)
+    learned = False
     for path in sorted(snap.texts):
         local = seen[path] = read_text(repo / path)
         previous = state.files.get(path)
         if local is None or _unedited(local, previous, snap.texts[path]):
             continue
-        kept.add(path)
-        if previous is None:
-            reason = "not written by crewboard sync: import it with crewboard init, or move it"
-            out.problems.append(Problem(path, 0, "", reason))
-            continue
-        plan = _plan(path, snap.agents[path], previous.text, local)
-        conflicts = [] if plan.problems else _check(path, plan, previous, snap)
+        read.add(path)
+        adopting = previous is None
+        base = FileState(snap.texts[path], snap.versions(path)) if previous is None else previous
+        agent = snap.agents[path]
+        plan = _plan(path, agent, base.text, local, adopting)
         out.problems.extend(plan.problems)
-        out.conflicts.extend(conflicts)
-        if not plan.problems and not conflicts:
-            plans[path] = plan
-    for path, plan in plans.items():
-        if _apply(remote, path, plan, state.files[path], snap, out):
-            kept.discard(path)
-    if out.applied:
+        out.conflicts.extend(_check(path, plan, base, snap))
+        _apply(remote, path, plan, base, snap, out)
+        try:
+            learned = _learn_style(remote, path, agent, local, snap.texts[path]) or learned
+        except ClientError as exc:
+            out.problems.append(Problem(path, 0, "", f"its style was not kept: {exc.message}"))
+    if out.applied or learned:
         snap = fetch(remote)
-    _write(repo, state, snap, kept, seen, out)
+    _write(repo, state, snap, read, seen, out)
     out.files = sorted(snap.texts)
     return out
 
@@ -291,16 +318,24 @@ def _write(
     repo: Path,
     state: SyncState,
     snap: Snapshot,
-    kept: set[str],
+    read: set[str],
     seen: dict[str, str | None],
     out: Outcome,
 ) -> None:
-    """State first (old text kept as ``previous``), then the files, then the state again."""
-    targets = {
-        p: t for p, t in snap.texts.items() if p not in kept and read_text(repo / p) == seen.get(p)
-    }  # a file edited while this run was going is left for the next run to read
-    for path, text in targets.items():
-        state.files[path] = FileState(text, snap.versions(path), seen.get(path))
+    """State first (old text kept as ``previous``), then the files, then the state again.
+
+    Every file follows the server (none is ever frozen); what this run could not apply of a
+    file is listed in a block at its end, kept until a run reads the file's next hand edit."""
+    targets: dict[str, str] = {}
+    for path, text in snap.texts.items():
+        if read_text(repo / path) != seen.get(path):
+            continue  # edited while this run was going: left for the next run to read
+        old = state.files.get(path)
+        block = refusal_block(path, out) if path in read else (old.block if old else [])
+        targets[path] = text + ("\n" + "\n".join(block) + "\n" if block else "")
+        state.files[path] = FileState(
+            targets[path], snap.versions(path), seen.get(path), list(block)
+        )
     save_state(repo, state)
     for path, text in targets.items():
         if seen.get(path) != text:

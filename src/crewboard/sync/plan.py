@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crewboard.services.markdown import (
@@ -20,17 +20,11 @@ from crewboard.services.markdown import (
     IN_PROGRESS,
     PENDING,
     ChangelogRecord,
+    ParsedTracker,
     TrackerTask,
     parse_changelog,
     parse_tracker,
 )
-
-SECTION_NAMES = {
-    IN_PROGRESS: "In Progress",
-    PENDING: "Pending",
-    BLOCKED: "Blocked",
-    COMPLETED: "Completed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +61,7 @@ class NewTask:
     title: str
     priority: int | None
     blocked_by: tuple[int, ...]
+    then: Mapping[str, Any] = field(default_factory=dict)  # the status it was written under
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +94,16 @@ def _status_fields(agent: str, base: TrackerTask, local: TrackerTask) -> dict[st
     """The fields a move to ``local.status`` needs, taken from the line; or why it cannot."""
     target = local.status
     if target == BLOCKED:
-        if not local.blocked_reason:
-            return "a task moved to Blocked needs its reason: add ' — blocked: REASON'"
-        fields: dict[str, Any] = {"status": target, "blocked_reason": local.blocked_reason}
+        # No reason written: the line's own words say why (as init reads such a line).
+        reason = local.blocked_reason or local.title or base.title
+        fields: dict[str, Any] = {"status": target, "blocked_reason": reason}
         if local.needs_agent:
             fields["needs_agent"] = local.needs_agent
         return fields
     if target == COMPLETED:
-        if not local.outcome:
-            return "a task moved to Completed needs its outcome: add ' — OUTCOME' after the title"
-        fields = {"status": target, "outcome": local.outcome, "files": list(local.files)}
+        fields = {"status": target, "files": list(local.files)}
+        if local.outcome:
+            fields["outcome"] = local.outcome
         if local.verified is not None:
             fields["verified"] = local.verified
         return fields
@@ -146,7 +141,10 @@ def task_change(agent: str, base: TrackerTask, local: TrackerTask) -> dict[str, 
         fields = dict(moved)
     else:
         fields = _same_status_fields(base, local)
-    if local.title != base.title:
+    if local.status == COMPLETED and local.outcome is None and local.title != base.title:
+        # The template's completed line is "**date**: <what was done>": the outcome.
+        fields["outcome"] = local.title
+    elif local.title != base.title:
         fields["title"] = local.title
     if local.status != COMPLETED and local.priority not in (None, base.priority):
         fields["priority"] = local.priority
@@ -163,23 +161,57 @@ def create_key(path: str, base_text: str, line_text: str, occurrence: int) -> st
 
 
 def _new_line(
-    path: str, base_text: str, text: str, task: TrackerTask, seen: dict[str, int]
+    path: str, agent: str, base_text: str, text: str, task: TrackerTask, seen: dict[str, int]
 ) -> NewTask | str:
+    if task.follow_up_of is not None:
+        return "'follow-up of' is a link: make a follow-up with crewboard task follow-up"
+    then: Mapping[str, Any] = {}
     if task.status != PENDING:
-        return "a new task goes under Pending (a line without #N elsewhere is not read)"
-    if task.owner or task.blocked_reason or task.follow_up_of is not None:
-        return "a new Pending line takes a title, [Pn] and 'waits on' only"
+        bare = TrackerTask(PENDING, task.title, priority=task.priority)
+        moved = _status_fields(agent, bare, task)
+        if isinstance(moved, str):
+            return moved
+        then = moved
+    elif task.owner:
+        return "a new Pending line has no owner: move it to In Progress to take it"
     occurrence = seen.get(text.strip(), 0)
     seen[text.strip()] = occurrence + 1
     key = create_key(path, base_text, text, occurrence)
-    return NewTask(key, 0, text, task.title, task.priority, task.waits_on)
+    return NewTask(key, 0, text, task.title, task.priority, task.waits_on, then)
 
 
-def plan_tracker(path: str, agent: str, base_text: str, local_text: str) -> Plan:
-    """The changes ``local_text`` makes to the tracker crewboard wrote as ``base_text``."""
+def _adopted(base: ParsedTracker, local: ParsedTracker) -> ParsedTracker:
+    """A file sync never wrote (``crewboard init`` read it): its lines without a number get
+    the number of the server's task they show (same section and title, else same title)."""
+    free = {i.task.number: i.task for i in base.items if i.task.number is not None}
+    free = {n: t for n, t in free.items() if n not in {i.task.number for i in local.items}}
+    items = []
+    for item in local.items:
+        task = item.task
+        if task.number is None:
+            match = next(
+                (n for n, t in free.items() if (t.status, t.title) == (task.status, task.title)),
+                None,
+            )
+            if match is None:
+                match = next((n for n, t in free.items() if t.title == task.title), None)
+            if match is not None:
+                del free[match]
+                item = replace(item, task=replace(task, number=match))
+        items.append(item)
+    return replace(local, items=tuple(items))
+
+
+def plan_tracker(
+    path: str, agent: str, base_text: str, local_text: str, *, adopting: bool = False
+) -> Plan:
+    """The changes ``local_text`` makes to the tracker crewboard wrote as ``base_text``
+    (``adopting``: a file sync never wrote, read against the server's text)."""
     plan = Plan()
     base = parse_tracker(base_text)
     local = parse_tracker(local_text)
+    if adopting:
+        local = _adopted(base, local)
     lines = _lines(local_text)
     for bad in local.unparsed:
         plan.problems.append(Problem(path, bad.line, bad.text, bad.reason))
@@ -190,13 +222,11 @@ def plan_tracker(path: str, agent: str, base_text: str, local_text: str) -> Plan
         text = lines[item.line - 1] if item.line <= len(lines) else ""
         number = item.task.number
         if number is None:
-            new = _new_line(path, base_text, text, item.task, seen)
+            new = _new_line(path, agent, base_text, text, item.task, seen)
             if isinstance(new, str):
                 plan.problems.append(Problem(path, item.line, text, new))
             else:
-                plan.creates.append(
-                    NewTask(new.key, item.line, text, new.title, new.priority, new.blocked_by)
-                )
+                plan.creates.append(replace(new, line=item.line, text=item.task.source or text))
             continue
         local_numbers.add(number)
         before = base_items.get(number)
@@ -210,13 +240,16 @@ def plan_tracker(path: str, agent: str, base_text: str, local_text: str) -> Plan
         elif change:
             plan.edits.append(TaskEdit(number, item.line, text, change))
     for number in sorted(set(base_items) - local_numbers):
-        reason = f"the line of #{number} was deleted: sync does not delete tasks; put it back"
+        if adopting:
+            continue  # on the server only: written into the file, not a deletion
+        reason = f"the line of #{number} was deleted: sync does not delete tasks; it is back"
         plan.problems.append(Problem(path, 0, f"#{number} {base_items[number].title}", reason))
     return plan
 
 
-def plan_changelog(path: str, base_text: str, local_text: str) -> Plan:
-    """The entries ``local_text`` adds to the changelog crewboard wrote as ``base_text``."""
+def plan_changelog(path: str, base_text: str, local_text: str, *, adopting: bool = False) -> Plan:
+    """The entries ``local_text`` adds to the changelog crewboard wrote as ``base_text``
+    (``adopting``: a file sync never wrote; entries the server has are not added again)."""
     plan = Plan()
     base = parse_changelog(base_text)
     local = parse_changelog(local_text)
@@ -224,19 +257,25 @@ def plan_changelog(path: str, base_text: str, local_text: str) -> Plan:
     for bad in local.unparsed:
         plan.problems.append(Problem(path, bad.line, bad.text, bad.reason))
     written = {e.record.entry_id: e.record for e in base.entries}
+    unmatched = [e.record for e in base.entries]
     kept: set[int] = set()
     for entry in local.entries:
         record = entry.record
         heading = lines[entry.line - 1] if entry.line <= len(lines) else ""
-        if record.entry_id is None:
+        match = next((r for r in unmatched if entry_matches(record, r)), None)
+        if adopting and record.entry_id is None and match is not None:
+            unmatched.remove(match)
+            if match.entry_id is not None:
+                kept.add(match.entry_id)
+        elif record.entry_id is None:
             plan.entries.append(NewEntry(entry.line, record))
         elif written.get(record.entry_id) != record:
             reason = f"entry {record.entry_id} was changed: the changelog is append-only"
             plan.problems.append(Problem(path, entry.line, heading, reason))
         else:
             kept.add(record.entry_id)
-    for entry_id in sorted(i for i in set(written) - kept if i is not None):
-        reason = f"entry {entry_id} was deleted: the changelog is append-only; put it back"
+    for entry_id in sorted(i for i in set(written) - kept if i is not None and not adopting):
+        reason = f"entry {entry_id} was deleted: the changelog is append-only; it is back"
         plan.problems.append(Problem(path, 0, written[entry_id].title, reason))
     return plan
 

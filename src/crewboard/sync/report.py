@@ -16,8 +16,10 @@ def report_text(out: Outcome) -> str:
     lines = [
         "# crewboard sync: not applied",
         "",
-        f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC. Nothing of these files was applied "
-        "and they were left as they are: " + ", ".join(f"`{p}`" for p in kept) + ".",
+        f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC. Everything else in these files was "
+        "applied and they were brought up to date; each lists these lines in a block at its end: "
+        + ", ".join(f"`{p}`" for p in kept)
+        + ".",
     ]
     if out.conflicts:
         lines += ["", "## Conflicts: changed here and on the server", ""]
@@ -29,8 +31,7 @@ def report_text(out: Outcome) -> str:
             ]
         lines += [
             "",
-            "To take the server's version, delete the file and run `crewboard sync` (it is "
-            "written anew); then redo your edit on it if it still applies.",
+            "The server's line was kept in the file; redo your edit on it if it still applies.",
         ]
     if out.problems:
         lines += ["", "## Problems", ""]
@@ -38,7 +39,7 @@ def report_text(out: Outcome) -> str:
             where = f"{p.path}:{p.line}" if p.line else p.path
             shown = f" `{p.text.strip()}`" if p.text.strip() else ""
             lines.append(f"- `{where}`{shown}: {p.reason}")
-        lines += ["", "Fix these lines (or delete the file to take the server's version)."]
+        lines += ["", "Fix these lines in the file and run `crewboard sync` again."]
     return "\n".join(lines) + "\n"
 
 

@@ -33,6 +33,7 @@ class FileState:
     text: str
     versions: dict[int, int] = field(default_factory=dict)
     previous: str | None = None
+    block: list[str] = field(default_factory=list)  # the refused-lines block at the file's end
 
 
 @dataclass
@@ -48,6 +49,7 @@ class SyncState:
                 "text": f.text,
                 "versions": {str(n): v for n, v in sorted(f.versions.items())},
                 "previous": f.previous,
+                "block": f.block,
             }
             for path, f in sorted(self.files.items())
         }
@@ -76,8 +78,9 @@ def load_state(repo: Path, project: str) -> SyncState:
         for name, entry in dict(raw.get("files") or {}).items():
             versions = {int(n): int(v) for n, v in dict(entry["versions"]).items()}
             previous = entry.get("previous")
+            block = [str(line) for line in list(entry.get("block") or [])]
             files[str(name)] = FileState(
-                str(entry["text"]), versions, None if previous is None else str(previous)
+                str(entry["text"]), versions, None if previous is None else str(previous), block
             )
     except (KeyError, TypeError, ValueError) as exc:
         raise ClientError(f"the sync state {path} is damaged ({exc}); remove it") from exc

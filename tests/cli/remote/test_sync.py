@@ -10,6 +10,7 @@ from crewboard.cli.remote.sync import watch_repo
 from crewboard.client.credentials import Credentials
 from crewboard.client.project import Remote
 from crewboard.client.rest import ApiClient
+from crewboard.services.markdown import REFUSED_START, parse_tracker
 from tests.cli.crew import LEAD, Crew
 from tests.support.cli import Result
 from tests.support.world import SLUG
@@ -142,47 +143,68 @@ async def test_a_task_changed_on_both_sides_is_a_conflict(crew: Crew, tmp_path: 
     await crew.world.task("Contested", tracker="backend")
     await synced(crew, tmp_path)
     edit(tmp_path, TRACKER, "#1 [P2] Contested", "#1 [P2] Mine")
-    local = (tmp_path / TRACKER).read_text()
     renamed = await crew.run("task", "start", "1", "--as", "backend", "-p", SLUG, who=LEAD)
     assert renamed.code == 0, renamed
     result = await sync(crew, tmp_path)
     assert result.code == 1, result
     assert "conflict: .claude/trackers/backend-tracker.md #1" in result.stderr
     assert result.stderr_lines[-1].startswith("crewboard: error: 1 conflicts")
-    assert (tmp_path / TRACKER).read_text() == local
+    # The file is not frozen: it shows the server's line, and the agent's words in a block.
+    text = (tmp_path / TRACKER).read_text()
+    assert "- #1 [P2] Contested — owner: backend" in text
+    block = text[text.index(REFUSED_START) :]
+    assert "#1 changed here and on the server meanwhile" in block
+    assert "Mine" in block
     report = (tmp_path / REPORT).read_text()
     assert "- #1 [P2] Mine" in report
-    assert "owner: backend" in report
     task = await crew.world.get(1)
     assert (task.title, task.status) == ("Contested", "in_progress")
-    # Taking the server's version: delete the file, sync again; the report goes away.
-    (tmp_path / TRACKER).unlink()
+    # A run with no new hand edit keeps the block; the next hand edit clears it.
+    assert (await synced(crew, tmp_path)).stdout == ""
+    assert REFUSED_START in (tmp_path / TRACKER).read_text()
+    edit(tmp_path, TRACKER, "#1 [P2] Contested", "#1 [P2] Mine")
     await synced(crew, tmp_path)
+    assert REFUSED_START not in (tmp_path / TRACKER).read_text()
+    assert (await crew.world.get(1)).title == "Mine"
     assert not (tmp_path / REPORT).exists()
 
 
-async def test_an_unreadable_line_is_reported_and_the_file_kept(crew: Crew, tmp_path: Path) -> None:
+async def test_a_refused_line_never_freezes_the_file(crew: Crew, tmp_path: Path) -> None:
     await crew.world.task("Orders", tracker="backend")
     await synced(crew, tmp_path)
     edit(tmp_path, TRACKER, "- #1 [P2] Orders\n", "- #1 [P2] Orders renamed\nsome note\n")
-    local = (tmp_path / TRACKER).read_text()
+    await crew.world.task("Follow-up from the server", tracker="backend")
     result = await sync(crew, tmp_path)
     assert result.code == 1, result
     assert f"not applied: {TRACKER}:" in result.stderr
-    assert (tmp_path / TRACKER).read_text() == local
-    assert (await crew.world.get(1)).title == "Orders"
+    text = (tmp_path / TRACKER).read_text()
+    # The good line was applied, the server's new task arrived, the bad line is shown.
+    assert (await crew.world.get(1)).title == "Orders renamed"
+    assert "- #2 [P2] Follow-up from the server" in text
+    assert "some note" in text[text.index(REFUSED_START) :]
+    assert "not a task line" in text
     assert "some note" in (tmp_path / REPORT).read_text()
+    assert [i.task.number for i in parse_tracker(text).items] == [1, 2]
+    # Fixed (the note becomes a task line): applied once, the block goes.
+    edit(tmp_path, TRACKER, "## Pending\n\n", "## Pending\n\n- some note\n")
+    await synced(crew, tmp_path)
+    text = (tmp_path / TRACKER).read_text()
+    assert REFUSED_START not in text
+    assert "- #3 [P2] some note" in text
+    assert (await synced(crew, tmp_path)).stdout == ""
 
 
-async def test_an_existing_file_it_did_not_write_is_not_overwritten(
+async def test_a_file_it_did_not_write_is_adopted_with_its_title(
     crew: Crew, tmp_path: Path
 ) -> None:
     (tmp_path / ".claude/trackers").mkdir(parents=True)
     (tmp_path / TRACKER).write_text("# my notes\n")
     result = await sync(crew, tmp_path)
-    assert result.code == 1, result
-    assert (tmp_path / TRACKER).read_text() == "# my notes\n"
+    assert result.code == 0, result
+    text = (tmp_path / TRACKER).read_text()
+    assert text.startswith("# my notes\n\n## In Progress\n")
     assert (tmp_path / ".claude/trackers/qa-tracker.md").exists()
+    assert (await synced(crew, tmp_path)).stdout == ""
 
 
 async def wait_for(check: object, seconds: float = 20.0) -> None:

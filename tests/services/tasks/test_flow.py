@@ -103,9 +103,12 @@ async def test_each_status_asks_for_what_it_needs(world: World) -> None:
     assert (await _fails(world, backend, 1, status=Status.BLOCKED)).details["field"] == (
         "blocked_reason"
     )
-    assert (await _fails(world, backend, 1, status=Status.COMPLETED)).details["field"] == "outcome"
+    # Claude Code completes a task with no outcome: accepted, recorded as not given.
+    done = await _update(world, backend, 1, status=Status.COMPLETED)
+    assert (done.task.owner, done.task.outcome) == ("backend", None)  # whoever finished it
+    await _update(world, world.lead, 1, status=Status.PENDING)
     done = await _update(world, backend, 1, status=Status.COMPLETED, outcome="done")
-    assert done.task.owner == "backend"  # whoever finishes an unowned task on its tracker
+    assert done.task.outcome == "done"
     error = await _fails(world, backend, 1, status=Status.IN_PROGRESS)
     assert error.detail_code == "bad-transition"
     reopened = await _update(world, world.lead, 1, status=Status.PENDING)

@@ -24,6 +24,10 @@ from crewboard.services.markdown.sections import (
 )
 from crewboard.services.markdown.tracker_style import TrackerStyle
 
+# Under a task's metadata key of the file it came from (``init``, ``sync``): its line(s) as the
+# file wrote them, which the tracker shows again verbatim while they still read the same.
+SOURCE_TEXT = "text"
+
 __all__ = ["BLOCKED", "COMPLETED", "IN_PROGRESS", "PENDING", "SECTIONS", "STATUSES"]
 
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         parse_status,
     )
     from crewboard.services.tasks.store import TaskStore, TaskView
-    from crewboard.services.tasks.trackers import SOURCE_TEXT, TrackerService
+    from crewboard.services.tasks.trackers import TrackerService
 
 EXPORTS = {
     "ACTIVE_FORM_MAX": "rules",
@@ -80,7 +80,6 @@ EXPORTS = {
     "TaskStore": "store",
     "TaskView": "store",
     "Tasks": "facade",
-    "SOURCE_TEXT": "trackers",
     "TrackerService": "trackers",
     "VERIFIED_MAX": "rules",
     "add_dependencies": "graph",
@@ -104,7 +103,6 @@ __all__ = [
     "OUTCOME_MAX",
     "REASON_MAX",
     "RESOLVED",
-    "SOURCE_TEXT",
     "STATUS_NAMES",
     "TITLE_MAX",
     "VERIFIED_MAX",

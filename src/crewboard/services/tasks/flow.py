@@ -318,9 +318,11 @@ class TaskFlow:
             if change.needs_agent is not None:
                 task.needs_agent = change.needs_agent
         elif target == Status.COMPLETED:
-            outcome = change.outcome or (task.outcome if task.status == "completed" else None)
-            task.outcome = check_one_line(
-                self.store.require_text(outcome, "outcome"), "outcome", OUTCOME_MAX
+            # Claude Code completes a task without an outcome: recorded as not given.
+            given = change.outcome if change.outcome and change.outcome.strip() else None
+            outcome = given or (task.outcome if task.status == "completed" else None)
+            task.outcome = (
+                None if outcome is None else check_one_line(outcome, "outcome", OUTCOME_MAX)
             )
 
 

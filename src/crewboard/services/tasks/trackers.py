@@ -19,6 +19,7 @@ from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task
 from crewboard.services.core import Actor, Invalid, record_event
 from crewboard.services.markdown import (
+    SOURCE_TEXT,
     ChangelogDoc,
     ChangelogRecord,
     ChangelogStyle,
@@ -36,9 +37,6 @@ _Style = TypeVar("_Style", TrackerStyle, ChangelogStyle)
 SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
 COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
-# Under a task's metadata key of the file it came from (``init``, ``sync``): its line(s) as the
-# file wrote them, which the tracker shows again verbatim while they still read the same.
-SOURCE_TEXT = "text"
 _SOURCE_KEYS = ("sync", "init")
 
 

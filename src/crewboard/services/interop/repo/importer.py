@@ -24,7 +24,7 @@ from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, Conflict, Invalid, record_event
 from crewboard.services.interop.repo.files import FileNote
 from crewboard.services.interop.repo.plan import Plan, PlannedEntry, PlannedTask
-from crewboard.services.markdown import STATUSES
+from crewboard.services.markdown import SOURCE_TEXT, STATUSES
 from crewboard.services.projects import (
     ProjectAccess,
     ProjectService,
@@ -32,7 +32,6 @@ from crewboard.services.projects import (
     RosterService,
     on_roster,
 )
-from crewboard.services.tasks import SOURCE_TEXT
 
 SOURCE = "init"  # the metadata key that says where an imported task came from
 
