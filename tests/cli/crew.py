@@ -48,9 +48,13 @@ class Crew:
 
     async def api(self, path: str, who: str = LEAD, **params: str) -> Any:
         """``GET /api/v1/projects/shop{path}`` straight from the server, as JSON."""
+        return await self.api_in(SLUG, path, who, **params)
+
+    async def api_in(self, slug: str, path: str, who: str = LEAD, **params: str) -> Any:
+        """``GET /api/v1/projects/{slug}{path}`` straight from the server, as JSON."""
         async with httpx.AsyncClient(base_url=self.url) as http:
             response = await http.get(
-                f"/api/v1/projects/{SLUG}{path}",
+                f"/api/v1/projects/{slug}{path}",
                 params=params,
                 headers={"authorization": f"Bearer {self.token(who)}"},
             )

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 else:  # the tasks service's names, as an enum in the JSON schema
     StatusName = Literal[STATUS_NAMES]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+# The template's entry says what was done, not always the problem: it may be left empty.
+OptionalBody = Annotated[str, StringConstraints(min_length=0, max_length=BODY_MAX)]
 EntryTitle = Annotated[str, StringConstraints(min_length=1, max_length=CHANGELOG_TITLE_MAX)]
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME_PATTERN, max_length=TEAM_NAME_MAX)]
 
@@ -117,12 +119,15 @@ class ChangelogIn(RequestModel):
     """A changelog entry: the four parts the seed asks for."""
 
     title: EntryTitle
-    problem: Body
+    problem: OptionalBody = ""
     fix: Body
     verification: Body
     files: Files = Field(default_factory=list)
     task_ids: TaskLinks = Field(default_factory=list)
     as_agent: AgentName | None = None
+    # The entry as a file wrote it (crewboard sync): shown again in its own words while they
+    # still read as this entry.
+    source: OptionalBody | None = None
 
 
 class ChangelogWithTask(RequestModel):

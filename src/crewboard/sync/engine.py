@@ -223,6 +223,8 @@ def _append(remote: Remote, new: NewEntry) -> None:
     }
     if record.agent is not None:
         body["as_agent"] = record.agent
+    if record.source is not None:
+        body["source"] = record.source
     remote.post("changelog", body=body)
 
 

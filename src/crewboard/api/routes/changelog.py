@@ -48,6 +48,7 @@ async def append_changelog(
         verification=body.verification,
         files=body.files,
         task_numbers=body.task_ids,
+        source=body.source,
     )
     view = await ChangelogService(session, settings).append(
         actor, slug, draft, as_agent=body.as_agent

@@ -91,6 +91,7 @@ def sync(
     if not out.clean:
         raise CliError(
             f"{len(out.conflicts)} conflicts, {len(out.problems)} edits not applied; "
-            "those files were left as they are (see .claude/crewboard-conflicts.md)",
+            "the rest was applied; each file lists them at its end "
+            "(and .claude/crewboard-conflicts.md)",
             EXIT_FAILURE,
         )

@@ -35,12 +35,13 @@ if TYPE_CHECKING:
         Unparsed,
     )
     from crewboard.services.markdown.tracker_parse import parse_tracker
-    from crewboard.services.markdown.tracker_render import ordered, render_tracker
+    from crewboard.services.markdown.tracker_render import DEFAULT_PRIORITY, ordered, render_tracker
     from crewboard.services.markdown.tracker_style import TrackerStyle
 
 EXPORTS = {
     "BLOCKED": "model",
     "COMPLETED": "model",
+    "DEFAULT_PRIORITY": "tracker_render",
     "ChangelogDoc": "model",
     "ChangelogRecord": "model",
     "ChangelogStyle": "changelog_style",
@@ -68,6 +69,7 @@ EXPORTS = {
 __all__ = [
     "BLOCKED",
     "COMPLETED",
+    "DEFAULT_PRIORITY",
     "HEADING",
     "IN_PROGRESS",
     "ITEM",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from crewboard.services.markdown.escape import escape
 from crewboard.services.markdown.header import header_line
@@ -26,6 +27,7 @@ from crewboard.services.markdown.tracker_parse import read_line
 from crewboard.services.markdown.tracker_style import DEFAULT_STYLE, TrackerStyle
 
 EMPTY = "_none_"
+DEFAULT_PRIORITY = 2  # what a line that shows no priority stands for (as init reads it)
 FILES, VERIFIED, NEEDS = ". Files: ", ". Verified: ", " (needs: "
 _LAST = float("inf")
 _KEYS = ("Files:", "Verified:")
@@ -123,12 +125,21 @@ def completed_line(task: TrackerTask, style: TrackerStyle = DEFAULT_STYLE) -> st
     return f"{line}{VERIFIED}{verified}." + _id(task, style)
 
 
-def _own_words(task: TrackerTask, style: TrackerStyle) -> str | None:
-    """The task's source lines with its id, when they still read as exactly this task."""
+def _own_words(task: TrackerTask, style: TrackerStyle, agent: str) -> str | None:
+    """The task's source lines with its id, when they still read as exactly this task.
+
+    A line that shows no priority reads as the default one, and one that shows no owner as
+    owned by the tracker's own agent: the template's lines show neither."""
     if task.source is None or style.ids != "comment" or task.number is None:
         return None
     read = read_line(task.source, task.status)
-    if read is None or read.number is not None or read != _unnumbered(task):
+    if read is None or read.number is not None:
+        return None
+    if read.priority is None and task.priority == DEFAULT_PRIORITY:
+        read = replace(read, priority=task.priority)
+    if read.owner is None and task.owner == agent:
+        read = replace(read, owner=agent)
+    if read != _unnumbered(task):
         return None
     return task.source + _id(task, style)
 
@@ -160,7 +171,11 @@ def render_tracker(doc: TrackerDoc, style: TrackerStyle | None = None) -> str:
         body += [*style.preamble, ""]
     for status, heading in style.heading_lines():
         own = style.section(status)
-        lines = [_own_words(t, style) or task_line(t, style) for t in tasks if t.status == status]
+        lines = [
+            _own_words(t, style, doc.agent) or task_line(t, style)
+            for t in tasks
+            if t.status == status
+        ]
         body += [heading, ""]
         body += [*own.lead, *lines, *own.trail] if lines else list(own.empty)
         if doc.hidden.get(status):

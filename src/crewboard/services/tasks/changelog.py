@@ -43,6 +43,7 @@ class ChangelogDraft:
     verification: str
     files: Sequence[str] = ()
     task_numbers: Sequence[int] = ()
+    source: str | None = None  # the entry as a file wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,13 @@ class ChangelogService:
             project_id=access.project.id,
             agent=agent,
             title=check_one_line(draft.title, "title", CHANGELOG_TITLE_MAX),
-            problem=check_text(draft.problem, "problem", BODY_MAX),
+            problem=check_text(draft.problem, "problem", BODY_MAX, required=False),
             fix=check_text(draft.fix, "fix", BODY_MAX),
             files=check_files(list(draft.files)),
             verification=check_text(draft.verification, "verification", BODY_MAX),
+            source=None
+            if draft.source is None
+            else check_text(draft.source, "source", BODY_MAX, required=False) or None,
             created_by=actor.label,
         )
         self.session.add(entry)

@@ -17,6 +17,7 @@ from crewboard.services.interop.repo.files import CHANGELOG, FileNote, RepoFiles
 from crewboard.services.markdown import (
     BLOCKED,
     COMPLETED,
+    DEFAULT_PRIORITY,
     IN_PROGRESS,
     ITEM,
     ChangelogStyle,
@@ -33,8 +34,6 @@ from crewboard.services.tasks import (
     check_title,
 )
 from crewboard.services.tasks import CHANGELOG_TITLE_MAX as ENTRY_TITLE_MAX
-
-DEFAULT_PRIORITY = 2
 
 
 class DependencyCycle(Invalid):
