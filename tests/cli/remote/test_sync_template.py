@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crewboard.config import Settings
