@@ -65,7 +65,8 @@ def test_a_move_to_blocked_without_a_reason_takes_the_lines_words() -> None:
 def test_the_templates_completed_line_completes_with_its_summary_as_the_outcome() -> None:
     moved = edit("- #1 [P2] Orders table\n", "").replace(
         "## Completed\n\n_none_",
-        "## Completed\n\n- **2026-01-15**: #1 Added the orders table. Files: a.py. Verified: pytest.",
+        "## Completed\n\n- **2026-01-15**: #1 Added the orders table. Files: a.py."
+        " Verified: pytest.",
     )
     [change] = plan_tracker(PATH, "backend", BASE, moved).edits
     assert dict(change.fields) == {
