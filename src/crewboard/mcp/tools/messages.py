@@ -62,12 +62,16 @@ def outgoing(args: SendMessageArgs) -> tuple[Outgoing, bool]:
         if kind not in (Kind.MESSAGE.value, Kind.BROADCAST.value):
             raise Invalid(f'a {kind} goes to one agent, not to "*"', field="to")
         kind, to = Kind.BROADCAST.value, None
-    elif to is None:
+    elif to is None and kind not in RESPONSE_KINDS:
+        # A response needs none: it goes to whoever sent the request (as Claude Code sends it).
         raise Invalid('name a recipient: an agent, "@email" or "*"', field="to")
     out = Outgoing(
         to=to, kind=kind, body=body, summary=args.summary, request_id=request_id, approve=approve
     )
     return out, to_team
+
+
+RESPONSE_KINDS = frozenset({"shutdown_response", "plan_approval_response"})
 
 
 @tool(

@@ -23,7 +23,7 @@ from crewboard.services.tasks import (
     TaskView,
     parse_status,
 )
-from crewboard.services.teams import update_task
+from crewboard.services.teams import only_team, update_task
 
 # Claude Code's TaskList does not show deleted tasks; crewboard keeps them as cancelled.
 LISTED = (Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED)
@@ -120,7 +120,7 @@ async def task_create(call: Call, args: TaskCreateArgs) -> dict[str, Any]:
             priority=args.priority,
             metadata=args.metadata,
             blocked_by=args.blockedBy,
-            team=args.team_name,
+            team=await only_team(call.session, call.actor, call.slug, args.team_name),
         )
     return {"task": {"id": str(view.task.number), "subject": view.task.title}}
 
@@ -140,7 +140,7 @@ async def task_list(call: Call, args: TaskListArgs) -> dict[str, Any]:
         owner=args.owner,
         statuses=statuses,
         ready=args.ready,
-        team=args.team_name,
+        team=await only_team(call.session, call.actor, call.slug, args.team_name),
     )
 
     async def fetch(limit: int) -> dict[str, Any]:

@@ -221,8 +221,10 @@ class MessageService:
             if out.request_id is not None:
                 raise Invalid("request_id goes with a protocol kind", field="request_id")
             return None
-        if not out.request_id:
-            raise Invalid(f"a {kind.value} names the request_id it answers", field="request_id")
+        if out.approve is None:
+            raise Invalid(f"a {kind.value} says approve: true or false", field="approve")
+        if not out.request_id:  # the latest open request to the sender is the one answered
+            return await self._open_request(access, me, kind)
         request_id = check_request_id(out.request_id)
         if out.approve is None:
             raise Invalid(f"a {kind.value} says approve: true or false", field="approve")
@@ -250,6 +252,33 @@ class MessageService:
         )
         if answered is not None:
             raise Conflict("you already answered this request", code="already-answered")
+        return request_id
+
+    async def _open_request(self, access: ProjectAccess, me: str, kind: Kind) -> str:
+        """The request id of the latest request of ``kind``'s sort sent to ``me`` and not
+        answered yet."""
+        answered = select(Message.request_id).where(
+            Message.project_id == access.project.id,
+            Message.kind == kind.value,
+            Message.sender == me,
+        )
+        request_id = await self.session.scalar(
+            select(Message.request_id)
+            .join(Delivery, Delivery.message_id == Message.id)
+            .where(
+                Message.project_id == access.project.id,
+                Message.kind == RESPONSES[kind].value,
+                Delivery.recipient == me,
+                Message.request_id.not_in(answered),
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if request_id is None:
+            raise Invalid(
+                f"no open {RESPONSES[kind].value} was sent to you: name its request_id",
+                field="request_id",
+            )
         return request_id
 
     async def _requester(self, access: ProjectAccess, kind: Kind, request_id: str | None) -> str:

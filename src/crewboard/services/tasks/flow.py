@@ -117,7 +117,7 @@ class TaskFlow:
         before = _snapshot(task)
         claiming = await self._owner_rules(access, me, task, change)
         if not claiming:
-            self.store.require_modify(access, task)
+            await self.store.require_modify(access, task)
         if change.clear_owner and change.status is None and task.status == Status.IN_PROGRESS:
             change = replace(change, status=Status.PENDING)  # released: back in the queue
         # Nothing reaches the database before save(): the write is one compare-and-set, whose
@@ -224,6 +224,8 @@ class TaskFlow:
         # Reassigning or releasing: a member, or the current owner handing its task on.
         if access.role.rank >= Role.MEMBER.rank or (me is not None and task.owner == me):
             return False
+        if await self.store.manages(access, task):
+            return False  # its creator, or its team's lead, assigns it
         if wants is not None and wants == me:
             raise Conflict(
                 f"task #{task.number} is already claimed by {task.owner}",
@@ -231,7 +233,7 @@ class TaskFlow:
                 owner=task.owner,
             )
         # Releasing or reassigning another agent's task is not the actor's to do.
-        self.store.require_modify(access, task)
+        await self.store.require_modify(access, task)
         raise Forbidden("only a member can assign a task to another agent")
 
     def _fields(self, task: Task, change: TaskChange) -> None:
@@ -318,12 +320,16 @@ class TaskFlow:
             if change.needs_agent is not None:
                 task.needs_agent = change.needs_agent
         elif target == Status.COMPLETED:
-            # Claude Code completes a task without an outcome: recorded as not given.
-            given = change.outcome if change.outcome and change.outcome.strip() else None
-            outcome = given or (task.outcome if task.status == "completed" else None)
-            task.outcome = (
-                None if outcome is None else check_one_line(outcome, "outcome", OUTCOME_MAX)
-            )
+            # Claude Code completes a task without an outcome: recorded as not given (a blank
+            # one given is refused, as any blank text).
+            outcome = change.outcome
+            if outcome is None and task.status == "completed":
+                outcome = task.outcome
+            if outcome is not None:
+                outcome = check_one_line(
+                    self.store.require_text(outcome, "outcome"), "outcome", OUTCOME_MAX
+                )
+            task.outcome = outcome
 
 
 def _snapshot(task: Task) -> dict[str, Any]:

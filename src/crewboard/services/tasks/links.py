@@ -28,7 +28,7 @@ class TaskLinking:
         """Make a task wait on others."""
         access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
         task = await self.store.load(access, number)
-        self.store.require_modify(access, task)
+        await self.store.require_modify(access, task)
         added = await add_dependencies(self.store.session, access, task, blocked_by)
         if added:
             await self.store.save(task)
@@ -39,7 +39,7 @@ class TaskLinking:
         """Stop a task waiting on another."""
         access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
         task = await self.store.load(access, number)
-        self.store.require_modify(access, task)
+        await self.store.require_modify(access, task)
         other = await self.store.load(access, blocker)
         result = await self.store.session.execute(
             delete(TaskDependency).where(

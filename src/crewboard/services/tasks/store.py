@@ -28,6 +28,7 @@ from sqlalchemy.sql import ColumnElement
 from crewboard.config import Settings
 from crewboard.models import utcnow
 from crewboard.models.tasks import Task, TaskDependency
+from crewboard.models.teams import Team
 from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, NotFound, record_event
 from crewboard.services.projects import (
     ProjectAccess,
@@ -126,11 +127,25 @@ class TaskStore:
         me = access.agent_name
         return task.owner == me or (task.owner is None and task.tracker == me)
 
-    def require_modify(self, access: ProjectAccess, task: Task) -> None:
+    async def manages(self, access: ProjectAccess, task: Task) -> bool:
+        """Whether the acting agent leads the task's team: it manages the team's tasks as a
+        member does (assigns, links, renames, deletes), as Claude Code's lead does."""
+        me = access.agent_name
+        if access.role is not Role.AGENT or me is None or task.team_id is None:
+            return False
+        return await self.session.scalar(select(Team.lead).where(Team.id == task.team_id)) == me
+
+    async def require_modify(self, access: ProjectAccess, task: Task) -> None:
         """Refuse a change to a task that is not the actor's to change."""
-        if not self.may_modify(access, task):
-            owner = f"owned by {task.owner}" if task.owner else f"on {task.tracker}'s tracker"
-            raise Forbidden(f"task #{task.number} is {owner}; it is not yours to change")
+        if self.may_modify(access, task) or await self.manages(access, task):
+            return
+        if task.owner:
+            whose = f"owned by {task.owner}"
+        elif task.tracker:
+            whose = f"on {task.tracker}'s tracker"
+        else:
+            whose = "a shared task nobody has claimed"
+        raise Forbidden(f"task #{task.number} is {whose}; it is not yours to change")
 
     # -- reading --------------------------------------------------------------------------
 

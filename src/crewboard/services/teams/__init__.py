@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from crewboard.services.teams.agent_teams import local_agent, sender_team, update_task
+    from crewboard.services.teams.agent_teams import (
+        local_agent,
+        only_team,
+        sender_team,
+        update_task,
+    )
     from crewboard.services.teams.service import TeamService, TeamView
 
 EXPORTS = {
     "TeamService": "service",
     "TeamView": "service",
     "local_agent": "agent_teams",
+    "only_team": "agent_teams",
     "sender_team": "agent_teams",
     "update_task": "agent_teams",
 }
@@ -23,6 +29,7 @@ __all__ = [
     "TeamService",
     "TeamView",
     "local_agent",
+    "only_team",
     "sender_team",
     "update_task",
 ]

@@ -52,32 +52,48 @@ async def update_task(
     return Applied(claimed, fields, (before, after) if before != after else None)
 
 
+async def _teams_of(session: AsyncSession, actor: Actor, slug: str) -> tuple[str | None, list[str]]:
+    """The acting agent and the live teams it is on, by name."""
+    access = await ProjectService(session).access(actor, slug)
+    if access.agent_name is None:
+        return None, []
+    names = (
+        await session.scalars(
+            select(Team.name)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(
+                Team.project_id == access.project.id,
+                Team.deleted_at.is_(None),
+                TeamMember.agent_name == access.agent_name,
+            )
+            .order_by(Team.name)
+        )
+    ).all()
+    return access.agent_name, list(names)
+
+
+async def only_team(session: AsyncSession, actor: Actor, slug: str, team: str | None) -> str | None:
+    """A ``team_name`` Claude Code left out: the caller's team when it is on exactly one
+    (none, or several: no team, as the call would be without one)."""
+    if team is not None:
+        return team
+    _, names = await _teams_of(session, actor, slug)
+    return names[0] if len(names) == 1 else None
+
+
 async def sender_team(session: AsyncSession, actor: Actor, slug: str, team: str | None) -> str:
     """The team a ``"*"`` message goes to: the named one, else the sender's only team."""
     if team is not None:
         return team
-    access = await ProjectService(session).access(actor, slug, need=Role.AGENT, write=True)
-    if access.agent_name is None:
+    await ProjectService(session).access(actor, slug, need=Role.AGENT, write=True)
+    agent, names = await _teams_of(session, actor, slug)
+    if agent is None:
         raise Invalid("name the team to broadcast to (team_name)", field="team_name")
-    names = list(
-        (
-            await session.scalars(
-                select(Team.name)
-                .join(TeamMember, TeamMember.team_id == Team.id)
-                .where(
-                    Team.project_id == access.project.id,
-                    Team.deleted_at.is_(None),
-                    TeamMember.agent_name == access.agent_name,
-                )
-                .order_by(Team.name)
-            )
-        ).all()
-    )
     if not names:
-        raise Invalid(f"{access.agent_name} is on no team; name one (team_name)", field="team_name")
+        raise Invalid(f"{agent} is on no team; name one (team_name)", field="team_name")
     if len(names) > 1:
         raise Invalid(
-            f"{access.agent_name} is on several teams ({', '.join(names)}); name one (team_name)",
+            f"{agent} is on several teams ({', '.join(names)}); name one (team_name)",
             field="team_name",
         )
     return names[0]
