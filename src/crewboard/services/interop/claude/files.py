@@ -37,6 +37,8 @@ _TASK_FILE = re.compile(r"^(\d+)\.json$")
 _INBOX_FILE = re.compile(r"^([^.].*)\.json$")
 LOCK_POLL_SECONDS = 0.05
 
+CLAUDE_FILE_MODE = 0o644  # as Claude Code writes its team files (readable by the user's tools)
+
 
 def default_claude_dir() -> Path:
     """``$CLAUDE_CONFIG_DIR``, else ``~/.claude`` (resolved when called, never at import)."""
@@ -175,5 +177,5 @@ def write_files(root: Path, files: Mapping[str, object], *, lock_timeout: float)
         path.parent.mkdir(parents=True, exist_ok=True)
     with held_locks(list(targets.values()), lock_timeout):
         for relative, path in targets.items():
-            write_atomic(path, dump_json(files[relative]))
+            write_atomic(path, dump_json(files[relative]), mode=CLAUDE_FILE_MODE)
     return list(targets)

@@ -256,7 +256,7 @@ def task_file(task: TaskOut) -> dict[str, Any]:
         "subject": task.subject,
         "description": task.description,
     }
-    if task.active_form:
+    if task.active_form is not None:  # an empty one too: Claude Code writes it
         data["activeForm"] = task.active_form
     data["status"] = claude_status(task.status, task.owner)
     if task.owner:
@@ -389,6 +389,10 @@ def protocol_text(m: MessageOut) -> str:
             "requestId": m.request_id,
             "from": m.sender,
             "timestamp": at,
+            # Claude Code's model requires both; a crewboard agent has no pane of its own,
+            # which Claude Code writes for its in-process teammates as below.
+            "paneId": "in-process",
+            "backendType": "in-process",
         }
     elif m.kind == Kind.SHUTDOWN_RESPONSE.value:
         data = {
