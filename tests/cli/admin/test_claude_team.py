@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.services.core import unit_of_work
+from crewboard.services.tasks import Status, TaskChange, Tasks
 from tests.cli.conftest import Invoke
 from tests.support import claude_samples as sample
 from tests.support.cli import assert_one_line_error
 from tests.support.database import row_counts
-from tests.support.factory import Factory
+from tests.support.factory import SYSTEM, Factory
 
 
 async def _shop(factory: Factory) -> None:
@@ -126,3 +129,50 @@ async def test_export_waits_for_a_held_lock_then_fails_clearly(
         await cli("export", "claude-team", "web", "-p", "shop", "--claude-dir", str(out))
     ).code == 0
     assert not list(out.rglob("*.lock"))
+
+
+async def test_a_blocked_task_and_an_empty_active_form_come_back_from_an_export(
+    cli: Invoke, factory: Factory, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    await _shop(factory)
+    root = await factory.user("other@example.com", admin=True)
+    await factory.project("shop2", root)
+    claude = sample.write_team(tmp_path / "claude")
+    assert (
+        await cli("import", "claude-team", "web", "-p", "shop", "--claude-dir", str(claude))
+    ).code == 0
+    async with unit_of_work(database, write=True) as session:
+        tasks = Tasks(session, settings)
+        made = await tasks.create(SYSTEM, "shop", title="Waits", team="web", active_form="")
+        await tasks.update(
+            SYSTEM,
+            "shop",
+            made.task.number,
+            TaskChange(status=Status.BLOCKED, blocked_reason="no API key", needs_agent="qa"),
+        )
+    out = tmp_path / "out"
+    assert (
+        await cli("export", "claude-team", "web", "-p", "shop", "--claude-dir", str(out))
+    ).code == 0
+    written = json.loads((out / "tasks/web/6.json").read_text())
+    assert (written["status"], written["blockedReason"], written["needsAgent"]) == (
+        "pending",
+        "no API key",
+        "qa",
+    )
+    assert (written["activeForm"], written["blockedBy"]) == ("", [])
+    back = await cli("import", "claude-team", "web", "-p", "shop2", "--claude-dir", str(out))
+    assert back.code == 0, back
+    async with unit_of_work(database, write=False) as session:
+        again = (await Tasks(session, settings).get(SYSTEM, "shop2", 6)).task
+    assert (again.status, again.blocked_reason, again.needs_agent, again.active_form) == (
+        "blocked",
+        "no API key",
+        "qa",
+        "",
+    )
+    out2 = tmp_path / "out2"
+    assert (
+        await cli("export", "claude-team", "web", "-p", "shop2", "--claude-dir", str(out2))
+    ).code == 0
+    assert sample.read_tree(out2) == sample.read_tree(out)

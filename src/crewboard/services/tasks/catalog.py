@@ -178,8 +178,9 @@ class TaskCatalog:
             number=int(last or 0) + 1,
             title=check_title(title),
             description=check_text(description, "description", DESCRIPTION_MAX, required=False),
-            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX)
-            if active_form
+            # An empty one is kept as given: Claude Code writes activeForm "" (not absent).
+            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX, required=False)
+            if active_form is not None
             else None,
             tracker=tracker,
             team_id=team_id,

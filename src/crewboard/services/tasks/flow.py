@@ -244,9 +244,8 @@ class TaskFlow:
                 change.description, "description", DESCRIPTION_MAX, required=False
             )
         if change.active_form is not None:
-            task.active_form = (
-                check_text(change.active_form, "active_form", ACTIVE_FORM_MAX, required=False)
-                or None
+            task.active_form = check_text(
+                change.active_form, "active_form", ACTIVE_FORM_MAX, required=False
             )
         if change.priority is not None:
             task.priority = check_priority(change.priority)

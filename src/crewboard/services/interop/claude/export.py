@@ -156,6 +156,8 @@ class ClaudeTeamExport:
                 blocks=[by_number[n] for n in link.blocks if n in by_number],
                 blocked_by=[by_number[n] for n in link.blocked_by if n in by_number],
                 metadata=dict(task.meta or {}),
+                blocked_reason=task.blocked_reason,
+                needs_agent=task.needs_agent,
             )
             data = task_file(row)
             out.append((ids[task.id], data))

@@ -244,6 +244,14 @@ class TaskOut:
     blocks: list[str]
     blocked_by: list[str]
     metadata: dict[str, Any]
+    blocked_reason: str | None = None
+    needs_agent: str | None = None
+
+
+# Claude Code has no blocked status: a blocked task is written with the status it would have
+# without the block, and these two keys (which Claude Code's readers ignore, and crewboard's
+# import reads back as the block).
+BLOCK_KEYS = ("blockedReason", "needsAgent")
 
 
 def task_file(task: TaskOut) -> dict[str, Any]:
@@ -263,10 +271,15 @@ def task_file(task: TaskOut) -> dict[str, Any]:
         data["owner"] = task.owner
     data["blocks"] = sorted(task.blocks, key=id_order)
     data["blockedBy"] = sorted(task.blocked_by, key=id_order)
+    if task.status == Status.BLOCKED.value:
+        data["blockedReason"] = task.blocked_reason or ""
+        if task.needs_agent:
+            data["needsAgent"] = task.needs_agent
     if meta:
         data["metadata"] = meta
     for key, value in extra.items() if isinstance(extra, dict) else ():
-        data.setdefault(key, value)
+        if key not in BLOCK_KEYS:
+            data.setdefault(key, value)
     return data
 
 

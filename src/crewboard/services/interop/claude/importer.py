@@ -30,14 +30,17 @@ from crewboard.services.core import (
     Actor,
     Conflict,
     Invalid,
+    check_agent_name,
     check_text,
     record_event,
 )
 from crewboard.services.interop.claude.files import TeamBundle, team_paths
 from crewboard.services.interop.claude.formats import (
+    BLOCK_KEYS,
     META_KEY,
     ClaudeFormatError,
     Protocol,
+    TaskFile,
     canonical_config,
     canonical_entry,
     from_millis,
@@ -56,7 +59,14 @@ from crewboard.services.projects import (
     find_team,
     on_roster,
 )
-from crewboard.services.tasks import MAX_LINKS_PER_CALL, Status, Tasks, add_dependencies
+from crewboard.services.tasks import (
+    MAX_LINKS_PER_CALL,
+    REASON_MAX,
+    Status,
+    Tasks,
+    add_dependencies,
+    check_one_line,
+)
 from crewboard.services.teams import TeamService
 
 logger = logging.getLogger(__name__)
@@ -196,6 +206,7 @@ class ClaudeTeamImport:
         names = [
             *kinds,
             *(t.owner for _, t in bundle.tasks if t.owner),
+            *(n for _, t in bundle.tasks if isinstance(n := task_extra(t).get("needsAgent"), str)),
             *(m.sender for m in messages),
             *bundle.inboxes,
         ]
@@ -252,7 +263,7 @@ class ClaudeTeamImport:
             meta = dict(claude.metadata or {})
             if META_KEY in meta:
                 raise ClaudeFormatError(f"{where}: metadata: the key {META_KEY!r} is reserved")
-            extra = task_extra(claude)
+            extra = {k: v for k, v in task_extra(claude).items() if k not in BLOCK_KEYS}
             meta[META_KEY] = {"id": claude.id, **({"extra": extra} if extra else {})}
             try:
                 view = await self.tasks.create(
@@ -260,7 +271,7 @@ class ClaudeTeamImport:
                     access.project.slug,
                     title=claude.subject,
                     description=claude.description,
-                    active_form=claude.activeForm or None,
+                    active_form=claude.activeForm,
                     metadata=meta,
                     team=bundle.name,
                 )
@@ -268,6 +279,7 @@ class ClaudeTeamImport:
             except Invalid as exc:
                 raise _in_file(where, exc) from None
         await self._dependencies(actor, access, bundle, created)
+        where_of = {claude.id: where for where, claude in bundle.tasks}
         now = utcnow()
         for _, claude in bundle.tasks:
             task, status = created[claude.id], statuses[claude.id]
@@ -275,6 +287,10 @@ class ClaudeTeamImport:
             if claude.owner:
                 task.owner = claude.owner
                 changes["owner"] = [None, claude.owner]
+            block = _block(claude, where_of[claude.id])
+            if block is not None and status in (Status.PENDING, Status.IN_PROGRESS):
+                status = Status.BLOCKED  # crewboard's own export of a blocked task
+                task.blocked_reason, task.needs_agent = block
             if status is not Status.PENDING:
                 task.status = status.value
                 changes["status"] = [Status.PENDING.value, status.value]
@@ -361,3 +377,22 @@ class ClaudeTeamImport:
                 .values(read_at=incoming.at)
             )
         await self.session.flush()
+
+
+def _block(claude: TaskFile, where: str) -> tuple[str, str | None] | None:
+    """The block crewboard's export wrote into a task file (its reason, the agent needed)."""
+    extra = task_extra(claude)
+    reason, needs = extra.get("blockedReason"), extra.get("needsAgent")
+    if reason is None:
+        return None
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
+        raise ClaudeFormatError(f"{where}: blockedReason: one line of 1-{REASON_MAX} characters")
+    if needs is not None:
+        try:
+            needs = check_agent_name(needs if isinstance(needs, str) else "")
+        except Invalid:
+            raise ClaudeFormatError(f"{where}: needsAgent: not an agent name") from None
+    try:
+        return check_one_line(reason, "blockedReason", REASON_MAX), needs
+    except Invalid as exc:
+        raise ClaudeFormatError(f"{where}: blockedReason: {exc.message}") from None
