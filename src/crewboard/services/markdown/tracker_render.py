@@ -31,7 +31,7 @@ DEFAULT_PRIORITY = 2  # what a line that shows no priority stands for (as init r
 FILES, VERIFIED, NEEDS = ". Files: ", ". Verified: ", " (needs: "
 _LAST = float("inf")
 _KEYS = ("Files:", "Verified:")
-_NEEDS_WORD = re.compile(r"(?i)(?<!\\)needs:")
+_NEEDS_WORD = re.compile(r"(?i)(?<![\\(])needs:")
 
 
 def hidden_line(count: int) -> str:
@@ -139,6 +139,8 @@ def _own_words(task: TrackerTask, style: TrackerStyle, agent: str) -> str | None
         read = replace(read, priority=task.priority)
     if read.owner is None and task.owner == agent:
         read = replace(read, owner=agent)
+    if read.status == BLOCKED and read.blocked_reason is None and task.blocked_reason == task.title:
+        read = replace(read, blocked_reason=task.title)  # no reason written: the title is it
     if read != _unnumbered(task):
         return None
     return task.source + _id(task, style)

@@ -65,13 +65,13 @@ def test_a_cycle_of_waits_is_an_error(tmp_path: Path) -> None:
         _plan(tmp_path, a="## Pending\n- #1 One — waits on: #2\n- #2 Two — waits on: #1\n")
 
 
-def test_a_blocked_line_without_a_reason_keeps_its_text(tmp_path: Path) -> None:
+def test_a_blocked_line_without_a_reason_takes_its_title_as_the_reason(tmp_path: Path) -> None:
     plan = _plan(tmp_path, qa="## On hold\n- [ ] #3 [P1] Flaky login test — owner: backend\n")
     [task] = plan.tasks
     assert (task.status, task.owner, task.blocked_reason, task.priority) == (
         "blocked",
         "backend",
-        "#3 [P1] Flaky login test — owner: backend",
+        "Flaky login test",
         1,
     )
     assert list(plan.agents) == ["qa", "backend"]

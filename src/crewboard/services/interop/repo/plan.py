@@ -131,9 +131,14 @@ def _checked(item: _Line) -> PlannedTask:
         owner = item.tracker  # the tracker's agent is the one working (or who worked) on it
     reason = None
     if status == BLOCKED:
-        # No reason written: the line's own text is the best account of why.
+        # No reason written: the line's title is the best account of why (as sync reads it).
         written = ITEM.fullmatch(item.raw.strip())
-        reason = task.blocked_reason or (written and written.group("text")) or item.raw.strip()
+        reason = (
+            task.blocked_reason
+            or task.title
+            or (written and written.group("text"))
+            or item.raw.strip()
+        )
         reason = check_one_line(reason, "blocked_reason", REASON_MAX)
     return PlannedTask(
         path=item.path,

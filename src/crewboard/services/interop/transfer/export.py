@@ -92,6 +92,7 @@ class ProjectExport:
             name=project.name,
             repo_path=project.repo_path,
             created_at=project.created_at,
+            changelog_style=project.changelog_style,
         )
         for agent in await self._all(
             select(Agent).where(Agent.project_id == pid).order_by(Agent.id)
@@ -101,6 +102,7 @@ class ProjectExport:
                 domain=agent.domain,
                 tracker_path=agent.tracker_path,
                 created_at=agent.created_at,
+                tracker_style=agent.tracker_style,
             )
         members = await self.session.execute(
             select(Member, User.email, User.name)
@@ -255,6 +257,7 @@ class ProjectExport:
                 created_by=e.created_by,
                 created_at=e.created_at,
                 tasks=sorted(tasks.get(e.id, [])),
+                source=e.source,
             )
             for e in entries
         ]

@@ -67,6 +67,7 @@ class ProjectImport:
             name=plan.project.name,
             repo_path=plan.project.repo_path,
             created_at=plan.project.created_at,
+            changelog_style=plan.project.changelog_style,
         )
         self.session.add(project)
         await self.session.flush()

@@ -40,6 +40,7 @@ from crewboard.services.core import (
     check_email,
     check_tracker_path,
 )
+from crewboard.services.markdown import ChangelogStyle, TrackerStyle
 from crewboard.services.messages import Kind
 from crewboard.services.tasks import (
     ACTIVE_FORM_MAX,
@@ -135,6 +136,12 @@ class ProjectRecord(Record):
     name: Name
     repo_path: RepoPath | None
     created_at: AwareDatetime
+    changelog_style: dict[str, Any] | None = None  # how CHANGELOG.md is written
+
+    @field_validator("changelog_style")
+    @classmethod
+    def _changelog_style(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else ChangelogStyle.from_json(value).to_json()
 
 
 class AgentRecord(Record):
@@ -143,6 +150,12 @@ class AgentRecord(Record):
     domain: Domain
     tracker_path: TrackerPath
     created_at: AwareDatetime
+    tracker_style: dict[str, Any] | None = None  # how the tracker file is written
+
+    @field_validator("tracker_style")
+    @classmethod
+    def _tracker_style(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else TrackerStyle.from_json(value).to_json()
 
     @field_validator("tracker_path")
     @classmethod
@@ -276,6 +289,7 @@ class ChangelogRecord(Record):
     created_by: Label
     created_at: AwareDatetime
     tasks: Annotated[list[Number], Field(max_length=FILES_MAX)]
+    source: ChangelogBody | None = None  # the entry as the file wrote it
 
 
 class EventRecord(Record):
