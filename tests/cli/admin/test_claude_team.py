@@ -12,6 +12,7 @@ from crewboard.database import Database
 from crewboard.services.core import unit_of_work
 from crewboard.services.tasks import Status, TaskChange, Tasks
 from tests.cli.conftest import Invoke
+from tests.services.interop.claude.claude_shapes import check_tree
 from tests.support import claude_samples as sample
 from tests.support.cli import assert_one_line_error
 from tests.support.database import row_counts
@@ -161,6 +162,7 @@ async def test_a_blocked_task_and_an_empty_active_form_come_back_from_an_export(
         "qa",
     )
     assert (written["activeForm"], written["blockedBy"]) == ("", [])
+    assert check_tree(out) == 11  # every file as Claude Code's readers require it
     back = await cli("import", "claude-team", "web", "-p", "shop2", "--claude-dir", str(out))
     assert back.code == 0, back
     async with unit_of_work(database, write=False) as session:
