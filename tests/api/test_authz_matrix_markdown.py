@@ -29,6 +29,14 @@ async def backend_style(w: World, actor: str, route: str) -> Call:
     return Call(fill(route, agent="backend"), w.tokens[actor], STYLE)
 
 
+async def refused(w: World, actor: str, route: str) -> Call:
+    body = {
+        "file": ".claude/trackers/backend-tracker.md",
+        "refused": [{"line": 3, "text": "x", "reason": "y"}],
+    }
+    return Call(fill(route), w.tokens[actor], body)
+
+
 async def changelog_style(w: World, actor: str, route: str) -> Call:
     return Call(fill(route), w.tokens[actor], {"style": {"form": "template"}})
 
@@ -40,6 +48,7 @@ MATRIX = (
     Row("GET",  "/projects/{slug}/changelog.md",       200, READ),
     Row("PUT",  "/projects/{slug}/trackers/{agent}.style", 204, WRITE, backend_style),
     Row("PUT",  "/projects/{slug}/changelog.style",    204, WRITE, changelog_style),
+    Row("POST", "/projects/{slug}/sync/refused",       204, WRITE, refused),
 )
 # fmt: on
 

@@ -7,7 +7,7 @@ import pytest
 
 from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.messages import MessageService, Outgoing
-from crewboard.services.tasks import ChangelogDraft, Tasks
+from crewboard.services.tasks import ChangelogDraft, Tasks, TrackerService
 from crewboard.services.teams import TeamService
 from tests.support.factory import Factory
 from tests.support.http import form_login
@@ -58,6 +58,12 @@ async def seed_shop(factory: Factory) -> None:
             changelog=draft,
         )
         await tasks.start(alice, "shop", 3, as_agent="qa")
+        await TrackerService(session, factory.settings).report_refused(
+            alice,
+            "shop",
+            ".claude/trackers/qa-tracker.md",
+            [(14, "- <b>Fix</b> -- waits on: #99", "a link: change it with crewboard task")],
+        )
         await tasks.block(alice, "shop", 3, reason="needs API", needs_agent="backend")
         messages = MessageService(session)
         await messages.send(alice, "shop", Outgoing(to="backend", body="Ship it"))
@@ -137,3 +143,11 @@ async def test_anonymous_pages_redirect_to_login(
 async def test_static_assets_are_served(client: httpx.AsyncClient) -> None:
     for path in ("/static/app.css", "/static/live.js"):
         assert (await client.get(path)).status_code == 200
+
+
+async def test_activity_shows_what_sync_could_not_apply(shop: httpx.AsyncClient) -> None:
+    page = (await shop.get("/p/shop/activity")).text
+    assert "sync.refused" in page
+    assert "file:.claude/trackers/qa-tracker.md" in page
+    assert "line 14: a link: change it with crewboard task" in page
+    assert "&lt;b&gt;Fix&lt;/b&gt;" in page  # the agent's line, escaped

@@ -15,6 +15,7 @@ The order matters for "once and only once" and "never overwrite an unread edit":
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from crewboard.sync.state import (
     save_state,
 )
 
+logger = logging.getLogger(__name__)
 PAGE = 200
 SNAPSHOT_TRIES = 3
 
@@ -312,8 +314,35 @@ def sync_once(remote: Remote, repo: Path) -> Outcome:
     if out.applied or learned:
         snap = fetch(remote)
     _write(repo, state, snap, read, seen, out)
+    _tell_dashboard(remote, read, out)
     out.files = sorted(snap.texts)
     return out
+
+
+def _tell_dashboard(remote: Remote, read: set[str], out: Outcome) -> None:
+    """Send what each file refused to the server, for the project's activity on the dashboard
+    (the files and stderr have it already: a server that will not take it is only logged)."""
+    for path in sorted(read):
+        refused = [
+            {"line": p.line, "text": p.text.strip().split("\n")[0][:500], "reason": p.reason[:500]}
+            for p in out.problems
+            if p.path == path
+        ]
+        refused += [
+            {
+                "line": 0,
+                "text": c.local.strip().split("\n")[0][:500],
+                "reason": f"#{c.number} changed here and on the server meanwhile",
+            }
+            for c in out.conflicts
+            if c.path == path
+        ]
+        if not refused:
+            continue
+        try:
+            remote.post("sync", "refused", body={"file": path, "refused": refused[:50]})
+        except ClientError as exc:
+            logger.warning("the dashboard was not told what %s refused: %s", path, exc.message)
 
 
 def _write(

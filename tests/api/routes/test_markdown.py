@@ -9,6 +9,7 @@ import httpx
 from crewboard.services.markdown import parse_changelog, parse_tracker
 from tests.api.harness import assert_problem
 from tests.api.routes.task_http import CHANGELOG, TASKS, ok
+from tests.support.database import events
 from tests.support.http import API
 from tests.support.world import SLUG, World
 
@@ -145,3 +146,32 @@ async def test_a_bad_style_is_refused_and_changes_nothing(
     )
     assert_problem(missing, 404, "not-found")
     assert (await client.get(TRACKER, headers=world.headers())).text == before
+
+
+async def test_sync_reports_what_it_refused_and_bad_reports_change_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    url = f"{API}/projects/{SLUG}/sync/refused"
+    line = {"line": 14, "text": "- Fix -- waits on: #99", "reason": "a link"}
+    ok_ = await client.post(
+        url,
+        json={"file": ".claude/trackers/backend-tracker.md", "refused": [line]},
+        headers=world.headers("backend"),
+    )
+    assert ok_.status_code == 204, ok_.text
+    [event] = await events(world.database, "sync.refused")
+    assert (event.subject, event.data["refused"]) == (
+        "file:.claude/trackers/backend-tracker.md",
+        [line],
+    )
+    for body, code in (
+        ({"file": "/etc/passwd", "refused": [line]}, "invalid"),
+        ({"file": ".claude/trackers/../../x.md", "refused": [line]}, "invalid"),
+        ({"file": ".claude/CHANGELOG.md", "refused": []}, "validation"),
+        ({"file": ".claude/CHANGELOG.md", "refused": [line] * 51}, "validation"),
+        ({"file": ".claude/CHANGELOG.md", "refused": [{**line, "reason": "a\nb"}]}, "invalid"),
+        ({"file": ".claude/CHANGELOG.md", "refused": [{**line, "reason": ""}]}, "validation"),
+    ):
+        bad = await client.post(url, json=body, headers=world.headers("backend"))
+        assert_problem(bad, 422, code)
+    assert len(await events(world.database, "sync.refused")) == 1

@@ -13,6 +13,7 @@ from crewboard.client.rest import ApiClient
 from crewboard.services.markdown import REFUSED_START, parse_tracker
 from tests.cli.crew import LEAD, Crew
 from tests.support.cli import Result
+from tests.support.database import events
 from tests.support.world import SLUG
 
 TRACKER = ".claude/trackers/backend-tracker.md"
@@ -185,6 +186,9 @@ async def test_a_refused_line_never_freezes_the_file(crew: Crew, tmp_path: Path)
     assert "not a task line" in text
     assert "some note" in (tmp_path / REPORT).read_text()
     assert [i.task.number for i in parse_tracker(text).items] == [1, 2]
+    # ... and on the dashboard, in the project's activity.
+    [told] = await events(crew.world.database, "sync.refused")
+    assert told.data["refused"][0]["text"] == "some note"
     # Fixed (the note becomes a task line): applied once, the block goes.
     edit(tmp_path, TRACKER, "## Pending\n\n", "## Pending\n\n- some note\n")
     await synced(crew, tmp_path)

@@ -10,6 +10,7 @@ import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import Field
 
 from crewboard.api.routes.tasks import not_modified
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
@@ -82,4 +83,29 @@ async def set_changelog_style(
 ) -> Response:
     """Remember how ``CHANGELOG.md`` is written; every render keeps it."""
     await TrackerService(session, settings).set_style(actor, slug, None, body.style)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class RefusedLine(RequestModel):
+    """One line ``crewboard sync`` could not apply."""
+
+    line: Annotated[int, Field(ge=0, le=10_000_000)]
+    text: Annotated[str, Field(max_length=500)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class SyncReport(RequestModel):
+    """What one sync run could not apply of one file."""
+
+    file: Annotated[str, Field(min_length=1, max_length=300)]
+    refused: Annotated[list[RefusedLine], Field(min_length=1, max_length=50)]
+
+
+@router.post("/sync/refused", status_code=status.HTTP_204_NO_CONTENT)
+async def report_refused(
+    slug: SlugPath, body: SyncReport, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Record the lines a sync run refused (shown in the project's activity)."""
+    lines = [(r.line, r.text, r.reason) for r in body.refused]
+    await TrackerService(session, settings).report_refused(actor, slug, body.file, lines)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,7 +17,7 @@ from crewboard.config import Settings
 from crewboard.models import Agent, Project
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.tasks import Task
-from crewboard.services.core import Actor, Invalid, record_event
+from crewboard.services.core import TRACKERS_DIR, Actor, Invalid, check_text, record_event
 from crewboard.services.markdown import (
     SOURCE_TEXT,
     ChangelogDoc,
@@ -34,6 +34,7 @@ from crewboard.services.tasks.rules import Status
 from crewboard.services.tasks.store import TaskStore, TaskView
 
 _Style = TypeVar("_Style", TrackerStyle, ChangelogStyle)
+CHANGELOG_PATH = ".claude/CHANGELOG.md"
 SECTION_MAX = 5_000  # tasks per section in a file; the rest are counted, not listed
 COMPLETED_MAX = SECTION_MAX
 _UNFINISHED = (Status.IN_PROGRESS, Status.PENDING, Status.BLOCKED)
@@ -80,6 +81,15 @@ def tracker_task(view: TaskView) -> TrackerTask:
 
 
 _KIND = {TrackerStyle: "tracker", ChangelogStyle: "changelog"}
+REFUSED_MAX = 50  # refused lines one sync report names
+REFUSED_TEXT_MAX = 500
+
+
+def _one_line(value: str, field: str, *, required: bool) -> str:
+    value = check_text(value, field, REFUSED_TEXT_MAX, required=required)
+    if "\n" in value:
+        raise Invalid(f"{field} is one line", field=field)
+    return value
 
 
 def _stored(kind: type[_Style], data: object) -> _Style | None:
@@ -255,5 +265,34 @@ class TrackerService:
             "markdown.style_learned",
             f"file:{'changelog' if agent is None else agent}",
             {"agent": agent},
+            project_id=access.project.id,
+        )
+
+    async def report_refused(
+        self, actor: Actor, slug: str, path: str, refused: list[tuple[int, str, str]]
+    ) -> None:
+        """Record what ``crewboard sync`` could not apply of one file (line, text, reason),
+        so the dashboard shows it where a lead looks (the activity feed)."""
+        access = await self.projects.access(actor, slug, need=Role.AGENT, write=True)
+        if not (path == CHANGELOG_PATH or (path.startswith(TRACKERS_DIR) and path.endswith(".md"))):
+            raise Invalid(f"{path} is not a file crewboard sync writes", field="file")
+        if ".." in path.split("/") or len(path) > 300:
+            raise Invalid(f"{path} is not a file crewboard sync writes", field="file")
+        if not 1 <= len(refused) <= REFUSED_MAX:
+            raise Invalid(f"name 1 to {REFUSED_MAX} refused lines", field="refused")
+        items = [
+            {
+                "line": line,
+                "text": _one_line(text, "text", required=False),
+                "reason": _one_line(reason, "reason", required=True),
+            }
+            for line, text, reason in refused
+        ]
+        record_event(
+            self.session,
+            actor,
+            "sync.refused",
+            f"file:{path}",
+            {"refused": items},
             project_id=access.project.id,
         )
