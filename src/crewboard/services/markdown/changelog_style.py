@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crewboard.services.markdown.tracker_style import LINE_MAX, LINES_MAX
+from crewboard.services.markdown.tracker_style import LINES_MAX, style_line, style_lines
 
 FORMS = ("crewboard", "template")
 TEMPLATE_EMPTY = "_No entries yet. Agents will append here as they complete work._"
@@ -56,25 +56,11 @@ class ChangelogStyle:
             raise ValueError("header is true or false")
         style = cls(
             form=str(form),
-            title=None if title is None else _line(title, "title"),
-            preamble=_lines(data.get("preamble", []), "preamble"),
-            empty=_lines(data.get("empty", []), "empty"),
+            title=None if title is None else style_line(title, "title"),
+            preamble=style_lines(data.get("preamble", []), "preamble"),
+            empty=style_lines(data.get("empty", []), "empty"),
             header=header,
         )
         if len(style.preamble) + len(style.empty) > LINES_MAX:
             raise ValueError(f"a changelog style keeps at most {LINES_MAX} lines")
         return style
-
-
-def _line(value: object, name: str) -> str:
-    if not isinstance(value, str) or len(value) > LINE_MAX:
-        raise ValueError(f"{name} is a text of at most {LINE_MAX} characters")
-    if any(ord(ch) < 32 and ch != "\t" for ch in value) or "\u2028" in value or "\u2029" in value:
-        raise ValueError(f"{name} is one line")
-    return value
-
-
-def _lines(value: object, name: str) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise ValueError(f"{name} is a list of lines")
-    return tuple(_line(item, name) for item in value)

@@ -93,7 +93,7 @@ class TrackerStyle:
             )
         title = data.get("title")
         if title is not None:
-            title = _line(title, "title")
+            title = style_line(title, "title")
         sections: list[tuple[str, SectionStyle]] = []
         raw_sections = data.get("sections", {})
         if not isinstance(raw_sections, Mapping):
@@ -108,7 +108,7 @@ class TrackerStyle:
                     status,
                     SectionStyle(
                         *(
-                            _lines(value.get(k, []), f"sections.{status}.{k}")
+                            style_lines(value.get(k, []), f"sections.{status}.{k}")
                             for k in ("empty", "lead", "trail")
                         )
                     ),
@@ -118,15 +118,15 @@ class TrackerStyle:
         for pair in _list(data.get("headings", []), "headings"):
             if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in STATUSES):
                 raise ValueError("headings are [section, heading line] pairs")
-            if not _line(pair[1], "heading").lstrip().startswith("#"):
+            if not style_line(pair[1], "heading").lstrip().startswith("#"):
                 raise ValueError("a heading line starts with #")
             headings.append((pair[0], pair[1]))
         style = cls(
             title=title,
-            preamble=_lines(data.get("preamble", []), "preamble"),
+            preamble=style_lines(data.get("preamble", []), "preamble"),
             headings=tuple(headings),
             sections=tuple(sections),
-            empty_marker=_line(data.get("empty_marker", DEFAULT_EMPTY), "empty_marker"),
+            empty_marker=style_line(data.get("empty_marker", DEFAULT_EMPTY), "empty_marker"),
             separator=_choice(data.get("separator", SEPARATORS[0]), SEPARATORS, "separator"),
             ids=_choice(data.get("ids", "prefix"), ID_FORMS, "ids"),
             priority=_choice(data.get("priority", "bracket"), PRIORITY_FORMS, "priority"),
@@ -149,7 +149,8 @@ def _list(value: object, name: str) -> list[Any]:
     return value
 
 
-def _line(value: object, name: str) -> str:
+def style_line(value: object, name: str) -> str:
+    """One line a style keeps, checked (one line, bounded); ``ValueError`` names ``name``."""
     if not isinstance(value, str) or len(value) > LINE_MAX:
         raise ValueError(f"{name} is a text of at most {LINE_MAX} characters")
     if any(ord(ch) < 32 and ch != "\t" for ch in value) or "\u2028" in value or "\u2029" in value:
@@ -157,8 +158,9 @@ def _line(value: object, name: str) -> str:
     return value
 
 
-def _lines(value: object, name: str) -> tuple[str, ...]:
-    return tuple(_line(item, name) for item in _list(value, name))
+def style_lines(value: object, name: str) -> tuple[str, ...]:
+    """A list of lines a style keeps, each checked."""
+    return tuple(style_line(item, name) for item in _list(value, name))
 
 
 def _choice(value: object, allowed: tuple[str, ...], name: str) -> str:

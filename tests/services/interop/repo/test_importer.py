@@ -3,8 +3,6 @@ both databases; nothing silently lost, nothing imported twice."""
 
 from __future__ import annotations
 
-import re
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,14 +19,10 @@ from crewboard.services.tasks import ChangelogService, TaskFilter, Tasks, Tracke
 from tests.support import repo_samples as sample
 from tests.support.database import events, row_counts
 from tests.support.factory import Factory
-from tests.support.transfer import export_lines, import_lines
 
 SYSTEM = Actor.system()
 SLUG = "shop"
 BACKEND, FRONTEND, QA = (f".claude/trackers/{a}-tracker.md" for a in ("backend", "frontend", "qa"))
-
-
-TEMPLATE = Path(__file__).parents[3] / "support" / "template"
 
 
 async def _init(
@@ -499,36 +493,3 @@ async def test_changelog_entries_without_an_agent(
     ]
     report = await _init(database, settings, tmp_path, agent="architect")
     assert (report.entries, report.agents_added, report.notes) == (1, ["architect"], [])
-
-
-async def test_the_templates_files_survive_a_project_export_and_import(
-    database: Database, settings: Settings, factory: Factory, tmp_path: Path
-) -> None:
-    await factory.user("lead@example.com", admin=True)
-    root = tmp_path / "repo"
-    shutil.copytree(TEMPLATE / "pristine", root)
-    for name in ("trackers/backend-tracker.md", "CHANGELOG.md"):
-        shutil.copy(TEMPLATE / "filled/.claude" / name, root / ".claude" / name)
-    report = await _init(database, settings, root)
-    assert report.notes == []
-
-    async def files(slug: str) -> tuple[str, str]:
-        async with unit_of_work(database, write=False) as session:
-            trackers = TrackerService(session, settings)
-            return (
-                await trackers.markdown(SYSTEM, slug, "backend"),
-                await trackers.changelog_markdown(SYSTEM, slug),
-            )
-
-    tracker, log = await files(SLUG)
-    # In the file's own dialect and words, with only the ids added.
-    assert (
-        re.sub(r" <!-- #\d+ -->", "", tracker)
-        == (root / ".claude/trackers/backend-tracker.md").read_text()
-    )
-    assert re.sub(r" <!-- entry \d+ -->", "", log) == (root / ".claude/CHANGELOG.md").read_text()
-    await import_lines(database, await export_lines(database), slug="copy")
-    copied, copied_log = await files("copy")
-    assert copied == tracker
-    # The same file, but for the entries' ids (an import gives them new ones).
-    assert re.sub(r"entry \d+", "entry N", copied_log) == re.sub(r"entry \d+", "entry N", log)
