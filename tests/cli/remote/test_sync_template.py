@@ -109,3 +109,38 @@ async def test_hand_edits_in_the_templates_words_are_applied_once(
     assert REFUSED_START not in tracker.read_text()
     assert (await _sync(crew, repo)).stdout == ""
     assert len((await crew.api_in(SLUG, "/tasks"))["items"]) == 4
+
+    # Moving lines as the template says: the pending one to Completed in its form, the one in
+    # progress to Blocked with ` -- ` and `Needs:`; each applied once.
+    text = tracker.read_text()
+    pending = next(line for line in text.split("\n") if "Add an index" in line)
+    working = next(line for line in text.split("\n") if "Implement the search" in line)
+    number = re.search(r"<!-- #(\d+) -->", pending)
+    assert number is not None
+    text = text.replace(pending + "\n", "").replace(working + "\n", "")
+    text = text.replace("## Pending\n\n", "## Pending\n\n_None_\n")
+    text = text.replace("## In Progress\n\n", "## In Progress\n\n_None_\n")
+    text = text.replace(
+        "## Blocked\n\n",
+        "## Blocked\n\n" + working.replace(" <!--", " -- no API key -- Needs: qa <!--") + "\n",
+    )
+    text += f"- **{today}**: Indexed users.name. Files: migrations/0002.py. Verified: EXPLAIN. "
+    text += f"<!-- #{number.group(1)} -->\n"
+    tracker.write_text(text)
+    await _sync(crew, repo)
+    tasks = {t["title"]: t for t in (await crew.api_in(SLUG, "/tasks"))["items"]}
+    indexed = tasks["Add an index on users.name"]
+    assert (indexed["status"], indexed["outcome"], indexed["files"], indexed["verified"]) == (
+        "completed",
+        "Indexed users.name",
+        ["migrations/0002.py"],
+        "EXPLAIN",
+    )
+    search = tasks["Implement the search endpoint"]
+    assert (search["status"], search["blocked_reason"], search["needs_agent"]) == (
+        "blocked",
+        "no API key",
+        "qa",
+    )
+    assert REFUSED_START not in tracker.read_text()
+    assert (await _sync(crew, repo)).stdout == ""
