@@ -151,3 +151,11 @@ async def test_activity_shows_what_sync_could_not_apply(shop: httpx.AsyncClient)
     assert "file:.claude/trackers/qa-tracker.md" in page
     assert "line 14: a link: change it with crewboard task" in page
     assert "&lt;b&gt;Fix&lt;/b&gt;" in page  # the agent's line, escaped
+
+
+async def test_a_blocked_task_offers_no_claim(shop: httpx.AsyncClient) -> None:
+    # #3 is blocked (held by qa): taking it is not a claim the rule allows.
+    page = (await shop.get("/p/shop/tasks/3")).text
+    assert "blocked" in page
+    assert 'id="claim-form"' not in page
+    assert 'id="claim-form"' in (await shop.get("/p/shop/tasks/2")).text  # pending: offered

@@ -253,3 +253,17 @@ async def test_fields_of_one_status_are_refused_with_another(world: World) -> No
     )
     assert wrong.details["field"] == "blocked_reason"
     assert (await world.get(1)).status == "in_progress"
+
+
+async def test_starting_an_unowned_blocked_task_is_a_claim_and_refused(world: World) -> None:
+    # The claim rule has one path: an unowned task is taken only while pending and ready,
+    # whether by a claim, by owner=me, or by a status change to in_progress.
+    await world.task("Waits", tracker="backend")
+    await _update(world, world.lead, 1, status=Status.BLOCKED, blocked_reason="no key")
+    error = await _fails(world, world.actors["backend"], 1, status=Status.IN_PROGRESS)
+    assert error.detail_code == "not-claimable"
+    assert "blocked, not pending" in str(error)
+    again = await _fails(world, world.actors["backend"], 1, owner="backend")
+    assert again.detail_code == "not-claimable"
+    task = await world.get(1)
+    assert (task.status, task.owner, task.blocked_reason) == ("blocked", None, "no key")

@@ -278,6 +278,8 @@ class TaskFlow:
                         code="owner-required",
                         field="owner",
                     )
+                # Taking an unowned task is a claim, under the one claim rule (pending, ready).
+                check_claimable(task, me, await self.store.open_blockers(task))
                 task.owner = me
             open_blockers = await self.store.open_blockers(task)
             if open_blockers:
