@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -159,3 +161,17 @@ async def test_a_blocked_task_offers_no_claim(shop: httpx.AsyncClient) -> None:
     assert "blocked" in page
     assert 'id="claim-form"' not in page
     assert 'id="claim-form"' in (await shop.get("/p/shop/tasks/2")).text  # pending: offered
+
+
+async def test_history_is_in_words_never_python_values(shop: httpx.AsyncClient) -> None:
+    # #1 was completed: its outcome went from nothing to "schema in", its files from none
+    # to db.sql; #3 was blocked. No None, [] or ['…'] reaches a person.
+    for path in ("/p/shop/tasks/1", "/p/shop/tasks/3", "/p/shop/activity"):
+        page = (await shop.get(path)).text
+        changes = re.findall(r'<span class="change">(.*?)</span>', page)
+        assert changes, path
+        for change in changes:
+            assert not re.search(r"\bNone\b|\[\]|\[&#39;|\bTrue\b|\bFalse\b", change), change
+    done = (await shop.get("/p/shop/tasks/1")).text
+    assert "outcome none → schema in" in done
+    assert "files none → db.sql" in done

@@ -3,6 +3,7 @@ session manager. Started in this order, stopped in the reverse one."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -19,6 +20,9 @@ from crewboard.services.accounts import warm_up
 from crewboard.services.live import EventBus
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+logger = logging.getLogger(__name__)
 
 
 def background_jobs(database: Database, settings: Settings) -> list[PeriodicJob]:
@@ -41,6 +45,8 @@ def lifespan_for(settings: Settings, database: Database | None) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings)
+        # Say which database this is, so a person can tell it is the one the CLI uses.
+        logger.info("serving %s", app.state.database.url.render_as_string(hide_password=True))
         await warm_up(settings)
         jobs = background_jobs(app.state.database, settings)
         for job in jobs:

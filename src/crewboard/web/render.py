@@ -54,6 +54,20 @@ def stamp(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def plain(value: object) -> str:
+    """A recorded value in words for a person: none for nothing, yes/no, lists as their items
+    (never a Python repr such as ``None``, ``[]`` or ``['a.py']``)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items())
+    return str(value)
+
+
 _env = Environment(
     loader=PackageLoader("crewboard.web", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -61,7 +75,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(ago=ago, left=left, duration=duration, stamp=stamp)
+_env.filters.update(ago=ago, left=left, duration=duration, stamp=stamp, plain=plain)
 
 
 # What base.html reads on pages outside a project (login, errors) unless a page sets it.
