@@ -185,6 +185,7 @@ async def test_login_form_checks_its_own_csrf_and_password(
     )
     assert wrong.status_code == 401
     assert "wrong e-mail or password" in wrong.text
+    assert 'value="alice@example.com"' in wrong.text  # only the password is to type again
     away = await client.post(
         "/login",
         data={

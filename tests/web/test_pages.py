@@ -175,3 +175,11 @@ async def test_history_is_in_words_never_python_values(shop: httpx.AsyncClient) 
     done = (await shop.get("/p/shop/tasks/1")).text
     assert "outcome none → schema in" in done
     assert "files none → db.sql" in done
+
+
+async def test_assigning_asks_whom_and_picks_nobody_by_default(shop: httpx.AsyncClient) -> None:
+    page = (await shop.get("/p/shop/tasks/2")).text
+    select = re.search(r'<select id="assign-owner"[^>]*>\s*<option[^>]*>([^<]*)</option>', page)
+    assert select is not None
+    assert " required" in select.group(0)
+    assert select.group(1) == "choose an agent…"

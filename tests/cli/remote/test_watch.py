@@ -59,3 +59,15 @@ async def test_watch_inbox_refuses_event_filters(crew: Crew) -> None:
     result = await crew.run(*args, "-p", "shop", who="qa")
     assert result.code == 2
     assert "--inbox" in result.stderr
+
+
+async def test_watch_says_on_stderr_that_it_is_listening(crew: Crew) -> None:
+    # Followed live (no --once), it says so before the first event, so it never looks hung;
+    # here the server then refuses the filter, which ends it.
+    result = await crew.run("msg", "watch", "--kind", "Bad", "-p", "shop", who=LEAD)
+    assert result.code == 2
+    first, *rest = result.stderr.splitlines()
+    assert "watching the events of shop" in first
+    assert "(Ctrl-C stops)" in first
+    assert result.stdout == ""
+    assert any("[validation]" in line for line in rest)

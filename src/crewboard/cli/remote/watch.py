@@ -62,6 +62,9 @@ def watch(
     params = {k: v for k, v in params.items() if v not in (None, [])}
     last = after
     backoff = 1.0
+    if not once:  # nothing may arrive for a while: say it is listening, so it does not look hung
+        what = "your inbox" if inbox else "the events"
+        note(f"watching {what} of {slug} on {credentials.url} (Ctrl-C stops)")
     with stream_client(credentials) as http:
         while True:
             resume = {} if last is None else {"Last-Event-ID": str(last)}

@@ -30,14 +30,12 @@ def safe_next(value: str) -> str:
     return "/"
 
 
-def _login_page(request: Request, next_url: str, error: str | None, status: int) -> Response:
+def _login_page(
+    request: Request, next_url: str, error: str | None, status: int, email: str = ""
+) -> Response:
     token = new_login_csrf()
-    response = page(
-        request,
-        "login.html",
-        {"csrf": token, "csrf_field": CSRF_FIELD, "next": next_url, "error": error},
-        status=status,
-    )
+    context = {"csrf": token, "csrf_field": CSRF_FIELD, "next": next_url, "error": error}
+    response = page(request, "login.html", {**context, "email": email}, status=status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -72,7 +70,8 @@ async def login(
         issued, _ = await AuthService(session, settings).login(email, password, client)
     except Unauthenticated as exc:
         # The refused attempt is still committed (it counts for throttling): no re-raise.
-        return _login_page(request, safe_next(next), exc.message, 401)
+        # The e-mail stays filled in: only the password was wrong (or the account locked).
+        return _login_page(request, safe_next(next), exc.message, 401, email)
     response = redirect(safe_next(next))
     response.set_cookie(
         SESSION_COOKIE,
