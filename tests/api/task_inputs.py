@@ -26,7 +26,7 @@ TASKS = "/projects/alpha/tasks"
 LOG = "/projects/alpha/changelog"
 # Task numbers in every world (see populate).
 PENDING, HELD, BLOCKED, WAITS, DONE = 1, 2, 3, 4, 5
-ENTRY = {"title": "Fixed it", "problem": "It broke", "fix": "Mended", "verification": "pytest"}
+ENTRY = {"title": "Fixed it", "problem": "It broke", "fix": "Mended", "verified": "pytest"}
 
 
 async def populate(database: Database, settings: Settings, slug: str) -> None:

@@ -377,7 +377,7 @@ FIELD_CASES = [
     F("changelog", "problem", "p" * 20_001, tag="20001"),
     rule("changelog", "problem", "nul\x00hidden-text", tag="nul"),
     F("changelog", "fix", None),
-    F("changelog", "verification", 5),
+    F("changelog", "verified", 5),
     F("changelog", "files", FILES_101, tag="101", secret="src/file-7.py"),
     F(
         "changelog",
@@ -406,7 +406,7 @@ FIELD_CASES = [
         "changelog-surrogate",
         "POST",
         LOG,
-        raw=b'{"title": "\\ud800x", "problem": "p", "fix": "f", "verification": "v"}',
+        raw=b'{"title": "\\ud800x", "problem": "p", "fix": "f", "verified": "v"}',
         loc=("body", "title"),
         actor="owner",
     ),

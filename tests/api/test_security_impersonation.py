@@ -168,7 +168,7 @@ async def test_headers_and_query_do_not_change_who_creates(world: World) -> None
     assert stored.created_by.startswith(ME)
     assert "qa" not in stored.created_by
     await assert_event_by_me(world)
-    entry = {"title": "Mine", "problem": "p", "fix": "f", "verification": "v"}
+    entry = {"title": "Mine", "problem": "p", "fix": "f", "verified": "v"}
     await send_as_me(world, "/projects/alpha/changelog", entry)
     logged = await last(world, ChangelogEntry, ChangelogEntry.id)
     assert logged.agent == ME

@@ -29,7 +29,6 @@ TEXT_KEYS = (
     "title",
     "problem",
     "fix",
-    "verification",
     "blockedReason",
     "outcome",
     "verified",

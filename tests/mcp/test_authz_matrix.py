@@ -106,7 +106,7 @@ async def changelog(w: World, lead: Agent) -> dict[str, Any]:
         "problem": "p",
         "fix": "f",
         "files": ["a.py"],
-        "verification": "v",
+        "verified": "v",
         "taskIds": [await fresh_task(w, lead)],
     }
 

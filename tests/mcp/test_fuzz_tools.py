@@ -442,7 +442,7 @@ async def seed(lead: Agent, qa: Agent) -> None:
         problem="none",
         fix="table",
         files=["src/app.py"],
-        verification="pytest",
+        verified="pytest",
         taskIds=["1"],
     )
 

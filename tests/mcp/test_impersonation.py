@@ -54,7 +54,7 @@ BASE: dict[str, dict[str, Any]] = {
     "SendMessage": {"to": "qa", "message": "hi"},
     "InboxRead": {},
     "TrackerRead": {},
-    "ChangelogAppend": {"title": "t", "problem": "p", "fix": "f", "files": [], "verification": "v"},
+    "ChangelogAppend": {"title": "t", "problem": "p", "fix": "f", "files": [], "verified": "v"},
 }
 SPOOF_HEADERS = {
     "x-agent": "qa",
@@ -122,7 +122,7 @@ async def test_what_is_recorded_is_the_tokens_agent(
         assert task.created_by.startswith(ME)
         await assert_event_by_me(database)
         await agent.ok(
-            "ChangelogAppend", title="Mine", problem="p", fix="f", files=[], verification="v"
+            "ChangelogAppend", title="Mine", problem="p", fix="f", files=[], verified="v"
         )
         entry = await last(database, ChangelogEntry, ChangelogEntry.id)
         assert entry.agent == ME

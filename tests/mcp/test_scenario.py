@@ -104,7 +104,7 @@ async def test_lead_and_three_teammates(mcp_url: str, world: World) -> None:
             problem="no place to store orders",
             fix="added the table and its migration",
             files=["src/orders.py", "migrations/0007.py"],
-            verification="pytest -q",
+            verified="pytest -q",
             taskIds=["1"],
         )
         assert entry["taskIds"] == ["1"]

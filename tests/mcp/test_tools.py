@@ -130,7 +130,7 @@ async def test_team_message_tracker_changelog_tools(connect: Connect, world: Wor
             problem="none",
             fix="wrote",
             files=["README.md"],
-            verification="read",
+            verified="read",
             taskIds=["1"],
         )
         assert entry["taskIds"] == ["1"]

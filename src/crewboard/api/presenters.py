@@ -62,7 +62,7 @@ def entry_read(view: EntryView) -> ChangelogRead:
         problem=entry.problem,
         fix=entry.fix,
         files=list(entry.files),
-        verification=entry.verification,
+        verified=entry.verification,
         task_ids=view.task_numbers,
         created_by=entry.created_by,
         created_at=entry.created_at,

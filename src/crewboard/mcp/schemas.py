@@ -152,7 +152,7 @@ class ChangelogAppendArgs(Args):
     problem: str
     fix: str
     files: list[str] = Field(max_length=FILES_MAX)
-    verification: str
+    verified: str
     taskIds: list[TaskId] = Field(default_factory=list, max_length=MAX_TASK_LINKS)
 
 

@@ -121,7 +121,7 @@ class ChangelogIn(RequestModel):
     title: EntryTitle
     problem: OptionalBody = ""
     fix: Body
-    verification: Body
+    verified: Body
     files: Files = Field(default_factory=list)
     task_ids: TaskLinks = Field(default_factory=list)
     as_agent: AgentName | None = None
@@ -131,13 +131,14 @@ class ChangelogIn(RequestModel):
 
 
 class ChangelogWithTask(RequestModel):
-    """The entry appended when completing a task (the task is linked by itself)."""
+    """The entry appended when completing a task (the task is linked by itself). ``files``
+    and ``verified`` default to the completion's own: one fact, one name."""
 
     title: EntryTitle
     problem: Body
     fix: Body
-    verification: Body
-    files: Files = Field(default_factory=list)
+    verified: Body | None = None
+    files: Files | None = None
 
 
 class CompleteRequest(ActAs):
@@ -212,7 +213,7 @@ class ChangelogRead(ResponseModel):
     problem: str
     fix: str
     files: list[str]
-    verification: str
+    verified: str
     task_ids: list[int]
     created_by: str
     created_at: datetime

@@ -219,7 +219,7 @@ def _append(remote: Remote, new: NewEntry) -> None:
         "title": record.title,
         "problem": record.problem,
         "fix": record.fix,
-        "verification": record.verification,
+        "verified": record.verification,
         "files": list(record.files),
         "task_ids": list(record.tasks),
     }

@@ -19,7 +19,7 @@ ENTRY_FIELDS = {
     "problem",
     "fix",
     "files",
-    "verification",
+    "verified",
     "task_ids",
     "created_by",
     "created_at",
@@ -31,7 +31,7 @@ def _entry(title: str, **extra: Any) -> dict[str, Any]:
         "title": title,
         "problem": "it broke",
         "fix": "mended it",
-        "verification": "pytest: 9 passed",
+        "verified": "pytest: 9 passed",
         **extra,
     }
 
@@ -56,7 +56,7 @@ async def test_an_agent_appends_as_itself(client: httpx.AsyncClient, world: Worl
     entry = ok(appended, 201)
     assert set(entry) == ENTRY_FIELDS
     assert (entry["agent"], entry["created_by"]) == ("backend", "backend (lead@example.com)")
-    assert (entry["title"], entry["problem"], entry["fix"], entry["verification"]) == (
+    assert (entry["title"], entry["problem"], entry["fix"], entry["verified"]) == (
         "Login",
         "it broke",
         "mended it",

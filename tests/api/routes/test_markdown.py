@@ -70,7 +70,7 @@ async def test_the_changelog_file_lists_entries_oldest_first(
             "title": title,
             "problem": "p\n# not a heading",
             "fix": "f",
-            "verification": "v",
+            "verified": "v",
             "files": ["a.py"],
             "task_ids": [1],
         }

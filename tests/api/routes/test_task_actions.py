@@ -188,7 +188,7 @@ async def test_complete_with_and_without_a_changelog_entry(
         "Done plainly",
         ["a.py", "b.py"],
     )
-    entry = {"title": "Logged", "problem": "p", "fix": "f", "verification": "v"}
+    entry = {"title": "Logged", "problem": "p", "fix": "f", "verified": "v"}
     # A person completing names the agent who wrote the entry, or nothing changes.
     nameless = await _verb(client, world, None, "2/complete", outcome="o", changelog=entry)
     assert refused(nameless, 422) == "invalid"
@@ -215,6 +215,49 @@ async def test_complete_with_and_without_a_changelog_entry(
     assert log["created_by"].startswith("backend")
     listed = ok(await client.get(CHANGELOG, params={"task": 2}, headers=world.headers()))
     assert [e["id"] for e in listed["items"]] == [log["id"]]
+
+
+async def test_a_completion_and_its_entry_share_files_and_verified(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """One fact, one name: the entry takes the completion's ``verified`` and ``files``
+    unless it names its own; with neither, the completion is refused and nothing changes."""
+    await _add(client, world, "a", tracker="backend")
+    await _add(client, world, "b", tracker="backend")
+    bare = {"title": "Logged", "problem": "p", "fix": "f"}
+    nothing = await _verb(client, world, "backend", "1/complete", outcome="o", changelog=bare)
+    assert refused(nothing, 422) == "invalid"
+    assert "verified" in nothing.json()["detail"]
+    assert (await world.get(1)).status == "pending"
+    assert ok(await client.get(CHANGELOG, headers=world.headers()))["items"] == []
+    shared = ok(
+        await _verb(
+            client,
+            world,
+            "backend",
+            "1/complete",
+            outcome="o",
+            files=["a.py"],
+            verified="pytest -q",
+            changelog=bare,
+        )
+    )
+    assert (shared["changelog"]["verified"], shared["changelog"]["files"]) == (
+        "pytest -q",
+        ["a.py"],
+    )
+    own = {**bare, "verified": "read by qa", "files": ["b.md"]}
+    done = ok(
+        await _verb(
+            client, world, "backend", "2/complete", outcome="o", verified="ran it", changelog=own
+        )
+    )
+    assert (done["task"]["verified"], done["changelog"]["verified"]) == ("ran it", "read by qa")
+    assert done["changelog"]["files"] == ["b.md"]
+    old_name = await _verb(
+        client, world, "backend", "2/complete", outcome="o", changelog={**own, "verification": "x"}
+    )
+    assert refused(old_name, 422) == "validation"
 
 
 async def test_release_gives_the_task_back(client: httpx.AsyncClient, world: World) -> None:

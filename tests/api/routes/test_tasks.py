@@ -238,7 +238,7 @@ async def test_the_list_etag_changes_with_the_project_only(
     ok(await client.post(f"{TASKS}/2/renew", headers=world.headers("backend")))
     await changed()
     # ... or a changelog entry.
-    entry = {"title": "t", "problem": "p", "fix": "f", "verification": "v"}
+    entry = {"title": "t", "problem": "p", "fix": "f", "verified": "v"}
     ok(await client.post(CHANGELOG, json=entry, headers=world.headers("backend")), 201)
     await changed()
 

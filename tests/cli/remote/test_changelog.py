@@ -18,7 +18,7 @@ async def _entry(crew: Crew, who: str, title: str, *extra: str) -> dict[str, obj
         f"{title}: problem",
         "--fix",
         f"{title}: fix",
-        "--verification",
+        "--verified",
         f"{title}: verified",
         *extra,
         who=who,
@@ -50,7 +50,7 @@ async def test_add_appends_an_entry_by_the_acting_agent(crew: Crew) -> None:
         ["web/login.ts", "web/session.ts"],
         [1, 2],
     )
-    assert (entry["problem"], entry["fix"], entry["verification"]) == (
+    assert (entry["problem"], entry["fix"], entry["verified"]) == (
         "Login works: problem",
         "Login works: fix",
         "Login works: verified",
@@ -64,7 +64,7 @@ async def test_add_appends_an_entry_by_the_acting_agent(crew: Crew) -> None:
         "p",
         "--fix",
         "f",
-        "--verification",
+        "--verified",
         "v",
         who="frontend",
     )
@@ -86,7 +86,7 @@ async def test_a_person_writes_for_an_agent(crew: Crew) -> None:
         "p",
         "--fix",
         "f",
-        "--verification",
+        "--verified",
         "v",
         who=LEAD,
     )
@@ -130,7 +130,7 @@ async def test_add_needs_its_four_parts_and_a_known_task(crew: Crew) -> None:
         "p",
         "--fix",
         "f",
-        "--verification",
+        "--verified",
         "v",
         "--task",
         "42",

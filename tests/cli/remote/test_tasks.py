@@ -191,8 +191,6 @@ async def test_start_block_unblock_and_done_with_a_changelog(crew: Crew) -> None
         "no thing",
         "--fix",
         "built it",
-        "--verification",
-        "tests pass",
         who="backend",
     )
     assert done["task"] == await crew.api("/tasks/1")
@@ -205,12 +203,14 @@ async def test_start_block_unblock_and_done_with_a_changelog(crew: Crew) -> None
     )
     (entry,) = (await crew.api("/changelog", task="1"))["items"]
     assert entry == done["changelog"]
-    assert (entry["agent"], entry["title"], entry["files"], entry["task_ids"]) == (
+    # One fact, one option: --verified is the task's and its entry's.
+    assert (entry["agent"], entry["title"], entry["files"], entry["verified"]) == (
         "backend",
         "The thing",
         ["src/thing.py", "tests/test_thing.py"],
-        [1],
+        "pytest -q",
     )
+    assert entry["task_ids"] == [1]
     panel = await crew.run("task", "show", "1", who="qa")
     for fragment in ("completed", "thing built", "src/thing.py", "pytest -q"):
         assert fragment in panel.stdout
@@ -293,7 +293,12 @@ async def test_error_paths_are_one_line(crew: Crew) -> None:
     out_of_range = await crew.run("task", "add", "x", "--priority", "P7", who="qa")
     assert_one_line_error(out_of_range, 2, "[validation]", "priority")
     partial = await crew.run("task", "done", "1", "--outcome", "x", "--problem", "p", who="qa")
-    assert_one_line_error(partial, 2, "--changelog-title", "--fix", "--verification")
+    assert_one_line_error(partial, 2, "--changelog-title", "--fix", "--verified")
+    # One option per fact: the changelog's old name is refused, pointing at the one name.
+    old_name = await crew.run(
+        "task", "done", "1", "--outcome", "x", "--verification", "v", who="qa"
+    )
+    assert_one_line_error(old_name, 2, "--verification", "--verified")
     empty_reason = await crew.run("task", "block", "1", "--reason", "", who="qa")
     assert_one_line_error(empty_reason, 2, "reason")
     assert (await crew.world.get(1)).status == "pending"

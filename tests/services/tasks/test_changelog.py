@@ -117,7 +117,7 @@ async def test_who_writes_an_entry(world: World, factory: Factory, database: Dat
         (_draft("x" * 301), "title"),
         (_draft(problem="x" * (BODY_MAX + 1)), "problem"),  # may be empty, not too long
         (_draft(fix=""), "fix"),
-        (_draft(verification="\x00"), "verification"),
+        (_draft(verification="\x00"), "verified"),
         (_draft(files=[f"f{i}" for i in range(101)]), "files"),
         (_draft(tasks=list(range(1, 52))), "task_ids"),
     ],

@@ -40,12 +40,12 @@ async def list_changelog(
 async def append_changelog(
     slug: SlugPath, body: ChangelogIn, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> ChangelogRead:
-    """Append an entry (problem, fix, files, verification) written by the acting agent."""
+    """Append an entry (problem, fix, files, verified) written by the acting agent."""
     draft = ChangelogDraft(
         title=body.title,
         problem=body.problem,
         fix=body.fix,
-        verification=body.verification,
+        verification=body.verified,
         files=body.files,
         task_numbers=body.task_ids,
         source=body.source,

@@ -123,7 +123,7 @@ async def complete(
     session: SessionDep,
     settings: SettingsDep,
 ) -> CompletionRead:
-    """Completed with outcome, files and verification; optionally appends the changelog entry."""
+    """Completed with outcome, files and verified; optionally appends the changelog entry."""
     service = Tasks(session, settings)
     draft = None
     if body.changelog is not None:
@@ -132,8 +132,8 @@ async def complete(
             title=log.title,
             problem=log.problem,
             fix=log.fix,
-            verification=log.verification,
-            files=log.files,
+            verification=log.verified or "",
+            files=log.files or [],
         )
     done = await service.complete(
         actor,

@@ -23,7 +23,7 @@ from crewboard.client.project import connect
 from crewboard.schemas.tasks import ChangelogRead
 
 app = new_app(
-    "The project's changelog, over the API: add an entry (problem, fix, files, verification), "
+    "The project's changelog, over the API: add an entry (problem, fix, files, verified), "
     "list entries, show the CHANGELOG.md file. Entries are never changed or deleted."
 )
 
@@ -33,7 +33,7 @@ def add(
     title: Annotated[str, typer.Option(metavar="T", help="What changed, in a few words.")],
     problem: Annotated[str, typer.Option(metavar="P", help="The problem.")],
     fix: Annotated[str, typer.Option(metavar="F", help="The fix.")],
-    verification: Annotated[str, typer.Option(metavar="V", help="How the fix was verified.")],
+    verified: Annotated[str, typer.Option(metavar="TEXT", help="How it was checked.")],
     files: Annotated[
         list[str] | None,
         typer.Option("--file", metavar="PATH", help="A file changed (repeatable)."),
@@ -51,7 +51,7 @@ def add(
         title=title,
         problem=problem,
         fix=fix,
-        verification=verification,
+        verified=verified,
         files=files or None,
         task_ids=tasks or None,
         as_agent=as_agent,

@@ -161,40 +161,42 @@ def done(
     ],
     files: FilesOption = None,
     verified: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="How it was checked.")
+        str | None,
+        typer.Option(metavar="TEXT", help="How it was checked (the changelog entry's too)."),
     ] = None,
     changelog_title: Annotated[
         str | None,
         typer.Option(
-            metavar="T", help="Append a changelog entry too: its title (with the 3 below)."
+            metavar="T", help="Append a changelog entry too: its title (with --problem, --fix)."
         ),
     ] = None,
     problem: Annotated[
         str | None, typer.Option(metavar="P", help="Changelog: the problem.")
     ] = None,
     fix: Annotated[str | None, typer.Option(metavar="F", help="Changelog: the fix.")] = None,
-    verification: Annotated[
-        str | None, typer.Option(metavar="V", help="Changelog: how the fix was verified.")
-    ] = None,
     as_agent: AsOption = None,
     project: ProjectOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Complete task N with its outcome; optionally append its changelog entry in the same call.
 
-    The changelog entry needs all of --changelog-title, --problem, --fix and --verification;
-    it lists the same --file paths and links the task.
+    The changelog entry needs --changelog-title, --problem, --fix and --verified; it lists
+    the same --file paths and links the task. Each fact has one option: --verified is how
+    it was checked, for the task and its entry alike.
     """
-    parts = {"title": changelog_title, "problem": problem, "fix": fix, "verification": verification}
+    parts = {"title": changelog_title, "problem": problem, "fix": fix}
     given = [name for name, value in parts.items() if value is not None]
-    if given and len(given) < len(parts):
-        missing = ", ".join(
+    if given:
+        missing = [
             "--changelog-title" if name == "title" else f"--{name}"
             for name, value in parts.items()
             if value is None
-        )
-        raise CliError(f"a changelog entry also needs {missing}", EXIT_USAGE)
-    changelog = {**parts, "files": files or []} if given else None
+        ]
+        if verified is None:
+            missing.append("--verified")
+        if missing:
+            raise CliError(f"a changelog entry also needs {', '.join(missing)}", EXIT_USAGE)
+    changelog = {**parts, "verified": verified, "files": files or []} if given else None
     body = drop_none(
         outcome=outcome,
         files=files or None,

@@ -65,7 +65,7 @@ async def tracker_read(call: Call, args: TrackerReadArgs) -> str:
 
 @tool(
     "ChangelogAppend",
-    "Append a changelog entry (problem, fix, files, verification).",
+    "Append a changelog entry (problem, fix, files, verified).",
     ChangelogAppendArgs,
     write=True,
 )
@@ -74,7 +74,7 @@ async def changelog_append(call: Call, args: ChangelogAppendArgs) -> dict[str, A
         title=args.title,
         problem=args.problem,
         fix=args.fix,
-        verification=args.verification,
+        verification=args.verified,
         files=args.files,
         task_numbers=args.taskIds,
     )

@@ -96,7 +96,7 @@ class ChangelogService:
             problem=check_text(draft.problem, "problem", BODY_MAX, required=False),
             fix=check_text(draft.fix, "fix", BODY_MAX),
             files=check_files(list(draft.files)),
-            verification=check_text(draft.verification, "verification", BODY_MAX),
+            verification=check_text(draft.verification, "verified", BODY_MAX),
             source=None
             if draft.source is None
             else check_text(draft.source, "source", BODY_MAX, required=False) or None,

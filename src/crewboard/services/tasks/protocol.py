@@ -115,7 +115,8 @@ class TaskProtocol:
                 title=changelog.title,
                 problem=changelog.problem,
                 fix=changelog.fix,
-                verification=changelog.verification,
+                # One fact, one name: how it was checked is the completion's unless the entry says.
+                verification=changelog.verification or (verified or ""),
                 files=changelog.files or files,
                 task_numbers=numbers,
             )
