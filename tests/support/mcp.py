@@ -70,9 +70,14 @@ async def http_agent(url: str, token: str | None) -> AsyncIterator[Agent]:
 @asynccontextmanager
 async def stdio_agent(args: list[str], env: dict[str, str]) -> AsyncIterator[Agent]:
     """A session with ``python -m crewboard mcp ARGS`` spawned over stdio."""
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "crewboard", "mcp", *args], env=env
-    )
+    async with stdio_command(sys.executable, ["-m", "crewboard", "mcp", *args], env) as agent:
+        yield agent
+
+
+@asynccontextmanager
+async def stdio_command(command: str, args: list[str], env: dict[str, str]) -> AsyncIterator[Agent]:
+    """A session with ``command ARGS`` spawned over stdio, as a client's config names it."""
+    params = StdioServerParameters(command=command, args=args, env=env)
     async with (
         stdio_client(params) as (read, write),
         ClientSession(read, write, read_timeout_seconds=TIMEOUT) as session,

@@ -15,7 +15,7 @@ async def test_send_inbox_read(crew: Crew) -> None:
     assert (sent["sender"], sent["recipients"], sent["summary"]) == ("backend", ["qa"], "review")
     line = await crew.run("msg", "send", "qa", "And #4", who="backend")
     assert line.code == 0, line
-    assert line.stdout == f"sent #{sent['id'] + 1} (message) to qa\n"
+    assert line.stdout == f"sent message {sent['id'] + 1} to qa\n"
     listed = await crew.json("msg", "inbox", who="qa")
     assert listed == (await crew.api("/inbox", who="qa"))["items"]
     assert [m["body"] for m in listed] == ["Review #3 please", "And #4"]

@@ -50,7 +50,7 @@ async def test_watch_inbox_once_prints_your_messages(crew: Crew) -> None:
     result = await crew.run(*args, "-p", "shop", who="qa")
     assert result.code == 0, result
     [line] = result.stdout.splitlines()
-    assert line.startswith("#")
+    assert line.startswith("message ")
     assert line.endswith(" backend message: Review #3 please")
 
 

@@ -183,7 +183,7 @@ def read(
             if as_json:
                 emit_api_json(acked)
             else:
-                emit_line("acknowledged " + ", ".join(f"#{i}" for i in ids or []))
+                emit_line("acknowledged message " + ", ".join(str(i) for i in ids or []))
             return
         body: dict[str, object] = {"ids": ids} if ids else {"up_to": up_to}
         data = remote.post("inbox", "read", body=body)

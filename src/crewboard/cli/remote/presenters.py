@@ -173,10 +173,11 @@ def team_line(team: TeamRead) -> str:
 
 
 def sent_line(message: MessageRead) -> str:
-    """``sent #12 (message) to qa, reviewer``."""
+    """``sent message 12 to qa, reviewer`` (``#N`` is a task's, never a message's)."""
     to = ", ".join(message.recipients)
     extra = f" · request {message.request_id}" if message.request_id else ""
-    return f"sent #{message.id} ({message.kind}) to {to}{extra}"
+    kind = "" if message.kind == "message" else f" ({message.kind})"
+    return f"sent message {message.id}{kind} to {to}{extra}"
 
 
 def appended_line(entry: ChangelogRead) -> str:
@@ -185,11 +186,12 @@ def appended_line(entry: ChangelogRead) -> str:
 
 
 def event_line(event: dict[str, Any]) -> str:
-    """``#<id> <time> <actor> <kind> <subject>`` for an event of the live stream."""
-    return f"#{event['id']} {event['at']} {event['actor']} {event['kind']} {event['subject']}"
+    """``event <id> <time> <actor> <kind> <subject>`` for an event of the live stream."""
+    return f"event {event['id']} {event['at']} {event['actor']} {event['kind']} {event['subject']}"
 
 
 def inbox_line(message: dict[str, Any]) -> str:
-    """``#<id> <time> <sender> <kind>: <body>`` for a message of one's inbox stream."""
+    """``message <id> <time> <sender> <kind>: <body>`` for a message of one's inbox stream."""
     text = " ".join(str(message["body"] or message["summary"] or "").split())
-    return f"#{message['id']} {message['created_at']} {message['sender']} {message['kind']}: {text}"
+    head = f"message {message['id']} {message['created_at']} {message['sender']}"
+    return f"{head} {message['kind']}: {text}"
