@@ -36,6 +36,16 @@ WEB_ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/p/{slug}/messages", "/p/shop/messages"),
     ("POST", "/p/{slug}/inbox/read", "/p/shop/inbox/read"),
     ("POST", "/logout", "/logout"),
+    ("GET", "/p/{slug}/settings", "/p/shop/settings"),
+    ("POST", "/projects", "/projects"),
+    ("POST", "/p/{slug}/settings/members", "/p/shop/settings/members"),
+    ("POST", "/p/{slug}/settings/members/{user_id}/remove", "/p/shop/settings/members/1/remove"),
+    ("POST", "/p/{slug}/settings/agents", "/p/shop/settings/agents"),
+    ("POST", "/p/{slug}/settings/agents/{name}/remove", "/p/shop/settings/agents/qa/remove"),
+    ("POST", "/p/{slug}/settings/tokens", "/p/shop/settings/tokens"),
+    ("POST", "/p/{slug}/settings/tokens/{token_id}/revoke", "/p/shop/settings/tokens/1/revoke"),
+    ("GET", "/account", "/account"),
+    ("POST", "/account/credentials/{credential_id}/revoke", "/account/credentials/1/revoke"),
 ]
 # Public by design: the login form and its post (guarded by its own double-submit token),
 # and the static CSS/JS.
@@ -48,6 +58,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "/p/shop/tasks/1/complete": {"outcome": "intruder"},
     "/p/shop/messages": {"to": "backend", "body": "intruder"},
     "/p/shop/inbox/read": {"up_to": "1"},
+    "/projects": {"slug": "intruder"},
+    "/p/shop/settings/members": {"email": "bob@example.com", "role": "member"},
+    "/p/shop/settings/agents": {"name": "intruder"},
+    "/p/shop/settings/tokens": {"agent": "backend"},
 }
 
 

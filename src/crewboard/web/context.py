@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("activity", "Activity"),
     ("graph", "Graph"),
     ("charts", "Charts"),
+    ("settings", "Settings"),
 )
 
 

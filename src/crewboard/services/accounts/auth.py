@@ -20,6 +20,7 @@ from crewboard.services.accounts.credentials import (
 from crewboard.services.accounts.users import UserService
 from crewboard.services.core import (
     ALL_SCOPES,
+    MAX_LIMIT,
     TOKEN_NAME_MAX,
     Actor,
     Conflict,
@@ -305,6 +306,22 @@ class AuthService:
             query = query.where(AuthSession.id > after)
         rows = (await self.session.scalars(query)).all()
         return page_of(rows, limit, lambda t: t.id)
+
+    async def list_web_sessions(self, actor: Actor) -> list[AuthSession]:
+        """One's own web logins still open (not revoked, not expired), newest first."""
+        actor.require_person()
+        query = (
+            select(AuthSession)
+            .where(
+                AuthSession.kind == "web",
+                AuthSession.user_id == actor.user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+            )
+            .order_by(AuthSession.id.desc())
+            .limit(MAX_LIMIT)
+        )
+        return list((await self.session.scalars(query)).all())
 
     async def revoke_token(self, actor: Actor, token_id: int) -> None:
         """Revoke a token (its owner or an admin)."""
