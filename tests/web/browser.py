@@ -14,7 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.async_api import ViewportSize
+from playwright.async_api import Browser, Page, ViewportSize, expect
+
+from tests.support.http import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
@@ -49,3 +51,19 @@ def screenshot_path(name: str) -> Path:
     """Where a test saves a screenshot (a git-ignored folder)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+WAIT_MS = 10_000
+
+
+async def logged_in(browser: Browser, server: str, email: str = "alice@example.com") -> Page:
+    """A laptop-sized page logged in as ``email`` (on the projects page)."""
+    context = await browser.new_context(viewport=LAPTOP, base_url=server)
+    page = await context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    await page.goto("/login")
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    return page

@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.services.projects import Role
 from tests.support.factory import Factory
 from tests.support.http import PASSWORD
-from tests.support.live import live_server
-from tests.web.browser import CHROMIUM_ARGS, LAPTOP, PHONE, chromium_path, screenshot_path
+from tests.web.browser import LAPTOP, PHONE, logged_in, screenshot_path
 from tests.web.test_pages import seed_shop
 
 # Real processes (server, wrk) or Chromium: one worker runs them in turn (make pytest).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("heavy")]
 
 API = "/api/v1/projects/shop"
-WAIT_MS = 10_000
-
-
-@pytest.fixture
-def server(database: Database, settings: Settings) -> Iterator[str]:
-    with live_server(settings) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = chromium_path()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def _logged_in(browser: Browser, server: str, email: str = "alice@example.com") -> Page:
-    context = await browser.new_context(viewport=LAPTOP, base_url=server)
-    page = await context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    await page.goto("/login")
-    await page.get_by_label("E-mail").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page.get_by_role("heading", name="Projects")).to_be_visible()
-    return page
 
 
 async def test_log_in_and_see_the_kanban(browser: Browser, server: str, factory: Factory) -> None:
@@ -92,7 +56,7 @@ async def test_log_in_and_see_the_kanban(browser: Browser, server: str, factory:
 
 async def test_create_and_complete_a_task(browser: Browser, server: str, factory: Factory) -> None:
     await seed_shop(factory)
-    page = await _logged_in(browser, server)
+    page = await logged_in(browser, server)
     await page.goto("/p/shop")
     await page.get_by_text("New task").click()
     await page.get_by_label("Title").fill("Write the footer")
@@ -113,7 +77,7 @@ async def test_create_and_complete_a_task(browser: Browser, server: str, factory
 
 async def test_send_a_message(browser: Browser, server: str, factory: Factory) -> None:
     await seed_shop(factory)
-    page = await _logged_in(browser, server)
+    page = await logged_in(browser, server)
     await page.goto("/p/shop/inbox")
     await page.get_by_label("To (an agent, or @e-mail of a person)").fill("qa")
     await page.get_by_label("Summary").fill("review")
@@ -131,7 +95,7 @@ async def test_a_change_through_the_api_appears_live(
     user = await factory.user("agent-runner@example.com")
     await factory.member("shop", "agent-runner@example.com", Role.AGENT, agent="backend")
     token = await factory.token(user, project="shop", agent="backend")
-    page = await _logged_in(browser, server)
+    page = await logged_in(browser, server)
     await page.goto("/p/shop")
     await expect(page.locator("#live-status")).to_have_text("live")
     await page.evaluate("window.crewboardMarker = 'not reloaded'")
@@ -156,7 +120,7 @@ async def test_forged_form_posts_are_rejected(
     browser: Browser, server: str, factory: Factory, database: Database
 ) -> None:
     await seed_shop(factory)
-    page = await _logged_in(browser, server)
+    page = await logged_in(browser, server)
     await page.goto("/p/shop")
     # Same origin, session cookie sent, but no CSRF token: 403, nothing created.
     status = await page.evaluate(
