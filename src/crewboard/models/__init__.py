@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crewboard.models.base import Base, utcnow
+from crewboard.models.base import Base, clock_at, utcnow
 from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.claude import ClaudeInboxEntry, ClaudeTeamFile
 from crewboard.models.events import Event
@@ -36,5 +36,6 @@ __all__ = [
     "User",
     "Webhook",
     "WebhookDelivery",
+    "clock_at",
     "utcnow",
 ]

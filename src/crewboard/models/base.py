@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -21,9 +24,27 @@ NAMING_CONVENTION = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# Set only by ``clock_at`` (the demo replays days of past work through the real services, so
+# its events carry those days); unset everywhere else, where "now" is the wall clock.
+_PINNED: ContextVar[datetime | None] = ContextVar("crewboard_pinned_now", default=None)
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (or the moment ``clock_at`` pinned)."""
+    pinned = _PINNED.get()
+    return datetime.now(UTC) if pinned is None else pinned
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the code inside as if it were ``moment`` (aware, not in the future)."""
+    if moment.tzinfo is None or moment > datetime.now(UTC):
+        raise ValueError("clock_at takes an aware moment that is not in the future")
+    token = _PINNED.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

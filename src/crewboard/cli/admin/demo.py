@@ -19,12 +19,18 @@ def demo_command(
         "demo"
     ),
     email: Annotated[
-        str,
-        typer.Option(help="Who owns it: an existing user, or a new one with a random password."),
-    ] = "demo@example.com",
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="Who owns it: an existing user, or a new one with a random password. "
+            "Default: the only admin (you, after `crewboard user create … --admin`); on an "
+            "instance with nobody yet, a new demo@example.com.",
+        ),
+    ] = None,
 ) -> None:
-    """Seed a demo project: the six agents of the template, teams, tasks in every state,
-    messages and changelog entries. Refuses if the project exists."""
+    """Seed a demo project with a past week: the six agents of the template, two teams, tasks
+    in every state, blocks and answers, messages and changelog entries at the times they
+    happened. Refuses if the project exists."""
 
     settings = load_settings()
 
@@ -38,8 +44,9 @@ def demo_command(
         return await seed_demo(unit.session, unit.settings, slug=project, email=email)
 
     login = run_unit(work, write=True)
-    emit_line(f"seeded project {project}: start `crewboard serve`, open http://127.0.0.1:8765/")
+    emit_line(f"seeded project {project} (a week of work), owned by {login.email}")
     if login.password is not None:
         emit_line(f"log in as {login.email} with password {login.password} (shown once)")
     else:
-        emit_line(f"log in as {login.email} with that user's own password")
+        emit_line(f"log in as {login.email} with your own password")
+    emit_line(f"open http://{settings.host}:{settings.port}/p/{project} (`crewboard serve`)")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
-from crewboard.models import Project, User
+from crewboard.models import Project, User, clock_at, utcnow
 from crewboard.services.accounts import UserService
-from crewboard.services.core import Actor, Conflict
-from crewboard.services.messages import MessageService, Outgoing
+from crewboard.services.core import Actor, Conflict, Invalid, check_email
+from crewboard.services.interop.demo_story import DAY_START, Beat, Story
 from crewboard.services.projects import ProjectService, RosterService
-from crewboard.services.tasks import ChangelogDraft, Tasks
+from crewboard.services.tasks import Tasks
 from crewboard.services.teams import TeamService
 
 AGENTS = (
@@ -26,7 +27,8 @@ AGENTS = (
     ("reviewer", "Code review"),
     ("qa", "Tests, end to end"),
 )
-# (title, tracker, team, priority, blocked_by)
+DEMO_EMAIL = "demo@example.com"  # the demo's owner on an instance with nobody yet
+# (title, tracker, team, priority, blocked_by): the week's work, numbered 1.. in this order.
 TASKS = (
     ("Sketch the checkout data model", "architect", "core", 1, ()),
     ("Orders API: create and list", "backend", "core", 1, (1,)),
@@ -36,8 +38,31 @@ TASKS = (
     ("End-to-end test of checkout", "qa", "web", 2, (3,)),
     ("Accessible form errors", "frontend", "web", 2, ()),
     ("Rate-limit the login", "backend", None, 1, ()),
-    ("Release notes", None, None, 3, ()),
+    ("Release notes", None, None, 3, (6,)),
+    ("Payment states and refunds", "domain-expert", "core", 1, (1,)),
+    ("Payments API", "backend", "core", 1, (10,)),
+    ("Order history page", "frontend", "web", 2, (2,)),
+    ("Review the checkout page", "reviewer", "web", 2, (3,)),
+    ("Load test the orders API", "qa", None, 2, (2,)),
+    ("Interfaces for the shipping service", "architect", "core", 2, ()),
+    ("Shipping cost rules", "domain-expert", "core", 2, (15,)),
+    ("Shipping quotes endpoint", "backend", "core", 2, (16,)),
+    ("Address form with validation", "frontend", "web", 2, ()),
+    ("Review the payments API", "reviewer", None, 2, (11,)),
+    ("Test refunds end to end", "qa", "web", 2, (11, 12)),
+    ("Error pages for failed payments", "frontend", "web", 3, (11,)),
+    ("Audit log for order changes", "backend", None, 3, ()),
+    ("Refund button on the order page", "frontend", "web", 2, (11,)),
+    ("Data retention rules for orders", "domain-expert", None, 3, ()),
+    ("Cache the order lists", "backend", None, 3, (2,)),
+    ("Review the shipping quotes", "reviewer", "core", 2, (17,)),
+    ("Visual regression suite", "qa", "web", 3, (18,)),
+    ("Event model for order history", "architect", "core", 2, (15,)),
+    ("Shipping options on checkout", "frontend", "web", 2, (17,)),
+    ("Test shipping quotes end to end", "qa", "web", 2, (17, 29)),
 )
+DAYS = 4  # the story starts this many days ago, at the start of the working day
+QUIET = timedelta(hours=2)  # and stops this long before now; the rest happens now
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +85,54 @@ def _agent(user: User, project: Project, name: str) -> Actor:
 
 
 async def seed_demo(
-    session: AsyncSession, settings: Settings, *, slug: str, email: str
+    session: AsyncSession, settings: Settings, *, slug: str, email: str | None
 ) -> DemoLogin:
-    """Create the demo project (refused if it exists) owned by ``email``; a new user gets a
-    random password, returned once."""
-    system = Actor.system()
+    """Create the demo project (refused if it exists) and its past week, owned by ``email``,
+    or by the one admin when none is named (a new demo user when there is nobody yet)."""
     if await session.scalar(select(Project.id).where(Project.slug == slug)) is not None:
         raise Conflict(f"project {slug} exists; pick another name with --project", code="duplicate")
-    users = UserService(session, settings)
-    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
-    password = None
-    if user is None:
-        password = secrets.token_urlsafe(12)
-        user = await users.create(system, email=email, name="Demo lead", password=password)
+    now = utcnow()
+    start = datetime.combine(now.date() - timedelta(days=DAYS), time(DAY_START), tzinfo=UTC)
+    with clock_at(start - timedelta(minutes=50)):
+        user, password = await _owner(session, settings, email)
+        project = await _setup(session, settings, slug, user)
+    actors = {name: _agent(user, project, name) for name, _ in AGENTS}
+    story = Story(session, settings, slug, actors, user.email)
+    await story.play(Beat(start=start, end=now - QUIET))
+    await story.today()
+    return DemoLogin(user.email, password)
+
+
+async def _owner(
+    session: AsyncSession, settings: Settings, email: str | None
+) -> tuple[User, str | None]:
+    """Whoever runs the demo: the named user, else the only admin, else a new demo user with
+    a random password (returned once)."""
+    if email is None:
+        admins = (await session.scalars(select(User).where(User.is_admin).limit(3))).all()
+        if len(admins) == 1:
+            return admins[0], None
+        anyone = await session.scalar(select(User.id).limit(1))
+        if anyone is not None:
+            raise Invalid(
+                "name who owns the demo with --email (an existing user, or a new one)",
+                field="email",
+            )
+        email = DEMO_EMAIL
+    user = await session.scalar(select(User).where(User.email == check_email(email)))
+    if user is not None:
+        return user, None
+    password = secrets.token_urlsafe(12)
+    user = await UserService(session, settings).create(
+        Actor.system(), email=email, name="Demo lead", password=password
+    )
+    return user, password
+
+
+async def _setup(session: AsyncSession, settings: Settings, slug: str, user: User) -> Project:
+    """The project, its roster, its two teams and the week's tasks."""
     project = await ProjectService(session).create(
-        system, slug=slug, name="Demo shop", owner_id=user.id
+        Actor.system(), slug=slug, name="Demo shop", owner_id=user.id
     )
     owner = Actor(user_id=user.id, label=user.email, is_admin=user.is_admin)
     roster = RosterService(session)
@@ -109,87 +167,4 @@ async def seed_demo(
             blocked_by=blocked_by,
             description=f"Demo task for {tracker or 'anyone'}.",
         )
-    await _play(session, settings, user, project)
-    return DemoLogin(user.email, password)
-
-
-async def _play(session: AsyncSession, settings: Settings, user: User, project: Project) -> None:
-    """Move the tasks through every state and let the agents talk."""
-    slug, tasks = project.slug, Tasks(session, settings)
-    architect, backend = _agent(user, project, "architect"), _agent(user, project, "backend")
-    frontend, qa = _agent(user, project, "frontend"), _agent(user, project, "qa")
-    expert = _agent(user, project, "domain-expert")
-    await tasks.claim(architect, slug, 1)
-    await tasks.complete(
-        architect,
-        slug,
-        1,
-        outcome="Orders, lines and payments modelled",
-        files=["docs/model.md"],
-        verified="reviewed with backend",
-        changelog=ChangelogDraft(
-            title="Checkout data model",
-            problem="No shared model for orders",
-            fix="Orders, order lines and payments with their states",
-            verification="Reviewed",
-            files=["docs/model.md"],
-        ),
-    )
-    await tasks.claim(backend, slug, 2)
-    await tasks.claim(expert, slug, 4)
-    await tasks.block(expert, slug, 4, reason="Which countries at launch?", needs_agent="architect")
-    await tasks.claim(frontend, slug, 7)
-    await tasks.block(frontend, slug, 7, reason="Needs the API error format", needs_agent="backend")
-    await tasks.claim(backend, slug, 8)
-    await tasks.complete(
-        backend,
-        slug,
-        8,
-        outcome="Login limited per e-mail and client",
-        files=["api/auth.py"],
-        verified="pytest tests/api",
-        changelog=ChangelogDraft(
-            title="Login rate limit",
-            problem="Unlimited password guesses",
-            fix="Throttle after 5 failures",
-            verification="pytest",
-            files=["api/auth.py"],
-        ),
-    )
-    await tasks.follow_up(backend, slug, 8, tracker="qa", title="Test the login throttle")
-    messages = MessageService(session)
-    ask = await messages.send(
-        frontend,
-        slug,
-        Outgoing(
-            to="backend", body="What does a validation error look like?", summary="error format"
-        ),
-    )
-    await messages.send(
-        backend,
-        slug,
-        Outgoing(reply_to=ask.message.id, body="RFC 9457 problem+json with an errors list."),
-    )
-    await messages.send(
-        architect,
-        slug,
-        Outgoing(team="core", kind="broadcast", body="Model is in docs/model.md; please read it."),
-    )
-    plan = await messages.send(
-        qa,
-        slug,
-        Outgoing(to="architect", kind="plan_approval_request", body="Plan: one e2e test per step."),
-    )
-    await messages.send(
-        architect,
-        slug,
-        Outgoing(
-            kind="plan_approval_response",
-            request_id=plan.message.request_id,
-            approve=True,
-            body="Go ahead.",
-        ),
-    )
-    await messages.send(
-        expert, slug, Outgoing(to=f"@{user.email}", body="Need a decision on launch countries.")
-    )
+    return project
