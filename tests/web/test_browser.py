@@ -63,15 +63,21 @@ async def test_create_and_complete_a_task(browser: Browser, server: str, factory
     await page.locator("#nt-tracker").select_option("backend")
     await page.get_by_role("button", name="Create task").click()
     await expect(page.get_by_role("heading", name="#4 Write the footer")).to_be_visible()
-    await page.locator("#claim-as").select_option("backend")
-    await page.get_by_role("button", name="Claim & start").click()
+    # One status menu: the move is chosen, only its fields show, one button applies it.
+    await expect(page.get_by_label("In progress (claim & start)")).to_be_checked()
+    await expect(page.get_by_label("Outcome (one line, required)")).to_be_hidden()
+    await page.locator("#status-as").select_option("backend")
+    await page.get_by_role("button", name="Apply").click()
     await expect(page.locator("#task-status")).to_have_text("in progress")
-    await page.get_by_label("Outcome (one line)").fill("Footer done")
+    await page.get_by_label("Completed", exact=True).check()
+    await expect(page.get_by_label("Because (required)")).to_be_hidden()
+    await page.get_by_label("Outcome (one line, required)").fill("Footer done")
     await page.get_by_label("Files (one a line)").fill("web/footer.html")
     await page.get_by_label("Verified by").fill("looked at it")
-    await page.get_by_role("button", name="Complete").click()
+    await page.get_by_role("button", name="Apply").click()
     await expect(page.locator("#task-status")).to_have_text("completed")
     await expect(page.get_by_text("web/footer.html", exact=True)).to_be_visible()
+    await expect(page.locator("#actions")).to_have_count(0)  # nothing left to do: no card
     await page.screenshot(path=screenshot_path("task-completed"), full_page=True)
 
 
@@ -111,7 +117,7 @@ async def test_a_change_through_the_api_appears_live(
         claimed = await api.post(f"{API}/tasks/{number}/claim", json={})
         assert claimed.status_code == 200, claimed.text
     running = page.locator(f'[data-column="in_progress"] #task-{number}')
-    await expect(running).to_contain_text("owner backend")
+    await expect(running.locator(".who-chip")).to_have_text("backend")
     assert await page.evaluate("window.crewboardMarker") == "not reloaded"
     await page.screenshot(path=screenshot_path("board-live"), full_page=True)
 

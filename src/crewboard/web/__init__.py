@@ -6,13 +6,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from crewboard.web.forms import tasks as task_forms
-from crewboard.web.pages import admin, auth, board, feed, messages, team
+from crewboard.web.pages import admin, auth, board, conversations, feed, messages, team
 
 STATIC_PATH = "/static"
 
 
 def mount_web(app: FastAPI) -> None:
     """Add the dashboard's pages and its static files (CSS, JS: all served from here)."""
-    for module in (auth, admin, task_forms, board, team, messages, feed):
+    for module in (auth, admin, task_forms, board, team, messages, conversations, feed):
         app.include_router(module.router)
     app.mount(STATIC_PATH, StaticFiles(packages=[("crewboard.web", "static")]), name="static")

@@ -20,6 +20,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("teams", "Teams"),
     ("roster", "Roster"),
     ("inbox", "Inbox"),
+    ("conversations", "Conversations"),
     ("changelog", "Changelog"),
     ("activity", "Activity"),
     ("graph", "Graph"),

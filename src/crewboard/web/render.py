@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,16 @@ def plain(value: object) -> str:
     return str(value)
 
 
+AGENT_COLOURS = 8  # .ag0 … .ag7 in app.css
+
+
+def agent_class(name: str | None) -> str:
+    """A stable colour class for an agent (the same on every page, process and run)."""
+    if not name:
+        return "ag-none"
+    return f"ag{zlib.crc32(name.encode()) % AGENT_COLOURS}"
+
+
 _env = Environment(
     loader=PackageLoader("crewboard.web", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -75,7 +86,9 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(ago=ago, left=left, duration=duration, stamp=stamp, plain=plain)
+_env.filters.update(
+    ago=ago, left=left, duration=duration, stamp=stamp, plain=plain, agent_class=agent_class
+)
 
 
 # What base.html reads on pages outside a project (login, errors) unless a page sets it.

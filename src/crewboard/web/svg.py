@@ -9,7 +9,10 @@ from crewboard.models.tasks import Task
 from crewboard.services.tasks import RESOLVED
 from crewboard.services.views import Graph, Throughput
 
-NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 190, 44, 60, 16, 10
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 220, 44, 60, 16, 10
+# A title's characters that fit a box: 12px text averages under 7px a character; the
+# browser test measures the drawn text against its box.
+LABEL_CHARS = (NODE_W - 16) // 8
 PALETTE = ("#2553c9", "#c25a00", "#1f7a3a", "#7b3fb3", "#b3261e", "#00838f", "#6d4c41", "#5d6778")
 
 

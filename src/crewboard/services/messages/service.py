@@ -25,6 +25,7 @@ from crewboard.services.core import (
     Invalid,
     NotFound,
     check_agent_name,
+    check_limit,
     check_text,
 )
 from crewboard.services.messages.store import (
@@ -172,12 +173,39 @@ class MessageService:
                 )
             ).all()
         )
-        parties = {message.sender, *recipients}
-        overseen = access.agent_name is None and access.role.rank >= Role.MEMBER.rank
-        if me not in parties and not (overseen and any(map(is_agent_address, parties))):
+        if not _may_read(access, me, {message.sender, *recipients}):
             raise NotFound(f"no message {message_id} in project {slug}")
         names = await team_names(self.session, [message.team_id] if message.team_id else [])
         return MessageView(message, recipients, names.get(message.team_id or 0))
+
+    async def readable(self, actor: Actor, slug: str, *, limit: int = 200) -> list[MessageView]:
+        """The project's newest messages (``limit`` of them, before the rule) that the actor
+        may read by ``get``'s rule, newest first: the project's conversation at a glance."""
+        access = await self.projects.access(actor, slug)
+        me = await address_of(self.session, actor, access.agent_name)
+        messages = (
+            await self.session.scalars(
+                select(Message)
+                .where(Message.project_id == access.project.id)
+                .order_by(Message.id.desc())
+                .limit(check_limit(limit))
+            )
+        ).all()
+        recipients: dict[int, list[str]] = {m.id: [] for m in messages}
+        if messages:
+            rows = await self.session.execute(
+                select(Delivery.message_id, Delivery.recipient)
+                .where(Delivery.message_id.in_(list(recipients)))
+                .order_by(Delivery.message_id, Delivery.recipient)
+            )
+            for message_id, recipient in rows.all():
+                recipients[message_id].append(recipient)
+        names = await team_names(self.session, (m.team_id for m in messages if m.team_id))
+        return [
+            MessageView(m, recipients[m.id], names.get(m.team_id or 0))
+            for m in messages
+            if _may_read(access, me, {m.sender, *recipients[m.id]})
+        ]
 
     # -- checks ---------------------------------------------------------------------------
 
@@ -331,3 +359,10 @@ class MessageService:
         if not names:
             raise Invalid("the team has no members to broadcast to", field="team")
         return list(names)
+
+
+def _may_read(access: ProjectAccess, me: str, parties: set[str]) -> bool:
+    """Its sender and recipients read a message; members and owners (not pinned to an agent)
+    also read any message an agent sent or received, never one between people only."""
+    overseen = access.agent_name is None and access.role.rank >= Role.MEMBER.rank
+    return me in parties or (overseen and any(map(is_agent_address, parties)))

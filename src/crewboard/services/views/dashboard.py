@@ -3,11 +3,13 @@ graph and message threads. Every read goes through ``ProjectService.access``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from crewboard.models import Event
 from crewboard.models.changelog import ChangelogEntry
@@ -17,7 +19,7 @@ from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.core import Actor, NotFound, check_limit
 from crewboard.services.messages import MessageService, MessageView
 from crewboard.services.projects import ProjectService, require_team
-from crewboard.services.tasks import Status
+from crewboard.services.tasks import RESOLVED, Status
 
 GRAPH_MAX_TASKS = 300
 THREAD_MAX = 50
@@ -148,6 +150,30 @@ class DashboardService:
                 if blocker in by_id
             ]
         return Graph(tasks, sorted(edges), truncated=len(rows) > GRAPH_MAX_TASKS)
+
+    async def waiting_on(
+        self, actor: Actor, slug: str, numbers: Sequence[int]
+    ) -> dict[int, list[tuple[int, str]]]:
+        """For each of these tasks, the open tasks it waits on (number, title), in one query."""
+        access = await self.projects.access(actor, slug)
+        if not numbers:
+            return {}
+        waiting, blocker = aliased(Task), aliased(Task)
+        rows = await self.session.execute(
+            select(waiting.number, blocker.number, blocker.title)
+            .join(TaskDependency, TaskDependency.task_id == waiting.id)
+            .join(blocker, blocker.id == TaskDependency.blocked_by_id)
+            .where(
+                waiting.project_id == access.project.id,
+                waiting.number.in_(list(numbers)),
+                blocker.status.not_in(RESOLVED),
+            )
+            .order_by(waiting.number, blocker.number)
+        )
+        found: dict[int, list[tuple[int, str]]] = {}
+        for number, blocker_number, title in rows.all():
+            found.setdefault(number, []).append((blocker_number, title))
+        return found
 
     async def thread(self, actor: Actor, slug: str, message_id: int) -> list[MessageView]:
         """A message with the messages it answers (oldest first) and the replies to it that

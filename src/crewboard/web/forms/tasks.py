@@ -166,3 +166,37 @@ async def release_task(
         viewer.actor, slug, number, as_agent=_opt(as_agent), version=version
     )
     return redirect(_task_url(slug, number))
+
+
+# The task page's one status menu: each target status is one of the verbs above.
+MOVES = ("in_progress", "blocked", "completed", "pending")
+
+
+@router.post("/p/{slug}/tasks/{number}/status")
+async def move_task(
+    viewer: ViewerDep,
+    slug: Slug,
+    number: Number,
+    to: Annotated[str, Form(pattern="^(in_progress|blocked|completed|pending)$")],
+    current: Annotated[str, Form(max_length=32)] = "",
+    reason: Line = "",
+    needs_agent: Agent = "",
+    outcome: Line = "",
+    files: Text = "",
+    verified: Line = "",
+    as_agent: Agent = "",
+    version: Version = None,
+) -> Response:
+    """Move the task to ``to``: start (or resume, or unblock), block, complete or release,
+    through the same service verb as each single form; the service decides, as ever."""
+    if to == "blocked":
+        return await block_task(viewer, slug, number, reason, needs_agent, as_agent, version)
+    if to == "completed":
+        return await complete_task(
+            viewer, slug, number, outcome, files, verified, as_agent, version
+        )
+    if to == "pending":
+        return await release_task(viewer, slug, number, as_agent, version)
+    if current == "blocked":
+        return await unblock_task(viewer, slug, number, as_agent, version)
+    return await claim_task(viewer, slug, number, as_agent, version)

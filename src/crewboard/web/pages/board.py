@@ -10,6 +10,7 @@ from crewboard.models.tasks import Task
 from crewboard.services.core import AGENT_NAME_MAX, ID_MAX, MAX_LIMIT, SLUG_MAX, TEAM_NAME_MAX
 from crewboard.services.tasks import ChangelogService, Status, TaskFilter, Tasks
 from crewboard.services.teams import TeamService
+from crewboard.services.views import DashboardService
 from crewboard.web.auth import Viewer, ViewerDep
 from crewboard.web.context import COLUMNS, project_context
 from crewboard.web.render import page
@@ -50,6 +51,14 @@ async def board_columns(
     return columns, more
 
 
+async def waits_on(
+    viewer: Viewer, slug: str, columns: dict[str, list[Task]]
+) -> dict[int, list[tuple[int, str]]]:
+    """What each card waits on, for the whole board in one query."""
+    shown = [t.number for column in columns.values() for t in column if t.status != "completed"]
+    return await DashboardService(viewer.session).waiting_on(viewer.actor, slug, shown)
+
+
 @router.get("/p/{slug}")
 async def board(request: Request, viewer: ViewerDep, slug: Slug, agent: Name = None) -> Response:
     """The kanban: Pending / In Progress / Blocked / Completed, for everyone or one agent."""
@@ -58,6 +67,7 @@ async def board(request: Request, viewer: ViewerDep, slug: Slug, agent: Name = N
     teams = await TeamService(viewer.session, viewer.settings).list(viewer.actor, slug, limit=200)
     context.update(
         board=columns,
+        waits=await waits_on(viewer, slug, columns),
         more=more,
         agent=agent or "",
         team="",
@@ -85,11 +95,31 @@ async def task_detail(request: Request, viewer: ViewerDep, slug: Slug, number: N
         history=history.items,
         follow_ups=follow_ups,
         entries=entries.items,
-        may_modify=_may_modify(context, task),
     )
+    context.update(_offers(context, task))
     return page(request, "task.html", context)
 
 
-def _may_modify(context: dict[str, Any], task: Task) -> bool:
-    """Whether to offer the change forms (the service's own rule; it decides again on submit)."""
-    return bool(context["can_write"]) and Tasks.may_modify(context["access"], task)
+def _offers(context: dict[str, Any], task: Task) -> dict[str, Any]:
+    """The status moves and the assign form the page offers, by the services' own rules
+    (they decide again on submit): claiming for anyone who may claim, the rest for those
+    who may change the task."""
+    if not context["can_write"]:
+        return {"moves": [], "may_assign": False}
+    modify = Tasks.may_modify(context["access"], task)
+    claim = task.owner is None or task.owner == context["acts_as"] or context["is_member"]
+    moves: list[tuple[str, str]] = []
+    if task.status == Status.PENDING.value and claim:
+        moves.append(("in_progress", "In progress (claim & start)"))
+    if modify and task.status == Status.BLOCKED.value:
+        moves.append(("in_progress", "Unblocked: back to work"))
+    if modify and task.status in (Status.PENDING.value, Status.IN_PROGRESS.value):
+        moves.append(("blocked", "Blocked"))
+    if modify and task.status in OPEN:
+        moves.append(("completed", "Completed"))
+    if modify and task.status == Status.IN_PROGRESS.value:
+        moves.append(("pending", "Pending (release to the queue)"))
+    return {"moves": moves, "may_assign": modify and task.status in OPEN}
+
+
+OPEN = (Status.PENDING.value, Status.IN_PROGRESS.value, Status.BLOCKED.value)

@@ -14,7 +14,7 @@ from crewboard.web.context import project_context
 from crewboard.web.pages.board import Slug
 from crewboard.web.render import page
 from crewboard.web.routing import WebRoute
-from crewboard.web.svg import NODE_H, NODE_W, layout_graph, throughput_bars
+from crewboard.web.svg import LABEL_CHARS, NODE_H, NODE_W, layout_graph, throughput_bars
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -66,6 +66,7 @@ async def graph(
         layout=layout_graph(drawn),
         truncated=drawn.truncated,
         node_w=NODE_W,
+        label_chars=LABEL_CHARS,
         node_h=NODE_H,
         graph_team=team or "",
         graph_tracker=tracker or "",

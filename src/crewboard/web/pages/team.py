@@ -11,7 +11,7 @@ from crewboard.services.teams import TeamService
 from crewboard.services.views import DashboardService
 from crewboard.web.auth import ViewerDep
 from crewboard.web.context import project_context
-from crewboard.web.pages.board import Slug, board_columns
+from crewboard.web.pages.board import Slug, board_columns, waits_on
 from crewboard.web.render import page
 from crewboard.web.routing import WebRoute
 
@@ -35,7 +35,8 @@ async def team_board(request: Request, viewer: ViewerDep, slug: Slug, name: Team
     context = await project_context(viewer, slug, "teams")
     view = await TeamService(viewer.session, viewer.settings).get(viewer.actor, slug, name)
     columns, more = await board_columns(viewer, slug, team=view.team.name)
-    context.update(team=view, board=columns, more=more)
+    waits = await waits_on(viewer, slug, columns)
+    context.update(team=view, board=columns, more=more, waits=waits)
     return page(request, "team.html", context)
 
 

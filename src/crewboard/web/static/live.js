@@ -60,3 +60,33 @@
     if (slug && window.EventSource) { connect(slug); }
   });
 })();
+
+// The task page's status menu: only the fields of the chosen move are shown and sent
+// (a disabled fieldset is neither validated nor posted); without script all of them show.
+(function () {
+  "use strict";
+  function sync(form) {
+    var chosen = form.querySelector("input[name=to]:checked");
+    form.querySelectorAll("fieldset[data-for]").forEach(function (set) {
+      var on = chosen !== null && set.dataset.for === chosen.value;
+      set.hidden = !on;
+      set.disabled = !on;
+      set.querySelectorAll("#block-reason, #complete-outcome").forEach(function (field) {
+        field.required = on;
+      });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("#status-form");
+    if (form) { sync(form); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("status-form");
+    if (form) { sync(form); }
+  });
+  // After a live refresh swaps the task view, the new form starts in the same state.
+  new MutationObserver(function () {
+    var form = document.getElementById("status-form");
+    if (form && !form.dataset.synced) { form.dataset.synced = "1"; sync(form); }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
