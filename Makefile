@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint typecheck pytest fmt clean chromium wrk bench reliability fuzz
+.PHONY: setup run test test-fast lint typecheck pytest fmt clean chromium wrk bench reliability fuzz screenshots
 
 setup: $(STAMP)
 
@@ -73,6 +73,10 @@ fuzz: setup
 # The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
 bench: setup wrk
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+
+# docs/dashboard.md's pictures: the demo in Chromium, saved into docs/screenshots.
+screenshots: setup chromium
+	CREWBOARD_SCREENSHOTS_DOCS=1 CREWBOARD_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/web/test_browser_board.py
 
 fmt: setup
 	$(BIN)/ruff check --fix src tests bench

@@ -8,7 +8,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from crewboard.models import utcnow
 
@@ -72,10 +79,15 @@ def plain(value: object) -> str:
 AGENT_COLOURS = 8  # .ag0 … .ag7 in app.css
 
 
-def agent_class(name: str | None) -> str:
-    """A stable colour class for an agent (the same on every page, process and run)."""
+@pass_context
+def agent_class(context: Context, name: str | None) -> str:
+    """An agent's colour class: by its place in the project's roster (distinct for the first
+    eight, the same on every page), by a stable hash for a name off the roster."""
     if not name:
         return "ag-none"
+    roster = context.get("agents") or []
+    if name in roster:
+        return f"ag{roster.index(name) % AGENT_COLOURS}"
     return f"ag{zlib.crc32(name.encode()) % AGENT_COLOURS}"
 
 
