@@ -49,17 +49,41 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+SHORT_COLUMN = 20  # a column whose cells all fit this many characters is never cut
+MIN_TEXT = 12  # the least a text column shrinks to (below that the table grows wider)
+WIDE_COLUMNS = frozenset({"title", "subject", "body", "text"})
+
+
+def fitted_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], room: int) -> list[int]:
+    """Each column's width in ``room`` characters: short columns (numbers, statuses, names,
+    times) whole; the longer ones share the rest, titles three shares to one."""
+    longest = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    short = [n <= SHORT_COLUMN for n in longest]
+    free = room - (3 * len(columns) + 1) - sum(n for n, s in zip(longest, short, strict=True) if s)
+    shares = [
+        0 if s else (3 if c in WIDE_COLUMNS else 1) for c, s in zip(columns, short, strict=True)
+    ]
+    total = sum(shares) or 1
+    return [
+        n if s else max(MIN_TEXT, min(n, free * share // total))
+        for n, s, share in zip(longest, short, shares, strict=True)
+    ]
+
+
 def emit_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """A Rich table on stdout; an empty listing says so instead."""
+    """A Rich table on stdout that fits the terminal, one line a row (cut cells end in '…');
+    an empty listing says so instead."""
     materialised = [list(row) for row in rows]
     console = Console(highlight=False, soft_wrap=False)
     if not materialised:
         console.print(f"no {title.lower()}", markup=False)
         return
-    # Cells are Text, so that a name like "[red]x" is shown as typed, not as markup.
     table = Table(title=Text(title), title_justify="left", header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    for column, width in zip(
+        columns, fitted_widths(columns, materialised, console.width), strict=True
+    ):
+        table.add_column(column, no_wrap=True, overflow="ellipsis", width=width)
     for row in materialised:
-        table.add_row(*(Text(cell) for cell in row))
+        # Cells are Text, so that a name like "[red]x" is shown as typed, not as markup.
+        table.add_row(*(Text(cell, no_wrap=True, overflow="ellipsis") for cell in row))
     console.print(table)

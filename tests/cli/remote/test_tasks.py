@@ -303,3 +303,27 @@ async def test_error_paths_are_one_line(crew: Crew) -> None:
     assert_one_line_error(empty_reason, 2, "reason")
     assert (await crew.world.get(1)).status == "pending"
     assert len((await crew.api("/tasks"))["items"]) == 1
+
+
+async def test_tables_fit_the_terminal_and_titles_keep_their_share(crew: Crew) -> None:
+    """At 80 columns a long title is one line cut with an ellipsis, while the short columns
+    stay whole; at 200 it is whole; --json never changes."""
+    long_title = "Checkout: validate the address, the payment and the shipping option " * 2
+    await crew.json("task", "add", long_title.strip(), "--tracker", "backend", who="qa")
+    await crew.json("task", "add", "Short one", who="qa")
+    crew.monkeypatch.setenv("COLUMNS", "80")
+    narrow = await crew.run("task", "list", who="qa")
+    assert narrow.code == 0, narrow
+    lines = narrow.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    row = next(line for line in lines if "Checkout" in line)
+    assert "…" in row
+    assert "pending" in row
+    assert "backend" in row
+    assert "Che\n" not in narrow.stdout
+    assert any("Short one" in line for line in lines)
+    crew.monkeypatch.setenv("COLUMNS", "200")
+    wide = await crew.run("task", "list", who="qa")
+    assert "the payment and the shipping option Checkout" in wide.stdout
+    as_json = await crew.json("task", "list", who="qa")
+    assert long_title.strip() in [t["title"] for t in as_json]

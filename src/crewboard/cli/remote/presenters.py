@@ -67,17 +67,9 @@ def task_line(task: TaskRead) -> str:
 
 
 def task_table(tasks: Sequence[TaskRead]) -> None:
-    """The tasks as a table (``no tasks`` when there are none); titles get the room."""
-    console = Console(highlight=False, soft_wrap=False)
-    if not tasks:
-        console.print("no tasks", markup=False)
-        return
-    table = Table(title=Text("Tasks"), title_justify="left", header_style="bold")
-    for column in COLUMNS:
-        wide = column in ("title", "blocked")
-        table.add_column(column, overflow="fold", no_wrap=not wide, ratio=2 if wide else None)
-    for t in tasks:
-        cells = (
+    """The tasks as a table that fits the terminal (``no tasks`` when there are none)."""
+    rows = [
+        (
             str(t.number),
             f"P{t.priority}",
             t.status,
@@ -88,8 +80,9 @@ def task_table(tasks: Sequence[TaskRead]) -> None:
             blocked(t),
             lease_left(t),
         )
-        table.add_row(*(Text(cell) for cell in cells))
-    console.print(table)
+        for t in tasks
+    ]
+    emit_table("Tasks", COLUMNS, rows)
 
 
 def _numbers(numbers: Sequence[int]) -> str:
