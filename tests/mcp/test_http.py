@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.edge.faces import MCP_HEADERS, crew, faces_client, rpc
 from tests.support.factory import Factory
+from tests.support.mcp import http_agent
+from tests.support.world import World
 
 # Tool calls the SDK answers itself, without running a tool.
 MALFORMED = {
@@ -37,3 +42,33 @@ async def test_a_malformed_tool_call_with_a_bad_token_is_still_401(
         response = await http.post("/mcp", json=body, headers=headers)
         assert response.status_code != 401, response.text
         assert "error" in response.json(), response.text
+
+
+async def test_a_client_hanging_up_mid_request_is_not_an_error(
+    mcp_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An agent that stops while sending a call (a closed laptop, a killed process) is
+    normal: logged at INFO, no traceback, no ERROR record, and the server keeps serving."""
+    host, port = mcp_url.removeprefix("http://").split(":")
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "TaskList"}}'
+    head = (
+        f"POST /mcp HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {world.tokens['backend']}\r\n"
+        "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) + 40}\r\n\r\n"
+    ).encode()
+    caplog.set_level(logging.INFO)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head + body[:30])
+    await writer.drain()
+    await asyncio.sleep(0.3)
+    writer.close()
+    await writer.wait_closed()
+    del reader
+    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+        assert (await agent.ok("TaskList"))["tasks"] == []
+    records = caplog.records
+    assert [r for r in records if r.levelno >= logging.ERROR] == []
+    assert not any(r.exc_info for r in records)
+    assert any("went away" in r.getMessage() for r in records)
+    access = [r.getMessage() for r in records if r.name == "crewboard.access"]
+    assert any(line.startswith("POST /mcp 499 ") for line in access), access

@@ -53,20 +53,19 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a ``receive`` that hands it to the SDK again."""
+async def _buffered(receive: Receive) -> tuple[bytes, Receive] | None:
+    """The whole request body, and a ``receive`` that hands it to the SDK again; None when
+    the client left before sending it all (nothing to answer)."""
     chunks: list[bytes] = []
-    last: Message = {"type": "http.request", "body": b"", "more_body": False}
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            last = message  # the client left; the SDK sees that, too
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    replay: list[Message] = [{**last, "body": body} if last["type"] == "http.request" else last]
+    replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replayed() -> Message:
         return replay.pop() if replay else await receive()
@@ -154,7 +153,13 @@ class McpEndpoint:
             scope[CREDENTIAL_KEY] = require_credential(HTTPConnection(scope), MCP)
             body = b""
             if scope["method"] == "POST":
-                body, receive = await _buffered(receive)
+                buffered = await _buffered(receive)
+                if buffered is None:
+                    # A client that hangs up mid-request is normal (an agent stopped, a
+                    # network blip): no error, no traceback, and no answer to send.
+                    logger.info("MCP client went away before its request was read")
+                    return
+                body, receive = buffered
             if not _is_tool_call(body):
                 await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
                 scope[ADMITTED_KEY] = True

@@ -17,6 +17,8 @@ from crewboard.log import request_id_var
 
 access_log = logging.getLogger("crewboard.access")
 
+# What the access log says of a request whose client hung up before any answer (nginx's 499).
+CLIENT_CLOSED = 499
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -59,16 +61,18 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        client_left = False
         limit = self.max_body_bytes
 
         declared = dict(scope["headers"]).get(b"content-length")
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, client_left
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise BodyTooLarge(limit)
             message = await receive()
+            client_left = client_left or message["type"] == "http.disconnect"
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -95,6 +99,8 @@ class RequestContextMiddleware:
                 response = await self.on_error(Request(scope, limited_receive), exc)
                 await response(scope, limited_receive, tagged_send)
         finally:
+            if client_left and not response_started:
+                status = CLIENT_CLOSED  # nobody to answer: not a server error
             # The path only: query strings are not logged, so nothing secret can leak there.
             access_log.info(
                 "%s %s %d %.1fms",
