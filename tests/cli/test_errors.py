@@ -126,6 +126,9 @@ async def test_sqlite_busy_is_a_clear_line(seeded_sqlite: Database) -> None:
 async def test_not_migrated(tmp_path: Path) -> None:
     result = await run_subprocess(cli_env(sqlite_url(tmp_path)), "project", "list")
     assert_one_line_error(result, 1, "revision none", "run 'crewboard migrate'")
+    # It names the database it looked at, so a CLI pointed elsewhere than the server shows.
+    assert str(tmp_path) in result.stderr
+    assert "CREWBOARD_DATABASE_URL" in result.stderr
 
 
 async def test_invalid_configuration() -> None:

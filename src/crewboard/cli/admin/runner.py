@@ -84,9 +84,11 @@ async def require_current_schema(database: Database) -> None:
     """Refuse to work on a database whose schema is not the one this code expects."""
     current, head = await current_revision(database), head_revision()
     if current != head:
+        shown = database.url.render_as_string(hide_password=True)
         raise CliError(
-            f"the database schema is at revision {current or 'none'}, this crewboard needs "
-            f"{head}; run 'crewboard migrate' (or 'crewboard serve') first",
+            f"the database {shown} is at schema revision {current or 'none'}, this crewboard "
+            f"needs {head}; run 'crewboard migrate' (or 'crewboard serve') first, or point "
+            "CREWBOARD_DATABASE_URL at the database the server uses",
             EXIT_FAILURE,
         )
 
