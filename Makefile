@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
+	@echo "the crewboard command is $(CURDIR)/$(BIN)/crewboard; in another terminal: export PATH=\"$(CURDIR)/$(BIN):\$$PATH\""
 	$(BIN)/crewboard serve
 
 lint: setup

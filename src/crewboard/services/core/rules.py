@@ -93,7 +93,7 @@ def check_password(password: str) -> str:
 def check_email(email: str) -> str:
     """Normalise an e-mail address (the boundary validates its syntax)."""
     email = email.strip().lower()
-    if not email or len(email) > EMAIL_MAX or "@" not in email:
+    if not email or len(email) > EMAIL_MAX or "@" not in email or not email.isprintable():
         raise Invalid("not an e-mail address", field="email")
     return email
 

@@ -22,6 +22,7 @@ from crewboard.services.core import (
     NotFound,
     Page,
     check_agent_name,
+    check_email,
     check_limit,
     check_slug,
     check_text,
@@ -263,9 +264,10 @@ class ProjectService:
             raise Invalid("the agent role, and only it, names an agent", field="agent_name")
         if agent_name is not None:
             await require_on_roster(self.session, project, agent_name)
-        user = await self.session.scalar(select(User).where(User.email == email.strip().lower()))
+        email = check_email(email)
+        user = await self.session.scalar(select(User).where(User.email == email))
         if user is None:
-            raise NotFound(f"no user with e-mail {email.strip().lower()}")
+            raise NotFound(f"no user with e-mail {email}")
         member = await self._member(project.id, user.id)
         if member is None:
             member = Member(project_id=project.id, user_id=user.id)

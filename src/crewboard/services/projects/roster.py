@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.models import Agent, AuthSession, Member, utcnow
 from crewboard.services.core import (
+    AGENT_NAME_PATTERN,
     DOMAIN_MAX,
     TRACKER_PATH_MAX,
     Actor,
@@ -24,6 +27,8 @@ from crewboard.services.core import (
 )
 from crewboard.services.projects.access import ProjectService, Role, on_roster
 from crewboard.services.projects.team_store import leave_teams
+
+AGENT_NAME_RE = re.compile(AGENT_NAME_PATTERN)
 
 
 class RosterService:
@@ -56,6 +61,9 @@ class RosterService:
         return await self._get(access.project.id, slug, name)
 
     async def _get(self, project_id: int, slug: str, name: str) -> Agent:
+        if not AGENT_NAME_RE.fullmatch(name):
+            # Not a name, so not on the roster (and PostgreSQL text cannot hold a NUL).
+            raise NotFound(f"no such agent on the roster of {slug}")
         agent = await self.session.scalar(
             select(Agent).where(Agent.project_id == project_id, Agent.name == name)
         )
