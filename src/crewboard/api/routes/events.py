@@ -155,6 +155,10 @@ async def stream_events(
     credential = read_credential(request)
     token = credential.token if credential is not None else ""
     start = int(last_event_id) if last_event_id is not None else after
+    if start is None and not once:
+        # "Now" is this moment, not the later one when the body starts (after the headers,
+        # which a client already takes as "connected"): what commits in between is replayed.
+        start = await request.app.state.live.cursor()
     stream = event_stream(
         request.app.state.live,
         EventFilter(access.project.id, tuple(kind or ()), subject),

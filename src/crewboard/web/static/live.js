@@ -43,7 +43,12 @@
   function connect(slug) {
     var status = document.getElementById("live-status");
     var source = new EventSource("/api/v1/projects/" + encodeURIComponent(slug) + "/events");
-    source.onopen = function () { if (status) { status.textContent = "live"; status.className = "live on"; } };
+    // On each (re)connect, refresh once: what changed between the page's rendering and the
+    // stream's start would otherwise only show with the next event.
+    source.onopen = function () {
+      if (status) { status.textContent = "live"; status.className = "live on"; }
+      schedule();
+    };
     source.onerror = function () { if (status) { status.textContent = "reconnecting"; status.className = "live"; } };
     KINDS.forEach(function (kind) { source.addEventListener(kind, schedule); });
   }
