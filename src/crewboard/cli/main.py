@@ -42,7 +42,7 @@ from crewboard.cli.errors import (
     fail_line,
 )
 from crewboard.cli.lazy import LazyRoot
-from crewboard.cli.remote import changelog, login, messages, tasks, teams, trackers, watch
+from crewboard.cli.remote import changelog, hooks, login, messages, tasks, teams, trackers, watch
 from crewboard.client.errors import ClientError
 from crewboard.log import configure_logging
 from crewboard.services.core import DomainError
@@ -85,6 +85,7 @@ app.add_typer(changelog.app, name="changelog")
 app.add_typer(trackers.app, name="tracker")
 messages.app.command("watch")(watch.watch)  # the live stream, next to the inbox
 app.add_typer(messages.app, name="msg")
+app.add_typer(hooks.app, name="hook")
 # serve, migrate, user, project, member, agent, token: imported on use (crewboard.cli.lazy).
 
 

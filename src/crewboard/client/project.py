@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from crewboard.client.credentials import resolve
 from crewboard.client.errors import BAD_REQUEST, ClientError
-from crewboard.client.rest import ApiClient, Params, segment
+from crewboard.client.rest import TIMEOUT, ApiClient, Params, segment
 
 __all__ = ["Remote", "connect"]
 
@@ -60,9 +62,9 @@ def _token_project(client: ApiClient) -> str:
 
 
 @contextmanager
-def connect(project: str | None) -> Iterator[Remote]:
+def connect(project: str | None, timeout: httpx.Timeout = TIMEOUT) -> Iterator[Remote]:
     """The client for the resolved credentials, and the project to work in."""
     credentials = resolve()
-    with ApiClient(credentials.url, credentials.token) as client:
+    with ApiClient(credentials.url, credentials.token, timeout) as client:
         slug = project or credentials.project or _token_project(client)
         yield Remote(client, slug)

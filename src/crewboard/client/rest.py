@@ -61,7 +61,7 @@ def problem_message(response: httpx.Response) -> str:
 class ApiClient:
     """One server and one token; ``request`` returns the decoded JSON of a 2xx answer."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, timeout: httpx.Timeout = TIMEOUT) -> None:
         self.url = url
         self._http = httpx.Client(
             base_url=url + API_PREFIX,
@@ -70,7 +70,7 @@ class ApiClient:
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,
             },
-            timeout=TIMEOUT,
+            timeout=timeout,
         )
 
     def __enter__(self) -> ApiClient:
