@@ -42,7 +42,17 @@ from crewboard.cli.errors import (
     fail_line,
 )
 from crewboard.cli.lazy import LazyRoot
-from crewboard.cli.remote import changelog, hooks, login, messages, tasks, teams, trackers, watch
+from crewboard.cli.remote import (
+    changelog,
+    connect,
+    hooks,
+    login,
+    messages,
+    tasks,
+    teams,
+    trackers,
+    watch,
+)
 from crewboard.client.errors import ClientError
 from crewboard.log import configure_logging
 from crewboard.services.core import DomainError
@@ -79,6 +89,7 @@ def _root(
 
 app.command("login")(login.login)
 app.command("logout")(login.logout)
+app.command("connect")(connect.connect)
 app.add_typer(tasks.app, name="task")
 app.add_typer(teams.app, name="team")
 app.add_typer(changelog.app, name="changelog")

@@ -9,11 +9,23 @@ from typing import TYPE_CHECKING
 from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from crewboard.services.interop.repo.connect import (
+        CONNECT_BACKUP,
+        apply_connect,
+        plan_connect,
+        read_agent_files,
+        undo_connect,
+    )
     from crewboard.services.interop.repo.files import FileNote, read_repo, slug_for
     from crewboard.services.interop.repo.importer import InitReport, RepoImport
     from crewboard.services.interop.repo.plan import Plan, plan_import
 
 EXPORTS = {
+    "CONNECT_BACKUP": "connect",
+    "apply_connect": "connect",
+    "plan_connect": "connect",
+    "read_agent_files": "connect",
+    "undo_connect": "connect",
     "FileNote": "files",
     "InitReport": "importer",
     "Plan": "plan",
@@ -23,13 +35,18 @@ EXPORTS = {
     "slug_for": "files",
 }
 __all__ = [
+    "CONNECT_BACKUP",
     "FileNote",
     "InitReport",
     "Plan",
     "RepoImport",
+    "apply_connect",
+    "plan_connect",
     "plan_import",
+    "read_agent_files",
     "read_repo",
     "slug_for",
+    "undo_connect",
 ]
 
 if not TYPE_CHECKING:
