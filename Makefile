@@ -74,6 +74,7 @@ fuzz: setup
 # The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
 bench: setup wrk
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+	$(BIN)/python -m bench.hooks  # Claude Code waits on each hook: p50 / p99 (docs/benchmarks.md)
 
 # docs/dashboard.md's pictures: the demo in Chromium, saved into docs/screenshots.
 screenshots: setup chromium

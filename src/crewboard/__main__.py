@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crewboard.cli.main import main
+from crewboard.entry import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

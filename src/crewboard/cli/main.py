@@ -23,6 +23,7 @@ HTTP with a token; their HTTP errors map onto the same codes: 400/422/428 → 2,
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -41,11 +42,11 @@ from crewboard.cli.errors import (
     exit_code_for_client,
     fail_line,
 )
+from crewboard.cli.hook_run import run_hook
 from crewboard.cli.lazy import LazyRoot
 from crewboard.cli.remote import (
     changelog,
     connect,
-    hooks,
     login,
     messages,
     tasks,
@@ -61,7 +62,8 @@ logger = logging.getLogger("crewboard.cli")
 
 app = new_app(
     "crewboard: the shared tracker, mailbox and changelog for teams of coding agents.\n\n"
-    "Client commands (login, logout, task, team, msg, changelog, tracker, sync, mcp) talk to "
+    "Client commands (login, logout, connect, task, team, msg, changelog, tracker, sync, mcp, "
+    "hook) talk to "
     "a crewboard server with a token. Admin commands (serve, migrate, user, project, member, "
     "agent, token, init, import, export, backup, restore, demo) act directly on the database "
     "named by CREWBOARD_DATABASE_URL. See docs/cli.md.",
@@ -96,12 +98,14 @@ app.add_typer(changelog.app, name="changelog")
 app.add_typer(trackers.app, name="tracker")
 messages.app.command("watch")(watch.watch)  # the live stream, next to the inbox
 app.add_typer(messages.app, name="msg")
-app.add_typer(hooks.app, name="hook")
 # serve, migrate, user, project, member, agent, token: imported on use (crewboard.cli.lazy).
 
 
 def run(argv: Sequence[str] | None = None, *, application: typer.Typer = app) -> int:
     """Run the command line and return its exit code; every error is one line on stderr."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["hook"]:
+        return run_hook(args[1:])  # Claude Code's hooks: their own exit-code contract
     try:
         result = application(args=argv, prog_name="crewboard", standalone_mode=False)
     except click_exceptions.UsageError as exc:
