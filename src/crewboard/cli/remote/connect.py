@@ -32,6 +32,13 @@ def connect(
     stdio: Annotated[
         bool, typer.Option("--stdio", help="The MCP entry runs `crewboard mcp` (the relay).")
     ] = False,
+    protocol: Annotated[
+        bool,
+        typer.Option(
+            "--protocol",
+            help="Also append the crewboard protocol section to each .claude/agents/*.md.",
+        ),
+    ] = False,
     undo_it: Annotated[
         bool, typer.Option("--undo", help="Put the files back as they were before connect.")
     ] = False,
@@ -45,7 +52,9 @@ def connect(
             emit_line(f"restored {relative}")
         return
     with connect_to(project) as remote:
-        changes = plan_connect(root, remote.client.url, stdio=stdio)  # refused before any change
+        changes = plan_connect(
+            root, remote.client.url, stdio=stdio, protocol=protocol
+        )  # refused before any change
         agents = read_agent_files(root)
         on_roster = {a["name"] for a in remote.get("agents", params={"limit": 200})["items"]}
         added = []

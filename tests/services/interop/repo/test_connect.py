@@ -15,6 +15,7 @@ from crewboard.services.interop.repo import (
     CONNECT_BACKUP,
     apply_connect,
     plan_connect,
+    protocol_section,
     read_agent_files,
     undo_connect,
 )
@@ -151,3 +152,32 @@ def test_agent_files_are_read_as_regular_files_only(repo: Path, tmp_path: Path) 
 def test_no_claude_folder_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match=r"no \.claude folder"):
         plan_connect(tmp_path, URL, stdio=False)
+
+
+def test_the_protocol_section_is_added_once_and_undone(repo: Path) -> None:
+    before = _tree(repo)
+    _connect(repo)  # first without the section: its backup must grow when it comes
+    apply_connect(repo, plan_connect(repo, URL, stdio=False, protocol=True))
+    backend = (repo / ".claude/agents/backend.md").read_text()
+    assert backend.count("## Tracker & Team Protocol (crewboard)") == 1
+    assert backend.endswith(protocol_section())
+    once = _tree(repo)
+    apply_connect(repo, plan_connect(repo, URL, stdio=False, protocol=True))
+    assert _tree(repo) == once
+    restored = undo_connect(repo)
+    assert ".claude/agents/backend.md" in restored
+    assert _tree(repo) == before
+
+
+def test_the_section_is_the_one_docs_agents_md_shows() -> None:
+    docs = (Path(__file__).resolve().parents[4] / "docs" / "agents.md").read_text()
+    assert f"```markdown\n{protocol_section()}```" in docs
+
+
+def test_undo_restores_only_files_connect_writes(repo: Path) -> None:
+    _connect(repo)
+    backup = json.loads((repo / CONNECT_BACKUP).read_text())
+    backup["files"]["../outside.txt"] = None
+    (repo / CONNECT_BACKUP).write_text(json.dumps(backup))
+    with pytest.raises(Invalid, match="not a file connect writes"):
+        undo_connect(repo)

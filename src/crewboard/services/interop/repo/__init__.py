@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         CONNECT_BACKUP,
         apply_connect,
         plan_connect,
+        protocol_section,
         read_agent_files,
         undo_connect,
     )
@@ -24,6 +25,7 @@ EXPORTS = {
     "CONNECT_BACKUP": "connect",
     "apply_connect": "connect",
     "plan_connect": "connect",
+    "protocol_section": "connect",
     "read_agent_files": "connect",
     "undo_connect": "connect",
     "FileNote": "files",
@@ -43,6 +45,7 @@ __all__ = [
     "apply_connect",
     "plan_connect",
     "plan_import",
+    "protocol_section",
     "read_agent_files",
     "read_repo",
     "slug_for",

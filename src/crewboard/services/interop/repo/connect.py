@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ SERVER_NAME = "crewboard"
 TOKEN_VARIABLE = "CREWBOARD_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
 # Claude Code hook events and the crewboard command each runs (docs/claude-code.md).
 AGENT_FILES_MAX = 200
+AGENT_FILE = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}\.md")
+PROTOCOL_HEADING = "## Tracker & Team Protocol (crewboard)"
 HOOKS: tuple[tuple[str, str | None, str], ...] = (
     ("TaskCompleted", None, "crewboard hook task-completed"),
     ("PreToolUse", f"mcp__{SERVER_NAME}__TaskUpdate", "crewboard hook task-completed"),
@@ -141,8 +145,22 @@ def _runs(group: object, command: str, matcher: str | None) -> bool:
     )
 
 
-def plan_connect(root: Path, url: str, *, stdio: bool) -> list[Change]:
-    """The files connect writes, as they will be (refused before anything is written)."""
+def protocol_section() -> str:
+    """The protocol section for agent files (the one docs/agents.md shows)."""
+    return files("crewboard.services.interop.repo").joinpath("protocol.md").read_text("utf-8")
+
+
+def with_protocol(text: str) -> str:
+    """An agent file with the protocol section appended once (kept if already there)."""
+    section = protocol_section()
+    if PROTOCOL_HEADING in text:
+        return text
+    return text.rstrip("\n") + "\n\n" + section if text.strip() else section
+
+
+def plan_connect(root: Path, url: str, *, stdio: bool, protocol: bool = False) -> list[Change]:
+    """The files connect writes, as they will be (refused before anything is written);
+    with ``protocol``, each agent file gains the protocol section."""
     if not (root / ".claude").is_dir():
         raise NotFound(f"no .claude folder in {root}: run connect at a repository's top")
     changes = []
@@ -153,16 +171,26 @@ def plan_connect(root: Path, url: str, *, stdio: bool) -> list[Change]:
         raw = read_regular(root, relative)
         text = make(raw)
         changes.append(Change(relative, text, raw is None or raw != text.encode("utf-8")))
+    if protocol:
+        for relative, text in _agent_texts(root):
+            added = with_protocol(text)
+            changes.append(Change(relative, added, added != text))
     return changes
 
 
 def apply_connect(root: Path, changes: list[Change]) -> None:
-    """Keep the originals (the first time only), then write the files that change."""
-    if read_regular(root, BACKUP_FILE) is None:
-        originals = {c.path: _kept(root, c.path) for c in changes}
+    """Keep each file's original the first time connect touches it, then write the files
+    that change."""
+    raw = read_regular(root, BACKUP_FILE)
+    saved = _object(BACKUP_FILE, raw).get("files", {}) if raw is not None else {}
+    if not isinstance(saved, dict):
+        raise ConnectError(f"{BACKUP_FILE} is damaged; restore the files by hand")
+    fresh = {c.path: _kept(root, c.path) for c in changes if c.path not in saved}
+    if raw is None or fresh:
         (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
         write_atomic(root / STATE_DIR / ".gitignore", "*\n", mode=0o644)
-        write_atomic(root / BACKUP_FILE, _dumped({"version": 1, "files": originals}), mode=0o600)
+        backup = {"version": 1, "files": {**saved, **fresh}}
+        write_atomic(root / BACKUP_FILE, _dumped(backup), mode=0o600)
     for change in changes:
         if change.changed:
             write_atomic(root / change.path, change.text, mode=0o644)
@@ -183,12 +211,12 @@ def undo_connect(root: Path) -> list[str]:
     raw = read_regular(root, BACKUP_FILE)
     if raw is None:
         raise NotFound("nothing to undo: connect has not run here (no .claude/crewboard)")
-    files = _object(BACKUP_FILE, raw).get("files")
-    if not isinstance(files, dict):
+    saved = _object(BACKUP_FILE, raw).get("files")
+    if not isinstance(saved, dict):
         raise ConnectError(f"{BACKUP_FILE} is damaged; restore the files by hand")
     restored = []
-    for relative, kept in files.items():
-        if relative not in (MCP_FILE, SETTINGS_FILE):
+    for relative, kept in saved.items():
+        if not _connect_writes(relative):
             raise ConnectError(f"{BACKUP_FILE} names {relative!r}, not a file connect writes")
         read_regular(root, relative)  # refuses a link planted since
         if kept is None:
@@ -203,6 +231,14 @@ def undo_connect(root: Path) -> list[str]:
     (root / STATE_DIR / ".gitignore").unlink(missing_ok=True)
     _remove_if_empty(root / STATE_DIR)
     return restored
+
+
+def _connect_writes(relative: str) -> bool:
+    """Whether connect writes this path (the backup names nothing else)."""
+    if relative in (MCP_FILE, SETTINGS_FILE):
+        return True
+    folder, _, name = relative.rpartition("/")
+    return folder == AGENTS_DIR and name.endswith(".md") and AGENT_FILE.fullmatch(name) is not None
 
 
 def _write_bytes(path: Path, data: bytes, mode: int) -> None:
@@ -222,8 +258,8 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
-def read_agent_files(root: Path) -> list[tuple[str, str]]:
-    """(name, domain) of each agent file, read as regular files only (links refused)."""
+def _agent_texts(root: Path) -> list[tuple[str, str]]:
+    """(path, text) of each agent file, read as regular files only (links refused)."""
     folder = root / AGENTS_DIR
     if not folder.is_dir() or folder.is_symlink():
         return []
@@ -233,11 +269,18 @@ def read_agent_files(root: Path) -> list[tuple[str, str]]:
         raw = read_regular(root, relative)
         if raw is None:
             continue
-        name = path.name.removesuffix(".md")
         try:
-            check_agent_name(name)
+            check_agent_name(path.name.removesuffix(".md"))
             text = raw.decode("utf-8")
         except (Invalid, UnicodeDecodeError) as exc:
             raise ConnectError(f"{relative}: not an agent file connect can read ({exc})") from exc
-        found.append((name, domain_of(text)))
+        found.append((relative, text))
     return found
+
+
+def read_agent_files(root: Path) -> list[tuple[str, str]]:
+    """(name, domain) of each agent file, read as regular files only (links refused)."""
+    return [
+        (relative.rpartition("/")[2].removesuffix(".md"), domain_of(text))
+        for relative, text in _agent_texts(root)
+    ]
