@@ -102,6 +102,8 @@ rename = with_body(lambda w: {"name": "Same Name"})
 new_token = with_body(lambda w: {"name": "matrix"})
 backend_token = with_body(lambda w: {"project": "alpha", "agent_name": "backend"})
 qa_token = with_body(lambda w: {"project": "alpha", "agent_name": "qa"})
+crew_token = with_body(lambda w: {"project": "alpha", "crew": True})
+exchange_for = with_body(lambda w: {"agent": "backend"})
 new_project = with_body(lambda w: {"slug": w.unique("proj")})
 rename_alpha = with_body(lambda w: {"name": "Alpha"})
 add_bystander = with_body(lambda w: {"email": "bystander@example.com", "role": "viewer"})
@@ -128,6 +130,9 @@ MATRIX = (
         "agent token alpha/backend"),
     Row("POST",   "/tokens",                            201, "UU FF+++ N FF F", qa_token,
         "agent token alpha/qa"),
+    Row("POST",   "/tokens",                            201, "UU FF+++ N FF F", crew_token),
+    # Only a crew credential exchanges itself: every other credential is refused (401).
+    Row("POST",   "/crew/exchange",                     200, "UU UUUUU U UU U", exchange_for),
     Row("GET",    "/tokens",                            200, "UU +++++ + FF +"),
     Row("DELETE", "/tokens/{token_id}",                 204, "UU NNNN+ N FF F", others_token,
         "someone else's"),

@@ -64,6 +64,9 @@ DECLARED = {
     "POST /projects/{slug}/teams": {"lead"},
     "PATCH /projects/{slug}/teams/{team}": {"lead"},
     "POST /projects/{slug}/changelog": {"as_agent"},
+    # A crew credential names the agent it becomes: only one its person may act as
+    # (tests/services/accounts/test_crew.py).
+    "POST /crew/exchange": {"agent"},
 }
 SPOOF_HEADERS = {
     "x-agent": "qa",

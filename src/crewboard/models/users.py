@@ -26,12 +26,20 @@ class User(Base):
 
 
 class AuthSession(Base):
-    """A credential: a web login (``web``) or an API token (``api``). Only the hash is stored."""
+    """A credential: a web login (``web``), an API token (``api``), or a crew credential
+    (``crew``: one project, no agent; it only exchanges itself for an agent token). Only the
+    hash is stored."""
 
     __tablename__ = "sessions"
     __table_args__ = (
-        CheckConstraint("kind IN ('web', 'api')", name="kind"),
-        CheckConstraint("(project_id IS NULL) = (agent_name IS NULL)", name="agent_binding"),
+        CheckConstraint("kind IN ('web', 'api', 'crew')", name="kind"),
+        CheckConstraint(
+            "kind = 'crew' OR (project_id IS NULL) = (agent_name IS NULL)", name="agent_binding"
+        ),
+        CheckConstraint(
+            "kind <> 'crew' OR (project_id IS NOT NULL AND agent_name IS NULL)",
+            name="crew_binding",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +53,11 @@ class AuthSession(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     agent_name: Mapped[str | None] = mapped_column(String(64))
+    # An agent token a crew credential exchanged itself for: revoking the crew credential
+    # revokes it (services/accounts/crew.py).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]

@@ -20,12 +20,23 @@ class TokenCreate(RequestModel):
     agent_name: AgentName | None = None
     expires_in_days: int | None = Field(default=None, ge=1, le=TOKEN_DAYS_MAX)
     read_only: bool = False
+    # A crew credential of ``project`` (no agent, not read-only): it only exchanges itself
+    # for agent tokens (POST /crew/exchange).
+    crew: bool = False
+
+
+class CrewExchange(RequestModel):
+    """The roster agent a crew credential asks a token for."""
+
+    agent: AgentName
 
 
 class TokenRead(ResponseModel):
-    """A token's record (the secret itself is never shown again)."""
+    """A token's record (the secret itself is never shown again); ``kind`` is ``api`` or
+    ``crew``."""
 
     id: int
+    kind: str
     user_id: int
     name: str | None
     hint: str

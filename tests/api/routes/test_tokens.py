@@ -9,6 +9,7 @@ from tests.support.http import API, bearer, problem_code
 
 TOKEN_FIELDS = {
     "id",
+    "kind",
     "user_id",
     "name",
     "hint",

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query, status
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Cursor, Limit, Page
 from crewboard.schemas.tokens import TokenCreate, TokenIssued, TokenRead
-from crewboard.services.accounts import AuthService
+from crewboard.services.accounts import AuthService, CrewService
+from crewboard.services.core import Invalid
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -19,13 +20,24 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 async def create_token(
     body: TokenCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> TokenIssued:
-    """Issue a token for yourself (admins: for anyone), optionally bound to a project's agent."""
+    """Issue a token for yourself (admins: for anyone), optionally bound to a project's agent;
+    with ``crew``, a crew credential of ``project`` for yourself (members and owners)."""
+    lifetime = timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    if body.crew:
+        if body.agent_name is not None or body.user_id is not None or body.read_only:
+            raise Invalid("a crew credential is yours, names no agent and may write", field="crew")
+        if body.project is None:
+            raise Invalid("a crew credential names its project", field="project")
+        crew = await CrewService(session, settings).create(
+            actor, body.project, expires_in=lifetime, name=body.name
+        )
+        return TokenIssued(**TokenRead.model_validate(crew.record).model_dump(), token=crew.token)
     issued = await AuthService(session, settings).create_token(
         actor,
         user_id=body.user_id,
         project_slug=body.project,
         agent_name=body.agent_name,
-        expires_in=timedelta(days=body.expires_in_days) if body.expires_in_days else None,
+        expires_in=lifetime,
         name=body.name,
         read_only=body.read_only,
     )

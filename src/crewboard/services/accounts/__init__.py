@@ -11,9 +11,12 @@ from crewboard.services.exports import lazy_exports
 if TYPE_CHECKING:
     from crewboard.services.accounts.auth import Authenticated, AuthService
     from crewboard.services.accounts.credentials import csrf_token_for, same_secret, warm_up
+    from crewboard.services.accounts.crew import CREW_PREFIX, CrewService
     from crewboard.services.accounts.users import UserService
 
 EXPORTS = {
+    "CREW_PREFIX": "crew",
+    "CrewService": "crew",
     "Authenticated": "auth",
     "AuthService": "auth",
     "UserService": "users",
@@ -22,8 +25,10 @@ EXPORTS = {
     "warm_up": "credentials",
 }
 __all__ = [
+    "CREW_PREFIX",
     "AuthService",
     "Authenticated",
+    "CrewService",
     "UserService",
     "csrf_token_for",
     "same_secret",

@@ -83,6 +83,9 @@ _CREDENTIAL = (
 )
 
 
+CREW_KIND = "crew"
+
+
 class AuthService:
     """Credentials: login/logout, tokens, authentication, setup."""
 
@@ -104,6 +107,12 @@ class AuthService:
             raise Unauthenticated("this credential has expired", code="expired-token")
         if found.disabled_at is not None:
             raise Unauthenticated("this user is disabled", code="disabled-user")
+        if found.kind == CREW_KIND:
+            raise Unauthenticated(
+                "a crew credential only exchanges itself for an agent token "
+                "(POST /api/v1/crew/exchange)",
+                code="crew-credential",
+            )
         stale = found.last_used_at is None or (now - found.last_used_at) >= timedelta(
             seconds=self.settings.touch_interval_seconds
         )
@@ -147,7 +156,7 @@ class AuthService:
             error.keep_changes = True
             raise error
         self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=True))
-        issued = self._issue(
+        issued = self.issue(
             user, kind="web", hours=self.settings.web_session_hours, name="web login"
         )
         await self.session.flush()
@@ -213,9 +222,9 @@ class AuthService:
                 f"a token lives from 1 minute to {self.settings.token_max_days} days",
                 field="expires_in",
             )
-        project = await self._agent_binding(actor, user, project_slug, agent_name)
+        project = await self.agent_binding(actor, user, project_slug, agent_name)
         scopes = [Scope.READ.value] if read_only else sorted(ALL_SCOPES)
-        issued = self._issue(
+        issued = self.issue(
             user,
             kind="api",
             hours=lifetime.total_seconds() / 3600,
@@ -235,7 +244,7 @@ class AuthService:
         )
         return issued
 
-    async def _agent_binding(
+    async def agent_binding(
         self, actor: Actor, user: User, project_slug: str | None, agent_name: str | None
     ) -> Project | None:
         if (project_slug is None) != (agent_name is None):
@@ -253,7 +262,7 @@ class AuthService:
         await RosterService(self.session).get(actor, project_slug, agent_name)
         return access.project
 
-    def _issue(
+    def issue(
         self,
         user: User,
         *,
@@ -292,7 +301,7 @@ class AuthService:
         after = decode_cursor(cursor)
         query = (
             select(AuthSession)
-            .where(AuthSession.kind == "api")
+            .where(AuthSession.kind.in_(("api", CREW_KIND)))
             .order_by(AuthSession.id)
             .limit(check_limit(limit) + 1)
         )
@@ -336,6 +345,13 @@ class AuthService:
         if cred.revoked_at is not None:
             return
         cred.revoked_at = utcnow()
+        if cred.kind == CREW_KIND:
+            # Every agent token it was exchanged for ends with it, in the same transaction.
+            await self.session.execute(
+                update(AuthSession)
+                .where(AuthSession.parent_id == cred.id, AuthSession.revoked_at.is_(None))
+                .values(revoked_at=cred.revoked_at)
+            )
         record_event(
             self.session,
             actor,
