@@ -10,10 +10,11 @@ import typer
 from crewboard.cli.admin.params import agent_value, duration_value, email_value, slug_value
 from crewboard.cli.admin.runner import Unit, collect, run_unit
 from crewboard.cli.app import new_app
+from crewboard.cli.errors import EXIT_USAGE, CliError
 from crewboard.cli.output import JsonFlag, emit_json, emit_line, emit_table, note, when
 from crewboard.models import utcnow
 from crewboard.schemas.tokens import TokenIssued, TokenRead
-from crewboard.services.accounts import AuthService, UserService
+from crewboard.services.accounts import AuthService, CrewService, UserService
 from crewboard.services.core import parse_duration
 from crewboard.services.projects import ProjectService
 
@@ -50,6 +51,14 @@ def create_token(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="The token may read but not change anything.")
     ] = False,
+    crew: Annotated[
+        bool,
+        typer.Option(
+            "--crew",
+            help="With --project: a crew credential, which only exchanges itself for tokens of "
+            "the roster agents this person may act as (one per teammate; docs/claude-code.md).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Issue a token and print it alone on stdout (it is never shown again).
@@ -58,8 +67,18 @@ def create_token(
     """
     lifetime = parse_duration(expires_in) if expires_in is not None else None
 
+    if crew and (project is None or agent is not None or read_only):
+        raise CliError("--crew needs --project, and takes no --agent or --read-only", EXIT_USAGE)
+
     async def work(unit: Unit) -> TokenIssued:
         owner = await UserService(unit.session).by_email(unit.actor, user)
+        if crew and project is not None:
+            made = await CrewService(unit.session, unit.settings).create(
+                unit.actor, project, expires_in=lifetime, name=name, user_id=owner.id
+            )
+            return TokenIssued(
+                **TokenRead.model_validate(made.record).model_dump(), token=made.token
+            )
         issued = await AuthService(unit.session, unit.settings).create_token(
             unit.actor,
             user_id=owner.id,
@@ -78,6 +97,7 @@ def create_token(
         return
     emit_line(issued.token)
     bound = f" as agent {agent} in {project}" if agent else ""
+    bound = f" (crew credential of {project})" if crew else bound
     expires = when(issued.expires_at)
     note(f"token {issued.id} for {user.strip().lower()}{bound}, expires {expires} UTC")
 

@@ -23,7 +23,9 @@ from crewboard.services.core import (
     ALL_SCOPES,
     TOKEN_NAME_MAX,
     Actor,
+    Forbidden,
     Invalid,
+    NotFound,
     Unauthenticated,
     check_text,
     record_event,
@@ -44,17 +46,29 @@ class CrewService:
         self.auth = AuthService(session, settings)
 
     async def create(
-        self, actor: Actor, slug: str, *, expires_in: timedelta | None, name: str | None
+        self,
+        actor: Actor,
+        slug: str,
+        *,
+        expires_in: timedelta | None,
+        name: str | None,
+        user_id: int | None = None,
     ) -> IssuedCredential:
-        """A crew credential of one project for the member calling (members and owners)."""
-        actor.require_person()
+        """A crew credential of one project for a member or owner of it: the caller, or (for
+        an admin, and the admin command line) ``user_id``."""
+        if not actor.is_system:
+            actor.require_person()
         actor.require_write()
+        target = user_id if user_id is not None else actor.user_id
+        if target != actor.user_id and not (actor.is_admin or actor.is_system):
+            raise Forbidden("only an admin can issue a crew credential for someone else")
+        user = await self.session.get(User, target) if target is not None else None
+        if user is None or user.disabled_at is not None:
+            raise NotFound("user not found")
+        person = Actor(user_id=user.id, label=user.email, is_admin=user.is_admin, scopes=ALL_SCOPES)
         access = await ProjectService(self.session).access(
-            actor, slug, need=Role.MEMBER, write=True
+            person, slug, need=Role.MEMBER, write=True
         )
-        user = await self.session.get(User, actor.user_id)
-        if user is None:
-            raise Unauthenticated("no such user")
         lifetime = expires_in or timedelta(days=self.settings.token_default_days)
         if not timedelta(minutes=1) <= lifetime <= timedelta(days=self.settings.token_max_days):
             raise Invalid(
