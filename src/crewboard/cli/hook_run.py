@@ -26,11 +26,13 @@ from urllib.parse import quote, urlencode
 from crewboard import __version__
 from crewboard.client.credentials import resolve
 from crewboard.client.errors import ClientError
+from crewboard.client.teammate import ENV_AGENT, teammate_name
 
 STDIN_MAX = 1_000_000  # a hook's JSON is small; more is not Claude Code talking
 TIMEOUT_SECONDS = 3.0  # an agent waits on this: fail open, fast
 BLOCK, OPEN = 2, 1
 SHOWN = 5  # tasks and senders named at most
+CREW_PREFIX = "cbcrew_"  # a crew credential (services/accounts/crew.py): not a secret
 TASK_UPDATE = re.compile(r"^(mcp__[\w-]+__)?TaskUpdate$")
 USAGE = (
     "usage: crewboard hook {task-completed|teammate-idle|session-start} [--json] [-p SLUG]\n"
@@ -64,6 +66,13 @@ class Api:
             "Accept": "application/json",
             "User-Agent": f"crewboard-hook/{__version__}",
         }
+        if token.startswith(CREW_PREFIX):
+            # A crew: become this teammate's agent for the hook's few requests.
+            agent = teammate_name()
+            if agent is None:
+                raise ClientError(f"a crew credential needs the agent: set {ENV_AGENT}")
+            issued = self.send("POST", "/crew/exchange", {"agent": agent, "minutes": 5})
+            self.headers["Authorization"] = f"Bearer {issued['token']}"
         self.me = self.get("/auth/me")
         slug = project or self.me.get("project")
         if not isinstance(slug, str) or not slug:
@@ -73,13 +82,25 @@ class Api:
     def get(self, path: str, **params: object) -> Any:
         """The JSON of a 2xx answer; ``ClientError`` (with the status) for anything else."""
         query = f"?{urlencode(params)}" if params else ""
+        return self.send("GET", path + query)
+
+    def send(self, method: str, path: str, body: object = None) -> Any:
+        """One request; the JSON of a 2xx answer, ``ClientError`` for anything else."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = (
+            self.headers if body is None else {**self.headers, "Content-Type": "application/json"}
+        )
         # http(s) only: checked when the URL was taken (no file: or custom scheme).
-        request = urllib.request.Request(self.base + path + query, headers=self.headers)  # noqa: S310
+        request = urllib.request.Request(  # noqa: S310
+            self.base + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
                 return json.loads(answer.read())
         except urllib.error.HTTPError as exc:
-            raise ClientError(f"the server answered {exc.code} to GET {path}", exc.code) from exc
+            raise ClientError(
+                f"the server answered {exc.code} to {method} {path}", exc.code
+            ) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ClientError(f"cannot reach {self.base}: {reason}") from exc

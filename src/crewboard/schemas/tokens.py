@@ -26,9 +26,11 @@ class TokenCreate(RequestModel):
 
 
 class CrewExchange(RequestModel):
-    """The roster agent a crew credential asks a token for."""
+    """The roster agent a crew credential asks a token for, and for how long (at most 12
+    hours; a hook asks for minutes)."""
 
     agent: AgentName
+    minutes: int = Field(default=12 * 60, ge=1, le=12 * 60)
 
 
 class TokenRead(ResponseModel):

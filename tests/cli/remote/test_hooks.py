@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
+from crewboard.cli import hook_run
+from crewboard.services.accounts import CREW_PREFIX
 from tests.cli.crew import LEAD, Crew
+from tests.support.http import API, bearer
 from tests.support.live import closed_port_url
 
 # The fields every hook event carries (Claude Code's hooks reference, BaseHookInput).
@@ -138,3 +143,23 @@ async def test_every_hook_fails_open(crew: Crew) -> None:
             assert result.code == 1, (name, bad, result)
             assert len(result.stderr.splitlines()) == 1
             assert result.stderr.startswith("crewboard hook: ")
+
+
+async def test_a_crew_credential_briefs_its_own_agent(crew: Crew) -> None:
+    """With a crew credential (one environment for the whole crew), a hook acts as the
+    session's own agent for its few requests (here the lead's: CREWBOARD_AGENT)."""
+    assert CREW_PREFIX == hook_run.CREW_PREFIX  # the light path keeps its own copy
+    async with httpx.AsyncClient(base_url=crew.url + API) as http:
+        issued = await http.post(
+            "/tokens", json={"project": "shop", "crew": True}, headers=bearer(crew.token(LEAD))
+        )
+    crew.monkeypatch.setenv("CREWBOARD_URL", crew.url)
+    crew.monkeypatch.setenv("CREWBOARD_TOKEN", issued.json()["token"])
+    crew.monkeypatch.setenv("CREWBOARD_AGENT", "qa")
+    start = await crew.run("hook", "session-start", stdin=_hook("SessionStart", source="resume"))
+    assert start.code == 0, start
+    assert "you are agent qa of project shop" in start.stdout
+    crew.monkeypatch.delenv("CREWBOARD_AGENT")
+    nobody = await crew.run("hook", "session-start", stdin=_hook("SessionStart", source="resume"))
+    assert nobody.code == 1
+    assert "a crew credential needs the agent" in nobody.stderr

@@ -19,5 +19,7 @@ async def exchange(
     """``Authorization: Bearer <crew credential>``: a short-lived token of one roster agent the
     credential's person may act as (an event names both); refused for any other credential."""
     credential = require_credential(request, REST)
-    issued = await CrewService(session, settings).exchange(credential.token, body.agent)
+    issued = await CrewService(session, settings).exchange(
+        credential.token, body.agent, minutes=body.minutes
+    )
     return TokenIssued(**TokenRead.model_validate(issued.record).model_dump(), token=issued.token)

@@ -76,7 +76,7 @@ def connect(
         "puts them back"
     )
     emit_line(
-        "no token is written: each Claude Code session reads $CREWBOARD_TOKEN (an agent token: "
-        "`crewboard token create … --agent NAME`, or Settings on the web), and the hooks run "
-        "`crewboard`, which must be on its PATH"
+        "no token is written: each Claude Code session reads $CREWBOARD_TOKEN (for a crew, a "
+        "crew credential: `crewboard token create … --crew`; for one agent, its token), and "
+        "the hooks run `crewboard`, which must be on its PATH"
     )

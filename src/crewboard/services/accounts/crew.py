@@ -99,7 +99,9 @@ class CrewService:
         )
         return IssuedCredential(token=token, record=record)
 
-    async def exchange(self, token: str, agent_name: str) -> IssuedCredential:
+    async def exchange(
+        self, token: str, agent_name: str, *, minutes: int = EXCHANGED_HOURS * 60
+    ) -> IssuedCredential:
         """An agent token of ``agent_name`` for a valid crew credential, if the person behind
         it may act as that roster agent; any failure is Unauthenticated or the rule's own."""
         now = utcnow()
@@ -123,7 +125,8 @@ class CrewService:
             )
         # The rule of create_token: a member acting as a roster agent it may act as.
         project = await self.auth.agent_binding(person, user, slug, agent_name)
-        hours = min(EXCHANGED_HOURS, (crew.expires_at - now).total_seconds() / 3600)
+        wanted = min(max(minutes, 1), EXCHANGED_HOURS * 60) / 60
+        hours = min(wanted, (crew.expires_at - now).total_seconds() / 3600)
         issued = self.auth.issue(
             user,
             kind="api",
