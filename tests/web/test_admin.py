@@ -187,3 +187,24 @@ async def test_account_lists_and_ends_web_sessions(
     )
     assert mine.headers["location"] == "/login"
     assert (await client.get("/")).status_code == 303
+
+
+async def test_a_crew_credential_is_listed_and_revoked_like_a_token(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    await two_projects(factory)
+    await form_login(client, "alice@example.com")
+    api = await client.post(
+        "/api/v1/auth/login", json={"email": "alice@example.com", "password": PASSWORD}
+    )
+    csrf = api.json()["csrf_token"]
+    made = await client.post(
+        "/api/v1/tokens",
+        json={"project": "shop", "crew": True, "name": "the crew"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert made.status_code == 201, made.text
+    page = (await client.get("/p/shop/settings")).text
+    assert "the crew (credential)" in page
+    assert "None" not in page
+    assert "a crew (credential)" in (await client.get("/account")).text
