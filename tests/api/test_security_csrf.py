@@ -41,8 +41,10 @@ pytestmark = pytest.mark.exhaustive
 ROWS = MATRIX + TASKS + TEAMS + MESSAGES + LIVE + WEBHOOKS + MARKDOWN
 # Writes with a row, one case per route (the first row: the owner's plainest variant).
 WRITE_ROWS: dict[tuple[str, str], Row] = {}
+# Writes no cookie can authenticate: the crew exchange takes a bearer crew credential only.
+BEARER_ONLY = {("POST", "/crew/exchange")}
 for _row in ROWS:
-    if _row.method != "GET":
+    if _row.method != "GET" and (_row.method, _row.route) not in BEARER_ONLY:
         WRITE_ROWS.setdefault((_row.method, _row.route), _row)
 # Public writes: no session to forge (setup and login have their own tests).
 PUBLIC_WRITES = {("POST", "/auth/setup"), ("POST", "/auth/login")}
@@ -55,7 +57,7 @@ def test_every_write_route_has_a_csrf_case() -> None:
         for method, path in app_routes()
         if path.startswith(API) and method not in ("GET", "*")
     }
-    assert served - PUBLIC_WRITES == set(WRITE_ROWS)
+    assert served - PUBLIC_WRITES - BEARER_ONLY == set(WRITE_ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +176,21 @@ async def test_every_form_refuses_another_sessions_token(
             "/p/shop/tasks", data={"title": "Mine", "csrf_token": csrf}, headers=CROSS_SITE
         )
         assert answer.status_code == 303
+
+
+async def test_a_cookie_never_opens_a_bearer_only_write(
+    world: World, sessions: tuple[tuple[str, str], tuple[str, str]]
+) -> None:
+    """A web session, even with its own CSRF token, is no crew credential: 401, nothing done."""
+    (cookie, csrf), _ = sessions
+    before = await snapshot(world.database)
+    for method, route in sorted(BEARER_ONLY):
+        for headers in ({}, {CSRF_HEADER: csrf}, CROSS_SITE):
+            response = await world.client.request(
+                method,
+                API + route,
+                json={"agent": "backend"},
+                headers={**headers, "cookie": f"{SESSION_COOKIE}={cookie}"},
+            )
+            assert_problem(response, 401, "unauthenticated")
+    assert await snapshot(world.database) == before
