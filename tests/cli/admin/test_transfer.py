@@ -9,8 +9,9 @@ import pytest
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.services.core import unit_of_work
+from crewboard.services.core import Actor, unit_of_work
 from crewboard.services.interop import seed_demo
+from crewboard.services.tasks import Tasks
 from tests.cli.conftest import Invoke
 from tests.support.cli import assert_one_line_error
 from tests.support.database import row_counts
@@ -105,3 +106,26 @@ async def test_admin_help_lists_backup_and_restore(cli: Invoke) -> None:
     shown = await cli("--help")
     assert "backup" in shown.stdout
     assert "restore" in shown.stdout
+
+
+async def test_every_string_the_services_accept_survives_a_round_trip(
+    cli: Invoke, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Line and paragraph separators, NEL, a carriage return and astral characters stay raw in
+    JSON (or escaped): the export's lines are split at newlines only (issue 17, item 6)."""
+    await _seed(database, settings)
+    title = "a\u2028b\u2029c\U0001f680d"  # a title refuses control characters
+    odd = "a\u2028b\u2029c\nd\te\U0001f680f"  # the services refuse \r and U+0085
+    async with unit_of_work(database, write=True) as session:
+        await Tasks(session, settings).create(Actor.system(), SLUG, title=title, description=odd)
+    exported = await cli("export", SLUG, "--output", str(tmp_path / "odd.jsonl"))
+    assert exported.code == 0, exported
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes((tmp_path / "odd.jsonl").read_bytes().replace(b"\n", b"\r\n"))
+    for name, file in (("odd-copy", tmp_path / "odd.jsonl"), ("crlf-copy", crlf)):
+        imported = await cli("import", str(file), "--slug", name)
+        assert imported.code == 0, imported
+        again = await cli("export", name)
+        records = [json.loads(line) for line in again.stdout.split("\n") if line]
+        tasks = [r for r in records if r.get("type") == "task"]
+        assert (title, odd) in [(t["title"], t["description"]) for t in tasks]

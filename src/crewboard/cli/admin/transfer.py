@@ -96,11 +96,20 @@ def export_project(
     note(f"exported project {project} to {output}: {len(lines) - 1} records")
 
 
+def _records(text: str) -> list[str]:
+    """The file's JSON lines. Only ``\n`` ends one: ``str.splitlines`` would also split at
+    U+2028, U+2029, U+0085 and the like, which JSON keeps raw inside a string."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]  # a file saved with CRLF endings
+
+
 def _read_lines(file: str) -> tuple[str, list[str]]:
     if file == "-":
-        return "<stdin>", sys.stdin.read().splitlines()
+        return "<stdin>", _records(sys.stdin.read())
     try:
-        return file, Path(file).expanduser().read_text(encoding="utf-8").splitlines()
+        return file, _records(Path(file).expanduser().read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise CliError(f"no file {file}", EXIT_USAGE) from exc
     except UnicodeDecodeError as exc:
