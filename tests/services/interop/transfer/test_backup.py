@@ -6,7 +6,9 @@ with the pg_dump/pg_restore command to use instead.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,18 @@ async def test_restore_refuses_a_file_that_is_not_a_sound_crewboard_database(
     )
     assert live.read_bytes() == before
     assert await tasks_in(live) == 3
+
+
+async def test_backups_and_restored_databases_are_owner_only(source: str, tmp_path: Path) -> None:
+    """They hold password and token hashes and webhook secrets: 0600 whatever the umask
+    (issue 17, item 13)."""
+    previous = os.umask(0o022)
+    try:
+        saved = tmp_path / "backup.db"
+        backup_database(source, saved)
+        target = tmp_path / "new" / "crewboard.db"
+        restore_database(f"sqlite+aiosqlite:///{target}", saved)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

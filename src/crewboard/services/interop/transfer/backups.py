@@ -98,12 +98,19 @@ def _refuse_existing(path: Path, force: bool, what: str) -> None:
         raise Invalid(f"{path} is not a file", field="path")
 
 
+def _owner_only(path: Path) -> None:
+    """Create ``path`` empty, readable by its owner only, before SQLite fills it: a database
+    holds password and token hashes and webhook secrets, whatever the umask says."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _copy(source: Path, target: Path) -> None:
     """Copy ``source`` into ``target`` through a checked temporary file and a rename."""
     if not target.parent.is_dir():
         raise NotFound(f"no folder {target.parent}")
     temporary = _temporary(target)
     try:
+        _owner_only(temporary)
         copy_file(source, temporary, read_only_source=False)
         check_file(temporary)
         _fsync(temporary)
@@ -141,6 +148,7 @@ def restore_database(database_url: str, backup_file: Path, *, force: bool = Fals
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary(target)
     try:
+        _owner_only(temporary)
         copy_file(backup_file, temporary, read_only_source=True)
         check_file(temporary)
         _fsync(temporary)
