@@ -74,3 +74,23 @@ def test_configure_logging_twice_does_not_duplicate_lines(
     configure_logging()
     logging.getLogger("crewboard.test").info("once")
     assert capsys.readouterr().err.count("once") == 1
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_input_can_never_forge_a_log_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A path with %0A, a NUL or a line separator stays on its own line (issue 17, item 9);
+    a traceback keeps its lines."""
+    configure_logging("INFO")
+    forged = "/api/v1/x\n2026-12-05 00:00:00 INFO crewboard.access [-] GET / 200\x00\u2028end"
+    logging.getLogger("crewboard.access").info("%s %s %d", "GET", forged, 404)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("crewboard.test").exception("failed on %s", "a\nb")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].endswith(
+        "GET /api/v1/x\\n2026-12-05 00:00:00 INFO crewboard.access [-] GET / 200\\x00\\u2028end 404"
+    )
+    assert lines[1].endswith("failed on a\\nb")
+    assert lines[2] == "Traceback (most recent call last):"
+    assert lines[-1] == "ValueError: boom"

@@ -8,6 +8,24 @@ from contextvars import ContextVar
 request_id_var: ContextVar[str] = ContextVar("crewboard_request_id", default="-")
 
 
+def escape_controls(text: str) -> str:
+    """``text`` on one line: each character that does not print (newlines, NUL, escape, the
+    Unicode line separators…) as its Python escape, so input can never forge a log line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
+class OneLineFormatter(logging.Formatter):
+    """The message on one line, whatever a request put in it; a traceback keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
+
 class RequestIdFilter(logging.Filter):
     """Put the current request id on every record (``-`` outside a request)."""
 
@@ -21,7 +39,7 @@ def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        OneLineFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
