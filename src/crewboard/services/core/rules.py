@@ -78,6 +78,11 @@ def check_text(value: str, field: str, max_len: int, *, required: bool = True) -
         raise Invalid(f"{field} is longer than {max_len} characters", field=field)
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
         raise Invalid(f"{field} contains control characters", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in JSON) is no Unicode: PostgreSQL would refuse it (500).
+        raise Invalid(f"{field} is not valid Unicode (a lone surrogate)", field=field) from None
     return value
 
 

@@ -129,7 +129,21 @@ def merge_metadata(current: dict[str, object], patch: dict[str, object]) -> dict
             merged[key] = value
     if len(merged) > METADATA_MAX_KEYS:
         raise Invalid(f"metadata holds at most {METADATA_MAX_KEYS} keys", field="metadata")
-    if len(json.dumps(merged, default=str)) > METADATA_MAX_BYTES:
+    try:
+        # Standard JSON only: NaN and Infinity (1e999 too) are not JSON; PostgreSQL refuses
+        # them (a 500) and SQLite would store what no JSON reader takes.
+        text = json.dumps(merged, default=str, allow_nan=False, ensure_ascii=False)
+    except ValueError as exc:
+        raise Invalid(
+            "metadata holds a number JSON cannot carry (NaN, Infinity)", field="metadata"
+        ) from exc
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise Invalid(
+            "metadata holds text that is not Unicode (a lone surrogate)", field="metadata"
+        ) from None
+    if size > METADATA_MAX_BYTES:
         raise Invalid(f"metadata is at most {METADATA_MAX_BYTES} bytes of JSON", field="metadata")
     return merged
 
