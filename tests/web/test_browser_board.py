@@ -57,6 +57,8 @@ async def test_the_demo_board_reads_at_a_glance(
     page = await _demo_page(browser, server, factory)
     await page.goto("/p/demo")
     await expect(page.locator("#live-status")).to_have_text("live")
+    # The refresh each (re)connect makes swaps the board: measure and click after it.
+    await expect(page.locator("body")).to_have_attribute("data-live-version", "1")
     assert not await page.evaluate(OVERFLOW)
     await expect(page.locator(".waits").first).to_be_visible()  # a card says what it waits on
     await page.screenshot(path=_shot("board"), full_page=False)

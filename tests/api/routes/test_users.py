@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from crewboard.config import Settings
+from crewboard.database import Database
 from tests.support.factory import Factory
-from tests.support.http import API, PASSWORD, bearer, login, problem_code
+from tests.support.http import API, PASSWORD, bearer, client_for, login, problem_code
 
 USER_FIELDS = {"id", "email", "name", "is_admin", "created_at", "disabled_at"}
 
@@ -142,6 +144,28 @@ async def test_profile_changes(client: httpx.AsyncClient, factory: Factory) -> N
     )
     assert changed.status_code == 200
     await login(client, "ann@example.com", "a new password")
+
+
+async def test_a_password_change_ends_every_other_web_session(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings, database: Database
+) -> None:
+    """Whoever knew the old password is logged out everywhere else (issue 17, item 7); the
+    browser that made the change stays logged in, and tokens stay."""
+    ann = await factory.user("ann@example.com", password=PASSWORD)
+    token = await factory.token(ann)
+    async with client_for(settings=settings, database=database) as elsewhere:
+        await login(elsewhere, "ann@example.com")
+        csrf = {"X-CSRF-Token": await login(client, "ann@example.com")}
+        changed = await client.patch(
+            f"{API}/users/me",
+            json={"current_password": PASSWORD, "new_password": "a new password"},
+            headers=csrf,
+        )
+        assert changed.status_code == 200
+        gone = await elsewhere.get(f"{API}/auth/me")
+        assert (gone.status_code, problem_code(gone)) == (401, "revoked-token")
+    assert (await client.get(f"{API}/auth/me")).status_code == 200
+    assert (await client.get(f"{API}/auth/me", headers=bearer(token))).status_code == 200
 
 
 async def test_a_read_only_token_cannot_change_the_profile(

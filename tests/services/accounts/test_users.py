@@ -209,7 +209,7 @@ async def test_profile_password_change_needs_the_current_password(
     assert stored.password_hash.startswith("$argon2id$")
     assert await verify_password(stored.password_hash, "second password")
     [event] = await events(database, "user.updated")
-    assert event.data == {"fields": ["name", "password"]}
+    assert event.data == {"fields": ["name", "password"], "sessions_ended": 0}
     assert "second password" not in str(event.data)
 
 

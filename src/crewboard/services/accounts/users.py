@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
-from crewboard.models import User, utcnow
+from crewboard.models import AuthSession, User, utcnow
 from crewboard.services.accounts.credentials import hash_password, verify_password
 from crewboard.services.core import (
     NAME_MAX,
@@ -136,11 +136,32 @@ class UserService:
         actor.require_write()
         user = await self.get(actor, user_id)
         user.password_hash = await hash_password(check_password(password), self.settings)
+        ended = await self._end_web_sessions(user.id, keep=None)
         record_event(
-            self.session, actor, "user.updated", f"user:{user.id}", {"fields": ["password"]}
+            self.session,
+            actor,
+            "user.updated",
+            f"user:{user.id}",
+            {"fields": ["password"], "sessions_ended": ended},
         )
         await self.session.flush()
         return user
+
+    async def _end_web_sessions(self, user_id: int, *, keep: int | None) -> int:
+        """Revoke the user's open web sessions but ``keep``; how many ended."""
+        query = (
+            update(AuthSession)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.kind == "web",
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+        if keep is not None:
+            query = query.where(AuthSession.id != keep)
+        result = await self.session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _keep_an_admin(self, user: User) -> None:
         # Lock the admin rows (PostgreSQL) so two admins cannot demote each other at once;
@@ -178,10 +199,14 @@ class UserService:
                 raise Invalid("the current password is wrong", field="current_password")
             user.password_hash = await hash_password(check_password(new_password), self.settings)
             changes.append("password")
+            # Whoever knew the old password may be logged in elsewhere: those sessions end,
+            # the one making the change goes on (tokens stay; /account revokes them).
+            ended = await self._end_web_sessions(user.id, keep=actor.session_id)
         if changes:
-            record_event(
-                self.session, actor, "user.updated", f"user:{user.id}", {"fields": changes}
-            )
+            data: dict[str, object] = {"fields": changes}
+            if "password" in changes:
+                data["sessions_ended"] = ended
+            record_event(self.session, actor, "user.updated", f"user:{user.id}", data)
         await self.session.flush()
         return user
 
