@@ -165,6 +165,8 @@ async def test_errors_are_one_line_tool_errors_and_write_nothing(
         await agent.error("TrackerRead", "not-found", agent="nobody")
         await agent.error("ChangelogAppend", "validation", title="t")
         await agent.error("NoSuchTool", "unknown-tool")
+        # qa's task cannot be made to wait on mine from my side either.
+        await agent.error("TaskUpdate", "forbidden", taskId="2", addBlocks=["1"])
         assert await row_counts(database) == before
         await agent.ok("TaskClaim", taskId="1")
     async with connect(world.tokens["qa"]) as qa:

@@ -53,7 +53,8 @@ async def test_claim_a_given_task(client: httpx.AsyncClient, world: World) -> No
     # A person claims as a named agent, or not at all.
     assert refused(await _verb(client, world, None, "2/claim"), 422) == "invalid"
     history = ok(await client.get(f"{TASKS}/1/history", headers=world.headers()))["items"]
-    assert [e["kind"] for e in history] == ["task.created", "task.claimed"]
+    # #2 waiting on #1 is in #1's history too.
+    assert [e["kind"] for e in history] == ["task.created", "task.dependents_added", "task.claimed"]
 
 
 async def test_claim_the_next_ready_task(client: httpx.AsyncClient, world: World) -> None:
@@ -321,6 +322,25 @@ async def test_dependencies_are_added_and_removed(client: httpx.AsyncClient, wor
         "forbidden"
     )
     assert ok(await client.get(f"{TASKS}/1", headers=world.headers()))["blocks"] == [2]
+
+
+async def test_no_side_door_around_the_dependency_rule(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """``add_blocks`` on my task makes yours wait: refused as ``POST …/dependencies`` on
+    yours is, with nothing changed."""
+    await _add(client, world, "backend's", tracker="backend")
+    await _add(client, world, "qa's", tracker="qa")
+    side = await client.patch(
+        f"{TASKS}/2", json={"add_blocks": [1], "version": 1}, headers=world.headers("qa")
+    )
+    assert refused(side, 403) == "forbidden"
+    front = await client.post(
+        f"{TASKS}/1/dependencies", json={"blocked_by": [2]}, headers=world.headers("qa")
+    )
+    assert refused(front, 403) == "forbidden"
+    victim = ok(await client.get(f"{TASKS}/1", headers=world.headers("backend")))
+    assert (victim["blocked_by"], victim["version"]) == ([], 1)
 
 
 async def test_follow_ups_show_their_source(client: httpx.AsyncClient, world: World) -> None:

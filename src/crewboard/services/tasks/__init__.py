@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from crewboard.services.tasks.catalog import TaskCatalog, TaskFilter
     from crewboard.services.tasks.changelog import ChangelogDraft, ChangelogService, EntryView
     from crewboard.services.tasks.claims import ClaimScope, TaskClaims, check_claimable
+    from crewboard.services.tasks.edges import Edges
     from crewboard.services.tasks.facade import Completion, Tasks
     from crewboard.services.tasks.flow import Applied, ChangeResult, TaskChange, TaskFlow
     from crewboard.services.tasks.graph import add_dependencies
@@ -83,6 +84,7 @@ EXPORTS = {
     "TrackerService": "trackers",
     "VERIFIED_MAX": "rules",
     "add_dependencies": "graph",
+    "Edges": "edges",
     "check_claimable": "claims",
     "check_files": "rules",
     "check_one_line": "rules",
@@ -113,6 +115,7 @@ __all__ = [
     "ClaimScope",
     "Completed",
     "Completion",
+    "Edges",
     "EntryView",
     "ExpiredLease",
     "Status",

@@ -20,7 +20,7 @@ from crewboard.services.core import (
     encode_key,
 )
 from crewboard.services.projects import Role
-from crewboard.services.tasks.graph import link_blockers
+from crewboard.services.tasks.edges import Edges
 from crewboard.services.tasks.rules import (
     ACTIVE_FORM_MAX,
     DESCRIPTION_MAX,
@@ -194,7 +194,7 @@ class TaskCatalog:
         )
         store.session.add(task)
         await store.session.flush()
-        _, blockers = await link_blockers(store.session, access, task, list(blocked_by))
+        _, blockers = await Edges(store).wait_on(actor, access, task, list(blocked_by))
         store.record(
             actor,
             access,

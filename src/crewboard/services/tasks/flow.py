@@ -12,7 +12,7 @@ from crewboard.services.core import Actor, Conflict, Forbidden, Invalid, check_t
 from crewboard.services.messages import Kind, address_of, notify
 from crewboard.services.projects import ProjectAccess, Role, team_names
 from crewboard.services.tasks.claims import check_claimable
-from crewboard.services.tasks.graph import add_dependencies, add_dependents
+from crewboard.services.tasks.edges import Edges
 from crewboard.services.tasks.rules import (
     ACTIVE_FORM_MAX,
     DESCRIPTION_MAX,
@@ -157,8 +157,9 @@ class TaskFlow:
                     ) from None
                 raise
         if change.add_blocked_by or change.add_blocks:
-            await add_dependencies(self.session, access, task, change.add_blocked_by)
-            await add_dependents(self.session, access, task, change.add_blocks)
+            edges = Edges(self.store)
+            await edges.wait_on(actor, access, task, change.add_blocked_by)
+            await edges.block(actor, access, task, change.add_blocks)
         if changed:
             changes = {k: [before[k], after[k]] for k in changed if k in after}
             if "team" in changes:

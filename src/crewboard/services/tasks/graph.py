@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,17 +15,17 @@ from crewboard.services.tasks.rules import MAX_LINKS_PER_CALL
 
 
 async def _tasks_by_number(
-    session: AsyncSession, access: ProjectAccess, numbers: Sequence[int]
+    session: AsyncSession, access: ProjectAccess, numbers: Sequence[int], field: str = "blocked_by"
 ) -> dict[int, Task]:
     if len(numbers) > MAX_LINKS_PER_CALL:
-        raise Invalid(f"at most {MAX_LINKS_PER_CALL} dependencies per call", field="blocked_by")
+        raise Invalid(f"at most {MAX_LINKS_PER_CALL} dependencies per call", field=field)
     rows = await session.scalars(
         select(Task).where(Task.project_id == access.project.id, Task.number.in_(numbers))
     )
     found = {t.number: t for t in rows}
     missing = sorted(set(numbers) - set(found))
     if missing:
-        raise NotFound("no task " + ", ".join(f"#{n}" for n in missing), field="blocked_by")
+        raise NotFound("no task " + ", ".join(f"#{n}" for n in missing), field=field)
     return found
 
 
@@ -86,12 +86,20 @@ async def link_blockers(
     return [n for n in dict.fromkeys(numbers) if await _link(session, task, found[n])], found
 
 
-async def add_dependents(
-    session: AsyncSession, access: ProjectAccess, task: Task, numbers: Sequence[int]
-) -> list[int]:
-    """Each of ``numbers`` waits on ``task``; returns the numbers newly linked."""
+async def link_dependents(
+    session: AsyncSession,
+    access: ProjectAccess,
+    task: Task,
+    numbers: Sequence[int],
+    *,
+    check: Callable[[ProjectAccess, Task], Awaitable[None]],
+) -> tuple[list[int], dict[int, Task]]:
+    """Each of ``numbers`` waits on ``task``, each first passing ``check`` (nothing is
+    linked unless all pass); returns the numbers newly linked and the tasks by number."""
     if not numbers:
-        return []
+        return [], {}
     await _lock_graph(session, access)
-    found = await _tasks_by_number(session, access, numbers)
-    return [n for n in dict.fromkeys(numbers) if await _link(session, found[n], task)]
+    found = await _tasks_by_number(session, access, numbers, "blocks")
+    for number in dict.fromkeys(numbers):
+        await check(access, found[number])
+    return [n for n in dict.fromkeys(numbers) if await _link(session, found[n], task)], found

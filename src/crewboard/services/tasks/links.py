@@ -11,7 +11,7 @@ from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.core import Actor, NotFound, Page, check_limit, decode_cursor, page_of
 from crewboard.services.projects import Role
 from crewboard.services.tasks.catalog import TaskCatalog
-from crewboard.services.tasks.graph import add_dependencies
+from crewboard.services.tasks.edges import Edges
 from crewboard.services.tasks.store import TaskStore, TaskView
 
 
@@ -29,7 +29,7 @@ class TaskLinking:
         access = await self.store.projects.access(actor, slug, need=Role.AGENT, write=True)
         task = await self.store.load(access, number)
         await self.store.require_modify(access, task)
-        added = await add_dependencies(self.store.session, access, task, blocked_by)
+        added, _ = await Edges(self.store).wait_on(actor, access, task, blocked_by)
         if added:
             await self.store.save(task)
             self.store.record(actor, access, task, "task.dependencies_added", {"blocked_by": added})
@@ -50,6 +50,7 @@ class TaskLinking:
             raise NotFound(f"task #{number} does not wait on #{blocker}")
         await self.store.save(task)
         self.store.record(actor, access, task, "task.dependency_removed", {"blocked_by": blocker})
+        Edges(self.store).removed(actor, access, task, other)
         return await self.store.view(task)
 
     async def follow_up(

@@ -6,6 +6,7 @@
   "use strict";
   var KINDS = ["task.created", "task.updated", "task.claimed", "task.lease_expired",
     "task.lease_renewed", "task.dependencies_added", "task.dependency_removed",
+    "task.dependents_added", "task.dependent_removed",
     "message.sent", "message.read", "message.acked", "changelog.appended",
     "team.created", "team.updated", "team.deleted", "team.member_added",
     "team.member_removed", "agent.added", "agent.updated", "agent.removed"];

@@ -62,9 +62,9 @@ from crewboard.services.projects import (
 from crewboard.services.tasks import (
     MAX_LINKS_PER_CALL,
     REASON_MAX,
+    Edges,
     Status,
     Tasks,
-    add_dependencies,
     check_one_line,
 )
 from crewboard.services.teams import TeamService
@@ -332,8 +332,8 @@ class ClaudeTeamImport:
         for waiting, numbers in waits.items():
             task = created[waiting]
             for start in range(0, len(numbers), MAX_LINKS_PER_CALL):
-                await add_dependencies(
-                    self.session, access, task, numbers[start : start + MAX_LINKS_PER_CALL]
+                await Edges(self.tasks.store).wait_on(
+                    actor, access, task, numbers[start : start + MAX_LINKS_PER_CALL]
                 )
             self.tasks.store.record(
                 actor, access, task, "task.dependencies_added", {"blocked_by": numbers}
