@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -63,17 +64,31 @@ async def live_tail(
     subscription: Subscription, keepalive: float, still_allowed: Check
 ) -> AsyncIterator[LiveEvent | None]:
     """A subscription's events as they come, and None whenever a keep-alive is due. Ends when
-    the bus ends the subscription or, at a keep-alive, the credential has lost access."""
+    the bus ends the subscription or the credential has lost access: that is re-checked on
+    a wall-clock schedule (every ``keepalive`` seconds, however busy the stream) and at once
+    when the bus sees an access event (a revocation), before anything more is sent."""
+    loop = asyncio.get_running_loop()
+    due = loop.time() + keepalive
     while True:
         try:
-            event = await subscription.next(keepalive)
+            event = await subscription.next(max(0.0, due - loop.time()))
         except TimeoutError:
+            event = None
+            idle = True
+        else:
+            if event is None:
+                return
+            idle = False
+        scheduled = loop.time() >= due
+        if subscription.recheck_due() or scheduled:
             if not await still_allowed():
                 return
-            yield None
+            if scheduled:
+                due = loop.time() + keepalive
+        if idle:
+            if scheduled:
+                yield None
             continue
-        if event is None:
-            return
         yield event
 
 
@@ -85,9 +100,10 @@ async def event_stream(
     once: bool,
     keepalive: float,
     still_allowed: Check,
+    user_id: int | None,
 ) -> AsyncIterator[str]:
     """Replay the stored events after ``after``, then (unless ``once``) follow live ones."""
-    subscription = None if once else await bus.subscribe(flt)
+    subscription = None if once else await bus.subscribe(flt, user_id)
     try:
         upto = await bus.cursor() if subscription is None else subscription.start
         # A message without data moves the client's last event id without firing an event:
@@ -108,8 +124,7 @@ async def event_stream(
 
 
 def access_check(database: Database, settings: Settings, token: str, slug: str) -> Check:
-    """Whether the stream's credential may still read the project (re-checked at keep-alives,
-    so revoking a token or a membership ends its streams)."""
+    """Whether the stream's credential may still read the project (see ``live_tail``)."""
 
     async def check() -> bool:
         try:
@@ -166,5 +181,6 @@ async def stream_events(
         once=once,
         keepalive=settings.live_keepalive_seconds,
         still_allowed=access_check(database, settings, token, slug),
+        user_id=actor.user_id,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -76,7 +76,7 @@ async def inbox_stream(
 ) -> AsyncIterator[str]:
     """Replay the inbox after ``after``, then (unless ``once``) follow new deliveries."""
     # Subscribe before the first read, so a message sent in between wakes the stream.
-    subscription = None if once else await bus.subscribe(flt)
+    subscription = None if once else await bus.subscribe(flt, actor.user_id)
     try:
         yield f"retry: {RETRY_MS}\nid: {after}\n: connected\n\n"
         last = after

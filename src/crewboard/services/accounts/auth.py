@@ -357,7 +357,8 @@ class AuthService:
             actor,
             "token.revoked",
             f"token:{cred.id}",
-            {"kind": cred.kind},
+            # Whose streams must re-check (services/live/bus.py).
+            {"kind": cred.kind, "user_id": cred.user_id},
             project_id=cred.project_id,
         )
         await self.session.flush()

@@ -42,6 +42,13 @@ _GAP_RETRY_SECONDS = 0.02
 # How long a stopping bus waits for its tasks to finish what they are doing.
 _STOP_SECONDS = 5.0
 _RETRY_SECONDS = 1.0
+# Events that may take a stream's right away (a credential revoked, a user disabled or
+# password-changed, a membership or an agent removed or changed): each open stream they may
+# concern re-checks its credential before it sends anything more. They come through the
+# events table, so a revocation by any process reaches every server's streams.
+ACCESS_KINDS = frozenset(
+    {"token.revoked", "user.updated", "member.removed", "member.updated", "agent.removed"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +121,17 @@ class Subscription:
     """One open stream's queue. ``start`` is the bus cursor when it joined: everything after
     it arrives here, everything up to it is in the table."""
 
-    def __init__(self, bus: EventBus, flt: EventFilter, size: int, start: int) -> None:
+    def __init__(
+        self, bus: EventBus, flt: EventFilter, size: int, start: int, user_id: int | None
+    ) -> None:
         self.filter = flt
         self.start = start
+        self.user_id = user_id  # whose credential reads it (None: no person behind it)
         self.ended: str | None = None  # why the stream must end: "overflow", "shutdown"
         self._bus = bus
         self._queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(size)
+        self._recheck = False
+        self._woken = asyncio.Event()
 
     def offer(self, event: LiveEvent) -> None:
         """Queue an event; a full queue ends the stream (the client resumes from its last id)."""
@@ -138,11 +150,38 @@ class Subscription:
             if not self._queue.full():  # a full queue means the reader is not waiting
                 self._queue.put_nowait(None)
 
+    def recheck(self) -> None:
+        """Ask the reader to re-check its credential before it sends anything more."""
+        self._recheck = True
+        self._woken.set()
+
+    def recheck_due(self) -> bool:
+        """Whether a re-check was asked for since the last call (and clear the request)."""
+        due, self._recheck = self._recheck, False
+        self._woken.clear()
+        return due
+
     async def next(self, seconds: float) -> LiveEvent | None:
-        """The next event; None when the stream has ended. TimeoutError after ``seconds``."""
+        """The next event; None when the stream has ended. TimeoutError after ``seconds``,
+        or at once when a re-check is asked for while waiting (see ``recheck_due``)."""
         if self.ended is not None and self._queue.empty():
             return None
-        return await asyncio.wait_for(self._queue.get(), seconds)
+        if not self._queue.empty() or self._recheck:
+            if self._recheck:
+                raise TimeoutError
+            return self._queue.get_nowait()
+        getting = asyncio.ensure_future(self._queue.get())
+        woken = asyncio.ensure_future(self._woken.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {getting, woken}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            woken.cancel()
+            getting.cancel()  # a no-op once it has its item; else the item stays queued
+        if getting in done:
+            return getting.result()
+        raise TimeoutError
 
     def close(self) -> None:
         """Leave the bus."""
@@ -217,11 +256,12 @@ class EventBus:
         await self._caught_up()
         return self._cursor
 
-    async def subscribe(self, flt: EventFilter) -> Subscription:
+    async def subscribe(self, flt: EventFilter, user_id: int | None = None) -> Subscription:
         """Join: events after the returned subscription's ``start`` arrive on it (the start is
-        read after what committed before this call, unless an older id is still in flight)."""
+        read after what committed before this call, unless an older id is still in flight).
+        ``user_id`` is the person whose credential reads the stream (for re-checks)."""
         await self._caught_up()
-        subscription = Subscription(self, flt, self._queue_size, self._cursor)
+        subscription = Subscription(self, flt, self._queue_size, self._cursor, user_id)
         self._subscribers.setdefault(flt.project_id, set()).add(subscription)
         return subscription
 
@@ -348,11 +388,36 @@ class EventBus:
 
     def _fan_out(self, events: list[LiveEvent]) -> None:
         for item in events:
+            if item.kind in ACCESS_KINDS:
+                self._recheck(item)
             if item.project_id is None:
                 continue
             for subscription in tuple(self._subscribers.get(item.project_id, ())):
                 if subscription.filter.matches(item):
                     subscription.offer(item)
+
+    def _recheck(self, item: LiveEvent) -> None:
+        """Every stream an access event may concern re-checks: a project's event, that
+        project's streams; a person's (their token, their account), that person's streams."""
+        if item.project_id is not None:
+            groups: list[set[Subscription]] = [self._subscribers.get(item.project_id, set())]
+        else:
+            groups = list(self._subscribers.values())
+        user = _user_of(item)
+        for group in groups:
+            for subscription in tuple(group):
+                if user is None or subscription.user_id in (None, user):
+                    subscription.recheck()
+
+
+def _user_of(item: LiveEvent) -> int | None:
+    """The person a person-level access event is about (None: it may concern anyone)."""
+    if item.project_id is not None:
+        return None
+    if item.kind == "user.updated" and item.subject.startswith("user:"):
+        return int(item.subject.removeprefix("user:"))
+    owner = item.data.get("user_id")
+    return owner if isinstance(owner, int) else None
 
 
 # The buses of this process: a commit with events here wakes them at once, so a stream on
