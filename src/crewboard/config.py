@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_retry_base_seconds: float = Field(default=10, gt=0, le=86_400)
     webhook_retry_max_seconds: float = Field(default=3600, gt=0, le=7 * 86_400)
+    # Loopback, link-local, private, unspecified, multicast and reserved targets are refused
+    # unless this is on (a receiver on the same host or network: services/webhooks/targets.py).
+    webhook_allow_private: bool = False
 
     @field_validator("database_url")
     @classmethod
