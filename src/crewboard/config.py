@@ -41,10 +41,13 @@ class Settings(BaseSettings):
     # Recording last use costs a write; do it at most this often per credential.
     touch_interval_seconds: int = Field(default=300, ge=0, le=86_400)
 
-    # Login throttling: failures within the window before 429, per e-mail and per client.
+    # Password guessing (login and current_password): failures within the window before 429,
+    # per e-mail from one client, per client, and per e-mail from all clients together
+    # (services/accounts/throttle.py).
     login_window_seconds: int = Field(default=900, ge=1, le=86_400)
     login_max_failures_per_email: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_client: int = Field(default=30, ge=1, le=100_000)
+    login_max_failures_per_email_total: int = Field(default=100, ge=1, le=100_000)
 
     # Password hashing (Argon2id, 4 lanes): the defaults are RFC 9106's low-memory profile
     # (about 64 MiB and a good fraction of a second per hash). Each hash keeps its own

@@ -72,6 +72,10 @@ async def bystander(w: World, actor: str, route: str) -> Call:
     return Call(fill(route, user_id=w.users["bystander"]), w.tokens[actor], {"name": "Bystander"})
 
 
+async def bystander_only(w: World, actor: str, route: str) -> Call:
+    return Call(fill(route, user_id=w.users["bystander"]), w.tokens[actor])
+
+
 async def others_token(w: World, actor: str, route: str) -> Call:
     token_id, _ = await issue_token(w.database, w.settings, w.users["bystander"])
     return Call(fill(route, token_id=token_id), w.tokens[actor])
@@ -125,6 +129,7 @@ MATRIX = (
     Row("PATCH",  "/users/me",                          200, "UU +++++ + FF F", rename),
     Row("GET",    "/users/{user_id}",                   200, "UU NNNN+ N NN N", bystander),
     Row("PATCH",  "/users/{user_id}",                   200, "UU FFFF+ F FF F", bystander),
+    Row("DELETE", "/users/{user_id}/login-failures",    200, "UU FFFF+ F FF F", bystander_only),
     Row("POST",   "/tokens",                            201, "UU +++++ + FF F", new_token, "own"),
     Row("POST",   "/tokens",                            201, "UU F++++ N FF F", backend_token,
         "agent token alpha/backend"),
