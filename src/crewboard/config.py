@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     # Recording last use costs a write; do it at most this often per credential.
     touch_interval_seconds: int = Field(default=300, ge=0, le=86_400)
 
+    # Per-credential budgets (edge/rate.py, per server process): writes a minute with a
+    # burst, and live streams open at once; messages a minute per sender and unread
+    # messages per inbox (services/messages, database-wide).
+    writes_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    writes_burst: int = Field(default=120, ge=1, le=1_000_000)
+    streams_per_credential: int = Field(default=20, ge=1, le=10_000)
+    messages_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    inbox_max_unread: int = Field(default=2000, ge=1, le=10_000_000)
+
     # Password guessing (login and current_password): failures within the window before 429,
     # per e-mail from one client, per client, and per e-mail from all clients together
     # (services/accounts/throttle.py).
