@@ -63,6 +63,7 @@ PATH_DEFAULTS = {
     "agent": "backend",
     "message_id": "1",
     "hook_id": "1",
+    "invitation_id": "1",
     "token_id": "1",
     "user_id": "1",
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -167,3 +169,26 @@ async def test_sqlite_file_gets_its_folder_and_chosen_durability(tmp_path: Path)
         assert path.exists()
     finally:
         await database.dispose()
+
+
+async def test_a_new_sqlite_file_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """It holds password and token hashes and webhook secrets (issue 17, item 13): the file,
+    its WAL and a folder crewboard makes are not readable by others even under umask 022."""
+    path = tmp_path / "made" / "crewboard.db"
+    old = os.umask(0o022)
+    try:
+        database = Database(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+        try:
+            await migrate(database)
+            async with unit_of_work(database, write=True) as session:
+                await UserService(session).create(Actor.system(), email="a@example.com")
+            modes = {
+                p.name: stat.S_IMODE(p.stat().st_mode)
+                for p in (path, path.parent, path.with_name(path.name + "-wal"))
+                if p.exists()
+            }
+        finally:
+            await database.dispose()
+    finally:
+        os.umask(old)
+    assert modes == {"crewboard.db": 0o600, "made": 0o700, "crewboard.db-wal": 0o600}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,18 @@ logger = logging.getLogger(__name__)
 __all__ = ["WRITE_OPTION", "Database"]
 
 
+def create_owner_only(path: Path) -> None:
+    """Create a missing SQLite file (and its folder) readable by its owner only, whatever the
+    umask: it holds password and token hashes and webhook secrets. SQLite gives its -wal and
+    -shm files the database file's permissions. An existing file is left as it is."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+
+
 class Database:
     """Async engines with their session factories; one per process.
 
@@ -49,7 +62,7 @@ class Database:
             database = url.database or ""
             if database in ("", ":memory:"):
                 raise ValueError("crewboard needs a SQLite file, not an in-memory database")
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            create_owner_only(Path(database).expanduser())
             kwargs["connect_args"] = sqlite.connect_args(settings)
         else:
             kwargs["max_overflow"] = settings.db_pool_size
