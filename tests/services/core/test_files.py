@@ -121,6 +121,8 @@ def test_a_folder_or_a_device_is_refused(root: Path) -> None:
     (root / ".claude/trackers/dir-tracker.md").mkdir()
     with pytest.raises(UnsafeFile, match="is a folder, not a file"):
         read_repo_file(root, ".claude/trackers/dir-tracker.md")
+    with pytest.raises(UnsafeFile, match=r"qa-tracker\.md is not a folder"):
+        write_repo_file(root, ".claude/trackers/qa-tracker.md/x.md", "x\n")
     if Path("/dev/null").exists():
         with pytest.raises(UnsafeFile, match="is a device"):
             read_repo_file(Path("/dev"), "null")

@@ -80,8 +80,9 @@ def _open_dir(name: str, parent: int, shown: str, *, create: bool) -> int | None
             if exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
                 raise UnsafeFile(f"{shown}: cannot open it: {exc.strerror or exc}") from exc
             info = _lstat(name, parent)
-            what = "not a folder" if info is None else _kind(info.st_mode)
-            raise UnsafeFile(f"{shown} is {what}", field="path") from exc
+            if info is None or stat.S_ISREG(info.st_mode):
+                raise UnsafeFile(f"{shown} is not a folder", field="path") from exc
+            raise UnsafeFile(f"{shown} is {_kind(info.st_mode)}", field="path") from exc
     raise UnsafeFile(f"{shown}: changed while being made; try again")
 
 
