@@ -51,6 +51,9 @@ def serve(database_url: str, env_extra: dict[str, str] | None = None) -> Iterato
     """Run ``crewboard serve`` in its own process; yield its URL and pid."""
     port = free_port()
     env = {**os.environ, "CREWBOARD_DATABASE_URL": database_url, "CREWBOARD_LOG_LEVEL": "WARNING"}
+    # The benchmarks measure the engine, not the per-credential budgets (edge/rate.py).
+    env |= {"CREWBOARD_WRITES_PER_MINUTE": "1000000", "CREWBOARD_WRITES_BURST": "1000000"}
+    env |= {"CREWBOARD_MESSAGES_PER_MINUTE": "1000000", "CREWBOARD_INBOX_MAX_UNREAD": "10000000"}
     env.update(env_extra or {})
     proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
         [sys.executable, "-m", "crewboard", "serve", "--port", str(port)],

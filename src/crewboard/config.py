@@ -41,10 +41,22 @@ class Settings(BaseSettings):
     # Recording last use costs a write; do it at most this often per credential.
     touch_interval_seconds: int = Field(default=300, ge=0, le=86_400)
 
-    # Login throttling: failures within the window before 429, per e-mail and per client.
+    # Per-credential budgets (edge/rate.py, per server process): writes a minute with a
+    # burst, and live streams open at once; messages a minute per sender and unread
+    # messages per inbox (services/messages, database-wide).
+    writes_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    writes_burst: int = Field(default=120, ge=1, le=1_000_000)
+    streams_per_credential: int = Field(default=20, ge=1, le=10_000)
+    messages_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    inbox_max_unread: int = Field(default=2000, ge=1, le=10_000_000)
+
+    # Password guessing (login and current_password): failures within the window before 429,
+    # per e-mail from one client, per client, and per e-mail from all clients together
+    # (services/accounts/throttle.py).
     login_window_seconds: int = Field(default=900, ge=1, le=86_400)
     login_max_failures_per_email: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_client: int = Field(default=30, ge=1, le=100_000)
+    login_max_failures_per_email_total: int = Field(default=100, ge=1, le=100_000)
 
     # Password hashing (Argon2id, 4 lanes): the defaults are RFC 9106's low-memory profile
     # (about 64 MiB and a good fraction of a second per hash). Each hash keeps its own
@@ -82,6 +94,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_retry_base_seconds: float = Field(default=10, gt=0, le=86_400)
     webhook_retry_max_seconds: float = Field(default=3600, gt=0, le=7 * 86_400)
+    # Loopback, link-local, private, unspecified, multicast and reserved targets are refused
+    # unless this is on (a receiver on the same host or network: services/webhooks/targets.py).
+    webhook_allow_private: bool = False
 
     @field_validator("database_url")
     @classmethod

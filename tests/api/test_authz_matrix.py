@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, select
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from crewboard.config import Settings
 from crewboard.database import Database
-from crewboard.models import SetupSecret, utcnow
+from crewboard.models import Invitation, Project, SetupSecret, utcnow
 from crewboard.server.app import create_app
 from crewboard.services.accounts.credentials import hash_token
 from crewboard.services.core import unit_of_work
@@ -70,6 +71,42 @@ async def own_credential(w: World, actor: str, route: str) -> Call:
 
 async def bystander(w: World, actor: str, route: str) -> Call:
     return Call(fill(route, user_id=w.users["bystander"]), w.tokens[actor], {"name": "Bystander"})
+
+
+async def _invitation(w: World, slug: str, email: str) -> int:
+    """An open invitation, written directly (an offer to a member would change a role)."""
+    async with unit_of_work(w.database, write=True) as session:
+        project_id = await session.scalar(select(Project.id).where(Project.slug == slug))
+        await session.execute(
+            delete(Invitation).where(Invitation.project_id == project_id, Invitation.email == email)
+        )
+        invitation = Invitation(
+            project_id=project_id,
+            email=email,
+            role="viewer",
+            invited_by="matrix",
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        session.add(invitation)
+        await session.flush()
+        return invitation.id
+
+
+async def own_invitation(w: World, actor: str, route: str) -> Call:
+    """An invitation to beta for the actor's own person (the credential's e-mail)."""
+    cred = CREDENTIALS[actor]
+    person = cred.person if cred is not None and cred.person else w.unique("nobody")
+    invitation_id = await _invitation(w, "beta", f"{person}@example.com")
+    return Call(fill(route, invitation_id=invitation_id), w.tokens[actor])
+
+
+async def alpha_invitation(w: World, actor: str, route: str) -> Call:
+    invitation_id = await _invitation(w, "alpha", w.unique("invitee") + "@example.com")
+    return Call(fill(route, invitation_id=invitation_id), w.tokens[actor])
+
+
+async def bystander_only(w: World, actor: str, route: str) -> Call:
+    return Call(fill(route, user_id=w.users["bystander"]), w.tokens[actor])
 
 
 async def others_token(w: World, actor: str, route: str) -> Call:
@@ -125,6 +162,7 @@ MATRIX = (
     Row("PATCH",  "/users/me",                          200, "UU +++++ + FF F", rename),
     Row("GET",    "/users/{user_id}",                   200, "UU NNNN+ N NN N", bystander),
     Row("PATCH",  "/users/{user_id}",                   200, "UU FFFF+ F FF F", bystander),
+    Row("DELETE", "/users/{user_id}/login-failures",    200, "UU FFFF+ F FF F", bystander_only),
     Row("POST",   "/tokens",                            201, "UU +++++ + FF F", new_token, "own"),
     Row("POST",   "/tokens",                            201, "UU F++++ N FF F", backend_token,
         "agent token alpha/backend"),
@@ -142,7 +180,15 @@ MATRIX = (
     Row("GET",    "/projects/{slug}",                   200, "UU +++++ N +N +"),
     Row("PATCH",  "/projects/{slug}",                   200, "UU FFF++ N FN F", rename_alpha),
     Row("GET",    "/projects/{slug}/members",           200, "UU +++++ N +N +"),
-    Row("PUT",    "/projects/{slug}/members",           200, "UU FFF++ N FN F", add_bystander),
+    # Someone not yet a member is invited (202), whoever asks, admins included.
+    Row("PUT",    "/projects/{slug}/members",           202, "UU FFF++ N FN F", add_bystander),
+    Row("GET",    "/projects/{slug}/invitations",       200, "UU FFF++ N FN +"),
+    Row("DELETE", "/projects/{slug}/invitations/{invitation_id}", 204, "UU FFF++ N FN F",
+        alpha_invitation),
+    Row("GET",    "/invitations",                       200, "UU +++++ + FF +"),
+    Row("POST",   "/invitations/{invitation_id}/accept", 200, "UU +++++ + FF F",
+        own_invitation),
+    Row("DELETE", "/invitations/{invitation_id}",       204, "UU +++++ + FF F", own_invitation),
     Row("DELETE", "/projects/{slug}/members/{user_id}", 204, "UU FFF++ N FN F", throwaway_member),
     Row("GET",    "/projects/{slug}/agents",            200, "UU +++++ N +N +"),
     Row("POST",   "/projects/{slug}/agents",            201, "UU FF+++ N FN F", new_agent),

@@ -22,6 +22,30 @@ pytestmark = pytest.mark.exhaustive
 
 HOOKS = "/projects/alpha/webhooks"
 URL = "https://hooks.example.com/in"
+TARGETS = (
+    "127.0.0.1",
+    "localhost",
+    "LOCALHOST.",
+    "api.localhost",
+    "[::1]",
+    "0.0.0.0",  # noqa: S104 (a target to refuse, not a bind)
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "[::ffff:127.0.0.1]",
+    "169.254.169.254",
+    "10.1.2.3",
+    "192.168.0.1",
+    "172.16.0.1",
+    "100.64.0.1",
+    "[fe80::1]",
+    "[fd00::1]",
+    "[::]",
+    "224.0.0.1",
+    "240.0.0.1",
+    "[2002:7f00:1::]",
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +140,20 @@ CASES = [
         tag="control",
         code="invalid",
         field="url",
+    ),
+    # SSRF: the attack review's targets, in every spelling, on create and on change.
+    *(
+        B(
+            path,
+            "url",
+            f"http://{host}/secret-path",
+            tag=f"target-{host}",
+            method=method,
+            code="webhook-target",
+            field="url",
+        )
+        for host in TARGETS
+        for path, method in ((HOOKS, "POST"), (f"{HOOKS}/1", "PATCH"))
     ),
     B(HOOKS, "kinds", "task.", tag="string"),
     B(HOOKS, "kinds", ["Task."], tag="upper", loc=("body", "kinds", 0)),

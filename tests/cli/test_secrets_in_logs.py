@@ -211,6 +211,7 @@ async def test_no_secret_in_any_log_line(
                 CREWBOARD_LOG_LEVEL="DEBUG",
                 CREWBOARD_WEBHOOK_TIMEOUT_SECONDS="1",
                 CREWBOARD_WEBHOOK_CHECK_SECONDS="0.2",
+                CREWBOARD_WEBHOOK_ALLOW_PRIVATE="true",
             ),
         )
     try:

@@ -10,6 +10,7 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.edge.faces import MCP_HEADERS, crew, faces_client, rpc
+from tests.support.database import row_counts
 from tests.support.factory import Factory
 from tests.support.mcp import http_agent
 from tests.support.world import World
@@ -72,3 +73,47 @@ async def test_a_client_hanging_up_mid_request_is_not_an_error(
     assert any("went away" in r.getMessage() for r in records)
     access = [r.getMessage() for r in records if r.name == "crewboard.access"]
     assert any(line.startswith("POST /mcp 499 ") for line in access), access
+
+
+RAW_CALLS = {
+    "metadata NaN": b'"metadata": {"k": NaN}',
+    "metadata -Infinity": b'"metadata": {"k": -Infinity}',
+    "metadata 1e999": b'"metadata": {"k": 1e999}',
+    "metadata surrogate": b'"metadata": {"k": "\\ud800"}',
+    "subject surrogate": b'"subject": "a\\udfffb"',
+}
+
+
+@pytest.mark.parametrize("fragment", RAW_CALLS.values(), ids=list(RAW_CALLS))
+async def test_non_json_numbers_and_surrogates_are_tool_errors(
+    fragment: bytes, database: Database, settings: Settings, factory: Factory
+) -> None:
+    """What the official client cannot even send (a lone surrogate, NaN as JSON's
+    non-standard token) a raw client can. Non-finite numbers reach the tool and are a tool
+    error; the SDK's parser refuses a lone surrogate itself (JSON-RPC parse error, 400).
+    Either way, nothing is written."""
+    w = await crew(database, settings, factory)
+    headers = {
+        **MCP_HEADERS,
+        "authorization": f"Bearer {await w.agent_token()}",
+        "content-type": "application/json",
+    }
+    arguments = b'{"subject": "x", "description": "", ' + fragment + b"}"
+    if fragment.startswith(b'"subject"'):
+        arguments = b'{"description": "", ' + fragment + b"}"
+    body = (
+        b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", '
+        b'"params": {"name": "TaskCreate", "arguments": ' + arguments + b"}}"
+    )
+    before = await row_counts(database)
+    async with faces_client(settings, database) as http:
+        response = await http.post("/mcp", content=body, headers=headers)
+    if b"\\u" in fragment:
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == -32700  # parse error
+    else:
+        assert response.status_code == 200, response.text
+        result = response.json()["result"]
+        assert result["isError"] is True, result
+        assert "metadata" in result["content"][0]["text"]
+    assert await row_counts(database) == before

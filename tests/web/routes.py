@@ -48,6 +48,13 @@ WEB_ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/p/{slug}/settings/tokens/{token_id}/revoke", "/p/shop/settings/tokens/1/revoke"),
     ("GET", "/account", "/account"),
     ("POST", "/account/credentials/{credential_id}/revoke", "/account/credentials/1/revoke"),
+    ("POST", "/account/invitations/{invitation_id}/accept", "/account/invitations/1/accept"),
+    ("POST", "/account/invitations/{invitation_id}/decline", "/account/invitations/1/decline"),
+    (
+        "POST",
+        "/p/{slug}/settings/invitations/{invitation_id}/withdraw",
+        "/p/shop/settings/invitations/1/withdraw",
+    ),
 ]
 # Public by design: the login form and its post (guarded by its own double-submit token),
 # and the static CSS/JS.

@@ -59,7 +59,7 @@ async def test_bad_project_input_is_a_clear_page_and_changes_nothing(
 
 
 async def test_owner_manages_members_and_roster(
-    client: httpx.AsyncClient, factory: Factory, database: Database
+    client: httpx.AsyncClient, factory: Factory, database: Database, settings: Settings
 ) -> None:
     await two_projects(factory)
     csrf = await form_login(client, "alice@example.com")
@@ -68,8 +68,20 @@ async def test_owner_manages_members_and_roster(
         data={"csrf_token": csrf, "email": "Bob@Example.com", "role": "member", "agent": ""},
     )
     assert added.status_code == 303
+    assert (
+        "Withdraw the invitation of bob@example.com" in (await client.get("/p/shop/settings")).text
+    )
+    # Bob joins by accepting on his account page; until then he is not a member.
+    async with client_for(settings=settings, database=database) as bobs:
+        bob_csrf = await form_login(bobs, "bob@example.com")
+        account = (await bobs.get("/account")).text
+        offer = re.search(r"/account/invitations/(\d+)/accept", account)
+        assert offer is not None, account
+        joined = await bobs.post(offer.group(0), data={"csrf_token": bob_csrf})
+        assert (joined.status_code, joined.headers["location"]) == (303, "/p/shop")
     page = (await client.get("/p/shop/settings")).text
-    assert "bob@example.com" in page
+    assert "Remove bob@example.com" in page
+    assert "Withdraw the invitation" not in page
     agent = await client.post(
         "/p/shop/settings/agents",
         data={"csrf_token": csrf, "name": "frontend", "domain": "pages and components"},
@@ -78,7 +90,6 @@ async def test_owner_manages_members_and_roster(
     assert "pages and components" in (await client.get("/p/shop/settings")).text
     before = await snapshot(database)
     for path, data, status, words in (
-        ("/p/shop/settings/members", {"email": "nobody@example.com", "role": "member"}, 404, ""),
         ("/p/shop/settings/members", {"email": "bob@example.com", "role": "king"}, 422, "role"),
         ("/p/shop/settings/members", {"email": "bob@example.com", "role": "agent"}, 422, "agent"),
         ("/p/shop/settings/agents", {"name": "Bad Name!"}, 422, "name"),

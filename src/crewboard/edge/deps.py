@@ -68,7 +68,10 @@ async def get_optional_actor(request: Request, session: SessionDep) -> Actor | N
     if credential is None:
         return None
     write = writes(request)
-    actor = await resolve_actor(session, settings_of(request), credential, REST, write=write)
+    budgets = request.app.state.budgets
+    actor = await resolve_actor(
+        session, settings_of(request), credential, REST, write=write, budgets=budgets
+    )
     if write:
         check_header_csrf(request, credential)
     return actor

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crewboard.config import Settings
 from crewboard.edge.credentials import Accepts, Credential
 from crewboard.edge.last_use import note_use
+from crewboard.edge.rate import Budgets
 from crewboard.services.accounts import AuthService
 from crewboard.services.core import Actor
 
@@ -18,9 +19,13 @@ async def resolve_actor(
     accepts: Accepts,
     *,
     write: bool,
+    budgets: Budgets | None,
 ) -> Actor:
-    """The actor behind ``credential`` if ``accepts`` admits it; its use is noted (last_use)."""
+    """The actor behind ``credential`` if ``accepts`` admits it; its use is noted (last_use)
+    and, for a write, taken from its write budget (``budgets``: the app's, edge/rate.py)."""
     result = await AuthService(session, settings).authenticate(credential.token)
     accepts.admit(result)
+    if write and budgets is not None and result.actor.session_id is not None:
+        budgets.write(result.actor.session_id)
     await note_use(session, settings, result, write=write)
     return result.actor

@@ -21,6 +21,7 @@ from crewboard import __version__
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.runner import PeriodicJob
+from crewboard.jobs.webhook_transport import BlockedConnect, checked_transport
 from crewboard.services.core import unit_of_work
 from crewboard.services.webhooks import (
     Outcome,
@@ -67,6 +68,10 @@ async def send(client: httpx.AsyncClient, item: Outgoing) -> Outcome:
             code = response.status_code
     except httpx.TimeoutException:
         return Outcome(error="timed out")
+    except httpx.ConnectError as exc:
+        if isinstance(exc.__cause__, BlockedConnect) or isinstance(exc.__context__, BlockedConnect):
+            return Outcome(error=f"refused by crewboard: {exc}")
+        return Outcome(error=f"{type(exc).__name__}: {exc}")
     except httpx.HTTPError as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     return Outcome(status_code=code, error=None if 200 <= code < 300 else f"HTTP {code}")
@@ -100,7 +105,10 @@ class WebhookSender:
             claimed = await claim(session, self.settings, SEND_BATCH)
         if claimed:
             timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            transport = checked_transport(allow_private=self.settings.webhook_allow_private)
+            async with httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, transport=transport, trust_env=False
+            ) as client:
                 outcomes = await asyncio.gather(*(self._deliver(client, i) for i in claimed))
             report.sent = len(claimed)
             report.delivered = sum(1 for ok in outcomes if ok)

@@ -32,9 +32,10 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.edge.credentials import MCP, Credential, require_credential
 from crewboard.edge.last_use import record_last_use
+from crewboard.edge.rate import Budgets
 from crewboard.edge.resolve import resolve_actor
 from crewboard.mcp.server import Bound, build_server
-from crewboard.services.core import Actor, DomainError, Unauthenticated, unit_of_work
+from crewboard.services.core import Actor, DomainError, RateLimited, Unauthenticated, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _is_tool_call(body: bytes) -> bool:
 async def admit(database: Database, settings: Settings, credential: Credential) -> Actor:
     """Authenticate a request that is not a tool call, in a short read of its own."""
     async with unit_of_work(database, write=False) as session:
-        actor = await resolve_actor(session, settings, credential, MCP, write=False)
+        actor = await resolve_actor(session, settings, credential, MCP, write=False, budgets=None)
     await record_last_use(database, settings, session)
     return actor
 
@@ -135,10 +136,15 @@ class McpEndpoint:
         credential: Credential = scope[CREDENTIAL_KEY]
         app = scope["app"]
         settings: Settings = app.state.settings
+        budgets: Budgets = app.state.budgets
 
         async def authenticate(session: AsyncSession, write: bool) -> Actor:
             try:
-                actor = await resolve_actor(session, settings, credential, MCP, write=write)
+                actor = await resolve_actor(
+                    session, settings, credential, MCP, write=write, budgets=budgets
+                )
+            except RateLimited:
+                raise  # an admitted credential over its budget: a tool error, not a 401
             except DomainError as exc:
                 scope[REFUSAL_KEY] = exc
                 raise

@@ -7,7 +7,7 @@ from crewboard.models.changelog import ChangelogEntry, ChangelogTaskLink
 from crewboard.models.claude import ClaudeInboxEntry, ClaudeTeamFile
 from crewboard.models.events import Event
 from crewboard.models.messages import Delivery, Message
-from crewboard.models.projects import Agent, Member, Project
+from crewboard.models.projects import Agent, Invitation, Member, Project
 from crewboard.models.tasks import Task, TaskDependency
 from crewboard.models.teams import Team, TeamMember
 from crewboard.models.users import AuthSession, LoginAttempt, SetupSecret, User
@@ -23,6 +23,7 @@ __all__ = [
     "ClaudeTeamFile",
     "Delivery",
     "Event",
+    "Invitation",
     "JobCursor",
     "LoginAttempt",
     "Member",

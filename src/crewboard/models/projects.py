@@ -60,3 +60,25 @@ class Agent(Base):
     # How the agent's tracker file is written (services.markdown.TrackerStyle as JSON).
     tracker_style: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    """An owner's offer of a role in a project to an e-mail address, until the person with
+    that address accepts or declines it (or an owner withdraws it, or it expires). Whether
+    the address has an account yet is nobody's business but the invitee's."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("project_id", "email"),
+        CheckConstraint("role IN ('owner', 'member', 'agent', 'viewer')", name="role"),
+        CheckConstraint("(role = 'agent') = (agent_name IS NOT NULL)", name="agent_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    agent_name: Mapped[str | None] = mapped_column(String(64))
+    invited_by: Mapped[str] = mapped_column(String(260))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -87,3 +87,18 @@ class AgentRead(ResponseModel):
     domain: str
     tracker_path: str
     created_at: datetime
+
+
+class InvitationRead(ResponseModel):
+    """An invitation to a project (``PUT …/members`` answers one with 202 when the person is
+    not a member yet, whether or not the address has an account)."""
+
+    id: int
+    project: str
+    project_name: str
+    email: str
+    role: str
+    agent_name: str | None
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime

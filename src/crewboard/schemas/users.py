@@ -49,6 +49,13 @@ class ProfileUpdate(RequestModel):
     name: DisplayName | None = None
     current_password: LoginPassword | None = None
     new_password: Password | None = None
+    revoke_tokens: bool = False
+
+
+class Unlocked(ResponseModel):
+    """How many failed password attempts an unlock forgot."""
+
+    failures_cleared: int
 
 
 class LoginRequest(RequestModel):

@@ -11,6 +11,7 @@ from crewboard.api.middleware.errors import install_error_handlers, unexpected_e
 from crewboard.api.middleware.request_context import RequestContextMiddleware
 from crewboard.config import Settings
 from crewboard.database import Database
+from crewboard.edge.rate import Budgets
 from crewboard.server.lifespan import lifespan_for
 from crewboard.server.mounts import API_PREFIX, mount_faces
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.budgets = Budgets(settings)
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,

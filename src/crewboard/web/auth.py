@@ -44,7 +44,9 @@ async def _viewer(request: Request, session: SessionDep) -> Viewer:
         # Checked before the credential, so a forged post learns nothing and changes nothing.
         await check_form_csrf(request, credential)
     settings = settings_of(request)
-    actor = await resolve_actor(session, settings, credential, WEB, write=write)
+    actor = await resolve_actor(
+        session, settings, credential, WEB, write=write, budgets=request.app.state.budgets
+    )
     return Viewer(actor, csrf_token_for(credential.token), session, settings)
 
 

@@ -74,12 +74,18 @@ async def test_members_are_added_listed_changed_and_removed(
     await factory.project("web", ann)
     await factory.agent("web", "backend")
     owner = bearer(await factory.token(ann))
+    invitee = bearer(await factory.token(bob))
 
-    added = await client.put(
+    invited = await client.put(
         f"{API}/projects/web/members",
         json={"email": "bob@example.com", "role": "agent", "agent_name": "backend"},
         headers=owner,
     )
+    assert invited.status_code == 202, invited.text
+    invitation = invited.json()
+    mine = (await client.get(f"{API}/invitations", headers=invitee)).json()
+    assert [i["id"] for i in mine] == [invitation["id"]]
+    added = await client.post(f"{API}/invitations/{invitation['id']}/accept", headers=invitee)
     assert added.status_code == 200, added.text
     member = added.json()
     assert set(member) == MEMBER_FIELDS

@@ -6,6 +6,7 @@ import httpx
 
 from crewboard.config import Settings
 from crewboard.database import Database
+from tests.support.database import snapshot
 from tests.support.factory import Factory
 from tests.support.http import API, PASSWORD, bearer, client_for, login, problem_code
 
@@ -176,3 +177,62 @@ async def test_a_read_only_token_cannot_change_the_profile(
     assert (await client.get(f"{API}/users/me", headers=headers)).status_code == 200
     response = await client.patch(f"{API}/users/me", json={"name": "X"}, headers=headers)
     assert response.status_code == 403
+
+
+async def test_a_password_change_can_revoke_every_other_token(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """The offer that goes with a password change: ``revoke_tokens`` ends every API token of
+    the person but the one making the change; alone, it is refused and changes nothing."""
+    ann = await factory.user("ann@example.com", password=PASSWORD)
+    using, other, third = (
+        await factory.token(ann),
+        await factory.token(ann),
+        await factory.token(ann),
+    )
+    alone = await client.patch(
+        f"{API}/users/me", json={"revoke_tokens": True}, headers=bearer(using)
+    )
+    assert (alone.status_code, alone.json()["field"]) == (422, "revoke_tokens")
+    assert (await client.get(f"{API}/auth/me", headers=bearer(other))).status_code == 200
+    changed = await client.patch(
+        f"{API}/users/me",
+        json={
+            "current_password": PASSWORD,
+            "new_password": "a new password",
+            "revoke_tokens": True,
+        },
+        headers=bearer(using),
+    )
+    assert changed.status_code == 200, changed.text
+    for gone in (other, third):
+        refused = await client.get(f"{API}/auth/me", headers=bearer(gone))
+        assert (refused.status_code, problem_code(refused)) == (401, "revoked-token")
+    assert (await client.get(f"{API}/auth/me", headers=bearer(using))).status_code == 200
+
+
+async def test_wrong_current_passwords_are_throttled_then_an_admin_unlocks(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings, database: Database
+) -> None:
+    ann = await factory.user("ann@example.com", password=PASSWORD)
+    token = bearer(await factory.token(ann))
+    root = bearer(await factory.token(await factory.user("root@example.com", admin=True)))
+    change = {"current_password": "a wrong guess", "name": "Renamed", "new_password": "new-pw-1"}
+    assert (await client.get(f"{API}/auth/me", headers=token)).status_code == 200  # first use
+    for _ in range(settings.login_max_failures_per_email):
+        before = await snapshot(database)
+        wrong = await client.patch(f"{API}/users/me", json=change, headers=token)
+        assert (wrong.status_code, wrong.json()["field"]) == (422, "current_password")
+        assert "a wrong guess" not in wrong.text
+        after = await snapshot(database)  # one counted guess, nothing else (no rename)
+        assert after.pop("login_attempts")[0] == before.pop("login_attempts")[0] + 1
+        assert after == before
+    right = {**change, "current_password": PASSWORD}
+    limited = await client.patch(f"{API}/users/me", json=right, headers=token)
+    assert (limited.status_code, problem_code(limited)) == (429, "rate-limited")
+    assert limited.headers["retry-after"] == str(settings.login_window_seconds)
+    unlock = f"{API}/users/{ann}/login-failures"
+    assert (await client.delete(unlock, headers=token)).status_code == 403
+    unlocked = await client.delete(unlock, headers=root)
+    assert unlocked.json() == {"failures_cleared": settings.login_max_failures_per_email}
+    assert (await client.patch(f"{API}/users/me", json=right, headers=token)).status_code == 200

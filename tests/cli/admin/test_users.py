@@ -1,4 +1,4 @@
-"""``crewboard user``: create, list, disable, enable, set-password."""
+"""``crewboard user``: create, list, disable, enable, set-password, unlock."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.models import Event, User
 from crewboard.services.accounts import AuthService, UserService
-from crewboard.services.core import Actor, Unauthenticated, unit_of_work
+from crewboard.services.core import Actor, RateLimited, Unauthenticated, unit_of_work
 from tests.cli.conftest import Invoke
 from tests.support.cli import assert_one_line_error
 from tests.support.database import row_counts
@@ -162,3 +162,20 @@ async def test_unknown_user(cli: Invoke) -> None:
     assert_one_line_error(
         await cli("user", "disable", "nobody@example.com"), 3, "no user with e-mail"
     )
+
+
+async def test_unlock_forgets_the_failed_attempts(
+    cli: Invoke, factory: Factory, database: Database, settings: Settings
+) -> None:
+    await factory.user("bob@example.com", password="the-password")
+    for _ in range(settings.login_max_failures_per_email):
+        assert not await _login(database, settings, "bob@example.com", "a wrong guess")
+    with pytest.raises(RateLimited):
+        await _login(database, settings, "bob@example.com", "the-password")
+    result = await cli("user", "unlock", "bob@example.com")
+    expected = f"unlocked bob@example.com: {settings.login_max_failures_per_email} failed"
+    assert (result.code, result.stdout.startswith(expected)) == (0, True)
+    assert await _login(database, settings, "bob@example.com", "the-password")
+    before = await row_counts(database)
+    assert_one_line_error(await cli("user", "unlock", "nobody@example.com"), 3, "no user")
+    assert await row_counts(database) == before

@@ -87,7 +87,7 @@ async def test_changes_rotation_and_deletion_are_recorded(crew: Crew, database: 
         crew.alice,
         "update",
         hook.id,
-        url="http://127.0.0.1:8080/x",
+        url="http://hooks.example.org:8080/x",
         kinds=["message."],
         active=False,
         rotate_secret=True,
@@ -98,7 +98,7 @@ async def test_changes_rotation_and_deletion_are_recorded(crew: Crew, database: 
         "webhook": hook.id,
         "secret_rotated": True,
         "changes": {
-            "host": ["hooks.example.com", "127.0.0.1"],
+            "host": ["hooks.example.com", "hooks.example.org"],
             "kinds": [[], ["message."]],
             "active": [True, False],
         },
@@ -108,7 +108,7 @@ async def test_changes_rotation_and_deletion_are_recorded(crew: Crew, database: 
     assert caught.value.detail_code == "webhook-inactive"
     await hooks(database, crew.alice, "delete", hook.id)
     (deleted,) = await events(database, "webhook.deleted")
-    assert deleted.data == {"webhook": hook.id, "host": "127.0.0.1"}
+    assert deleted.data == {"webhook": hook.id, "host": "hooks.example.org"}
     with pytest.raises(NotFound):
         await hooks(database, crew.alice, "get", hook.id)
 

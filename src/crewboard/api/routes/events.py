@@ -11,14 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
+from starlette.background import BackgroundTask
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.edge.credentials import read_credential
 from crewboard.edge.deps import ActorDep, DatabaseDep, SessionDep, SettingsDep
+from crewboard.edge.rate import Budgets
 from crewboard.schemas.common import Slug
 from crewboard.services.accounts import AuthService
-from crewboard.services.core import DomainError, unit_of_work
+from crewboard.services.core import Actor, DomainError, unit_of_work
 from crewboard.services.live import (
     BATCH,
     EventBus,
@@ -123,6 +125,41 @@ async def event_stream(
             subscription.close()
 
 
+def stream_response(
+    request: Request, actor: Actor, stream: AsyncIterator[str]
+) -> StreamingResponse:
+    """The SSE response, counted against the credential's open-stream cap (429 past it).
+
+    The count is released exactly once: when the stream ends, or after the response if the
+    stream never started (a client gone before the first byte)."""
+    budgets: Budgets = request.app.state.budgets
+    key = actor.session_id
+    if key is None:
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+    budgets.open_stream(key)
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            budgets.close_stream(key)
+
+    async def counted() -> AsyncIterator[str]:
+        try:
+            async for chunk in stream:
+                yield chunk
+        finally:
+            release()
+
+    return StreamingResponse(
+        counted(),
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+        background=BackgroundTask(release),
+    )
+
+
 def access_check(database: Database, settings: Settings, token: str, slug: str) -> Check:
     """Whether the stream's credential may still read the project (see ``live_tail``)."""
 
@@ -183,4 +220,4 @@ async def stream_events(
         still_allowed=access_check(database, settings, token, slug),
         user_id=actor.user_id,
     )
-    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+    return stream_response(request, actor, stream)

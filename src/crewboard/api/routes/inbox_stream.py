@@ -19,12 +19,12 @@ from fastapi.responses import StreamingResponse
 from crewboard.api.routes.events import (
     KEEPALIVE,
     RETRY_MS,
-    SSE_HEADERS,
     STREAM_RESPONSES,
     Check,
     LastEventId,
     access_check,
     live_tail,
+    stream_response,
 )
 from crewboard.api.routes.messages import inbox_message
 from crewboard.database import Database
@@ -136,4 +136,4 @@ async def stream_inbox(
             database, settings, credential.token if credential else "", slug
         ),
     )
-    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+    return stream_response(request, actor, stream)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
 from crewboard.schemas.messages import (
     InboxMark,
@@ -68,9 +68,15 @@ def inbox_message(item: InboxItem) -> InboxMessage:
 
 @router.post("/messages", status_code=status.HTTP_201_CREATED)
 async def send_message(
-    slug: SlugPath, body: MessageSend, actor: ActorDep, session: SessionDep
+    slug: SlugPath,
+    body: MessageSend,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MessageRead:
-    """Send a message as yourself (agents, members, owners; never viewers)."""
+    """Send a message as yourself (agents, members, owners; never viewers). Past
+    ``CREWBOARD_MESSAGES_PER_MINUTE`` for the sender, 429; to a full inbox, 409
+    ``inbox-full``."""
     out = Outgoing(
         to=body.to,
         kind=body.kind,
@@ -81,7 +87,7 @@ async def send_message(
         request_id=body.request_id,
         approve=body.approve,
     )
-    return message_read(await MessageService(session).send(actor, slug, out))
+    return message_read(await MessageService(session, settings).send(actor, slug, out))
 
 
 @router.get("/messages/{message_id}")

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from crewboard.edge.deps import ActorDep, SessionDep
 from crewboard.schemas.common import Cursor, Limit, Page, Slug
 from crewboard.schemas.projects import (
+    InvitationRead,
     MemberRead,
     MemberSet,
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
 )
-from crewboard.services.projects import MemberView, ProjectService, Role
+from crewboard.services.projects import (
+    InvitationService,
+    InvitationView,
+    MemberView,
+    ProjectService,
+    Role,
+)
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 SlugPath = Annotated[Slug, Path()]
 
 
-def _member(view: MemberView) -> MemberRead:
+def member_read(view: MemberView) -> MemberRead:
+    """A membership as the API shows it."""
     return MemberRead(
         user_id=view.user.id,
         email=view.user.email,
@@ -83,18 +91,64 @@ async def list_members(
 ) -> Page[MemberRead]:
     """The project's people and their roles."""
     page = await ProjectService(session).list_members(actor, slug, cursor=cursor, limit=limit)
-    return Page[MemberRead](items=[_member(v) for v in page.items], next_cursor=page.next_cursor)
+    return Page[MemberRead](
+        items=[member_read(v) for v in page.items], next_cursor=page.next_cursor
+    )
 
 
-@router.put("/{slug}/members")
+def invitation_read(view: InvitationView) -> InvitationRead:
+    """An invitation as the API shows it."""
+    i = view.invitation
+    return InvitationRead(
+        id=i.id,
+        project=view.project.slug,
+        project_name=view.project.name,
+        email=i.email,
+        role=i.role,
+        agent_name=i.agent_name,
+        invited_by=i.invited_by,
+        created_at=i.created_at,
+        expires_at=i.expires_at,
+    )
+
+
+@router.put(
+    "/{slug}/members",
+    responses={202: {"model": InvitationRead, "description": "An invitation, to be accepted"}},
+)
 async def set_member(
-    slug: SlugPath, body: MemberSet, actor: ActorDep, session: SessionDep
-) -> MemberRead:
-    """Add a person by e-mail or change their role (owners)."""
-    view = await ProjectService(session).set_member(
+    slug: SlugPath, body: MemberSet, actor: ActorDep, session: SessionDep, response: Response
+) -> MemberRead | InvitationRead:
+    """Give a person a role (owners). A current member's role changes at once (200); anyone
+    else is invited (202, the same answer whether or not the address has an account) and
+    joins on accepting (``POST /invitations/{id}/accept``)."""
+    view = await InvitationService(session).offer(
         actor, slug, email=body.email, role=Role(body.role), agent_name=body.agent_name
     )
-    return _member(view)
+    if isinstance(view, InvitationView):
+        response.status_code = status.HTTP_202_ACCEPTED
+        return invitation_read(view)
+    return member_read(view)
+
+
+@router.get("/{slug}/invitations")
+async def list_invitations(
+    slug: SlugPath, actor: ActorDep, session: SessionDep
+) -> list[InvitationRead]:
+    """The project's open invitations, newest first (owners)."""
+    invitations = InvitationService(session)
+    return [invitation_read(v) for v in await invitations.pending(actor, slug)]
+
+
+@router.delete("/{slug}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def withdraw_invitation(
+    slug: SlugPath,
+    invitation_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    actor: ActorDep,
+    session: SessionDep,
+) -> None:
+    """Take an invitation back (owners)."""
+    await InvitationService(session).withdraw(actor, slug, invitation_id)
 
 
 @router.delete("/{slug}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Cursor, Limit, Page
-from crewboard.schemas.users import ProfileUpdate, UserCreate, UserRead, UserUpdate
+from crewboard.schemas.users import ProfileUpdate, Unlocked, UserCreate, UserRead, UserUpdate
 from crewboard.services.accounts import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -48,16 +48,34 @@ async def get_profile(actor: ActorDep, session: SessionDep) -> UserRead:
 
 @router.patch("/me")
 async def update_profile(
-    body: ProfileUpdate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+    body: ProfileUpdate,
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> UserRead:
-    """Change one's own name or password."""
+    """Change one's own name or password. A password change needs ``current_password``
+    (wrong guesses count against the login limits: 429 once reached), ends one's other web
+    sessions and, with ``revoke_tokens: true``, revokes one's API tokens but the one in use."""
     user = await UserService(session, settings).update_profile(
         actor,
         name=body.name,
         current_password=body.current_password,
         new_password=body.new_password,
+        revoke_tokens=body.revoke_tokens,
+        client=request.client.host if request.client else "unknown",
     )
     return UserRead.model_validate(user)
+
+
+@router.delete("/{user_id}/login-failures")
+async def unlock_user(
+    user_id: UserId, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> Unlocked:
+    """Forget a user's failed password attempts, so guessers no longer keep them out
+    (admins)."""
+    cleared = await UserService(session, settings).unlock(actor, user_id)
+    return Unlocked(failures_cleared=cleared)
 
 
 @router.get("/{user_id}")

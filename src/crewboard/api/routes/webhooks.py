@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.edge.deps import ActorDep, SessionDep
+from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
 from crewboard.models.webhooks import Webhook
 from crewboard.schemas.common import Cursor, Limit, Page, Slug
 from crewboard.schemas.webhooks import (
@@ -49,8 +49,8 @@ def delivery_read(view: DeliveryView) -> DeliveryRead:
         status=d.status,
         attempts=d.attempts,
         next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
-        last_status_code=d.last_status_code,
-        last_error=d.last_error,
+        last_status_code=view.status_code,
+        last_error=view.error,
         created_at=d.created_at,
         delivered_at=d.delivered_at,
     )
@@ -73,12 +73,16 @@ async def list_webhooks(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_webhook(
-    slug: SlugPath, body: WebhookCreate, actor: ActorDep, session: SessionDep
+    slug: SlugPath,
+    body: WebhookCreate,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WebhookRead:
-    """A new webhook; the answer holds its signing secret, shown this once."""
-    hook = await WebhookService(session).create(
-        actor, slug, url=body.url, kinds=body.kinds, active=body.active
-    )
+    """A new webhook; the answer holds its signing secret, shown this once. Loopback and
+    private targets are refused unless ``CREWBOARD_WEBHOOK_ALLOW_PRIVATE`` is on."""
+    hooks = WebhookService(session, allow_private=settings.webhook_allow_private)
+    hook = await hooks.create(actor, slug, url=body.url, kinds=body.kinds, active=body.active)
     return webhook_read(hook, secret=hook.secret)
 
 
@@ -92,11 +96,17 @@ async def get_webhook(
 
 @router.patch("/{hook_id}")
 async def update_webhook(
-    slug: SlugPath, hook_id: HookPath, body: WebhookUpdate, actor: ActorDep, session: SessionDep
+    slug: SlugPath,
+    hook_id: HookPath,
+    body: WebhookUpdate,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WebhookRead:
     """Change the URL, kinds or active flag; with ``rotate_secret`` the answer holds the new
     secret, shown this once."""
-    hook = await WebhookService(session).update(
+    hooks = WebhookService(session, allow_private=settings.webhook_allow_private)
+    hook = await hooks.update(
         actor,
         slug,
         hook_id,

@@ -1,4 +1,4 @@
-"""``crewboard user``: people (create, list, disable, enable, set-password)."""
+"""``crewboard user``: people (create, list, disable, enable, set-password, unlock)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from crewboard.models import User
 from crewboard.schemas.users import UserRead
 from crewboard.services.accounts import UserService
 
-app = new_app("Manage people: create, list, disable, enable, set a password.")
+app = new_app("Manage people: create, list, disable, enable, set a password, unlock.")
 
 
 @app.command("create")
@@ -119,3 +119,16 @@ def set_password(email: EmailArg, password_stdin: PasswordStdin = False) -> None
 
     user = run_unit(work, write=True)
     emit_line(f"password set for {user.email}")
+
+
+@app.command("unlock")
+def unlock_user(email: EmailArg) -> None:
+    """Forget a user's failed password attempts (someone kept out by guessers)."""
+
+    async def work(unit: Unit) -> int:
+        service = UserService(unit.session, unit.settings)
+        user = await service.by_email(unit.actor, email)
+        return await service.unlock(unit.actor, user.id)
+
+    cleared = run_unit(work, write=True)
+    emit_line(f"unlocked {email}: {cleared} failed attempt{'' if cleared == 1 else 's'} forgotten")

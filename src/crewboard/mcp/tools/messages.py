@@ -86,7 +86,7 @@ async def send_message(call: Call, args: SendMessageArgs) -> dict[str, Any]:
     team = args.team_name
     if to_team:
         team = await sender_team(call.session, call.actor, call.slug, args.team_name)
-    view = await MessageService(call.session).send(
+    view = await MessageService(call.session, call.settings).send(
         call.actor,
         call.slug,
         Outgoing(

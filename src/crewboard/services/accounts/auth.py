@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.config import Settings
-from crewboard.models import AuthSession, LoginAttempt, Member, Project, SetupSecret, User, utcnow
+from crewboard.models import AuthSession, Member, Project, SetupSecret, User, utcnow
 from crewboard.services.accounts.credentials import (
     SETUP_PREFIX,
     hash_token,
@@ -17,6 +17,7 @@ from crewboard.services.accounts.credentials import (
     token_hint,
     verify_password,
 )
+from crewboard.services.accounts.throttle import LoginThrottle
 from crewboard.services.accounts.users import UserService
 from crewboard.services.core import (
     ALL_SCOPES,
@@ -28,7 +29,6 @@ from crewboard.services.core import (
     Invalid,
     NotFound,
     Page,
-    RateLimited,
     Scope,
     Unauthenticated,
     check_agent_name,
@@ -138,49 +138,29 @@ class AuthService:
     # -- web login ----------------------------------------------------------------------
 
     async def login(self, email: str, password: str, client: str) -> tuple[IssuedCredential, User]:
-        """Check a password and open a web session; failures are throttled per e-mail and client.
+        """Check a password and open a web session; failures are throttled (throttle.py).
 
         A refused attempt is recorded even though the request fails (``keep_changes``).
         """
         email = email.strip().lower()[:254]
         if any(ord(ch) < 32 for ch in email):  # PostgreSQL text cannot even hold a NUL
             raise Invalid("not an e-mail address", field="email")
-        client = client[:64]
         now = utcnow()
-        await self._check_throttle(email, client, now)
+        throttle = LoginThrottle(self.session, self.settings)
+        await throttle.check(email, client, now)
         user = await self.session.scalar(select(User).where(User.email == email))
         ok = await verify_password(user.password_hash if user else None, password, self.settings)
         if user is None or not ok or user.disabled_at is not None:
-            self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=False))
+            throttle.record(email, client, now, succeeded=False)
             error = Unauthenticated("wrong e-mail or password", code="bad-login")
             error.keep_changes = True
             raise error
-        self.session.add(LoginAttempt(email=email, client=client, at=now, succeeded=True))
+        throttle.record(email, client, now, succeeded=True)
         issued = self.issue(
             user, kind="web", hours=self.settings.web_session_hours, name="web login"
         )
         await self.session.flush()
         return issued, user
-
-    async def _check_throttle(self, email: str, client: str, now: datetime) -> None:
-        window = timedelta(seconds=self.settings.login_window_seconds)
-        since = now - window
-        # Old attempts are no longer needed; drop them as we go.
-        await self.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
-        for column, key, limit in (
-            (LoginAttempt.email, email, self.settings.login_max_failures_per_email),
-            (LoginAttempt.client, client, self.settings.login_max_failures_per_client),
-        ):
-            failures = await self.session.scalar(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(column == key, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-            )
-            if (failures or 0) >= limit:
-                raise RateLimited(
-                    "too many failed logins; wait and try again",
-                    retry_after=self.settings.login_window_seconds,
-                )
 
     async def logout(self, actor: Actor) -> None:
         """Revoke the credential the actor is using."""

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crewboard.config import Settings
 from crewboard.models import AuthSession, User, utcnow
 from crewboard.services.accounts.credentials import hash_password, verify_password
+from crewboard.services.accounts.throttle import LoginThrottle, clear_failures
 from crewboard.services.core import (
     NAME_MAX,
     Actor,
@@ -137,6 +138,8 @@ class UserService:
         user = await self.get(actor, user_id)
         user.password_hash = await hash_password(check_password(password), self.settings)
         ended = await self._end_web_sessions(user.id, keep=None)
+        # A person locked out by guessers gets back in with the new password at once.
+        await clear_failures(self.session, user.email)
         record_event(
             self.session,
             actor,
@@ -147,13 +150,46 @@ class UserService:
         await self.session.flush()
         return user
 
+    async def _check_current(self, user: User, password: str, client: str) -> None:
+        """The current password, throttled as a login is; a wrong one is counted."""
+        if user.password_hash is None:
+            return
+        throttle = LoginThrottle(self.session, self.settings or Settings())
+        now = utcnow()
+        await throttle.check(user.email, client, now)
+        if not await verify_password(user.password_hash, password, self.settings):
+            throttle.record(user.email, client, now, succeeded=False)
+            error = Invalid("the current password is wrong", field="current_password")
+            error.keep_changes = True
+            raise error
+
+    async def unlock(self, actor: Actor, user_id: int) -> int:
+        """Forget a person's failed password attempts (admins: someone kept out by guessers);
+        how many were forgotten."""
+        actor.require_admin()
+        actor.require_write()
+        user = await self.get(actor, user_id)
+        cleared = await clear_failures(self.session, user.email)
+        record_event(
+            self.session, actor, "user.unlocked", f"user:{user.id}", {"failures_cleared": cleared}
+        )
+        await self.session.flush()
+        return cleared
+
     async def _end_web_sessions(self, user_id: int, *, keep: int | None) -> int:
         """Revoke the user's open web sessions but ``keep``; how many ended."""
+        return await self._revoke_kinds(user_id, ("web",), keep)
+
+    async def _revoke_tokens(self, user_id: int, *, keep: int | None) -> int:
+        """Revoke the user's API tokens and crew credentials but ``keep``; how many."""
+        return await self._revoke_kinds(user_id, ("api", "crew"), keep)
+
+    async def _revoke_kinds(self, user_id: int, kinds: tuple[str, ...], keep: int | None) -> int:
         query = (
             update(AuthSession)
             .where(
                 AuthSession.user_id == user_id,
-                AuthSession.kind == "web",
+                AuthSession.kind.in_(kinds),
                 AuthSession.revoked_at.is_(None),
             )
             .values(revoked_at=utcnow())
@@ -181,31 +217,42 @@ class UserService:
         name: str | None = None,
         current_password: str | None = None,
         new_password: str | None = None,
+        revoke_tokens: bool = False,
+        client: str = "unknown",
     ) -> User:
-        """Change one's own name or password (a password change needs the current one)."""
+        """Change one's own name or password. A password change needs the current one, which
+        is a guess like a login's: counted and throttled with them from ``client``. It ends
+        the person's other web sessions and, with ``revoke_tokens``, their API tokens but
+        the one in use."""
         actor.require_person()
         actor.require_write()
         if actor.user_id is None:
             raise Forbidden("only a person has a profile")
         user = await self.get(actor, actor.user_id)
+        if revoke_tokens and new_password is None:
+            raise Invalid("revoke_tokens goes with a new password", field="revoke_tokens")
+        if new_password is not None:
+            # First: a refused guess is kept (counted) and nothing else may be.
+            await self._check_current(user, current_password or "", client)
         changes: list[str] = []
         if name is not None:
             user.name = check_text(name, "name", NAME_MAX)
             changes.append("name")
+        tokens_revoked = 0
         if new_password is not None:
-            if user.password_hash is not None and not await verify_password(
-                user.password_hash, current_password or "", self.settings
-            ):
-                raise Invalid("the current password is wrong", field="current_password")
             user.password_hash = await hash_password(check_password(new_password), self.settings)
             changes.append("password")
             # Whoever knew the old password may be logged in elsewhere: those sessions end,
             # the one making the change goes on (tokens stay; /account revokes them).
             ended = await self._end_web_sessions(user.id, keep=actor.session_id)
+            if revoke_tokens:
+                tokens_revoked = await self._revoke_tokens(user.id, keep=actor.session_id)
         if changes:
             data: dict[str, object] = {"fields": changes}
             if "password" in changes:
                 data["sessions_ended"] = ended
+                if revoke_tokens:
+                    data["tokens_revoked"] = tokens_revoked
             record_event(self.session, actor, "user.updated", f"user:{user.id}", data)
         await self.session.flush()
         return user

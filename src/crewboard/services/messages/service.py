@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crewboard.config import Settings
 from crewboard.models import Member, User
 from crewboard.models.messages import Delivery, Message
 from crewboard.models.teams import TeamMember
@@ -28,6 +29,7 @@ from crewboard.services.core import (
     check_limit,
     check_text,
 )
+from crewboard.services.messages.limits import check_send
 from crewboard.services.messages.store import (
     BODY_MAX,
     HUMAN_PREFIX,
@@ -100,8 +102,11 @@ def check_request_id(value: str) -> str:
 class MessageService:
     """Send and read messages of one project."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings | None = None) -> None:
+        """``settings`` bound what a sender may send (limits.py); without them, the
+        defaults."""
         self.session = session
+        self.settings = settings or Settings()
         self.projects = ProjectService(session)
 
     async def send(self, actor: Actor, slug: str, out: Outgoing) -> MessageView:
@@ -137,6 +142,7 @@ class MessageService:
             recipients = [await self._recipient(access, to)]
             if requester is not None and recipients[0] != requester:
                 raise Invalid("a response goes to whoever sent the request", field="to")
+        await check_send(self.session, self.settings, access.project.id, me, recipients)
         message = await deliver(
             self.session,
             actor,

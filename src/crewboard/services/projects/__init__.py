@@ -18,10 +18,13 @@ if TYPE_CHECKING:
         on_roster,
         require_on_roster,
     )
+    from crewboard.services.projects.invitations import InvitationService, InvitationView
     from crewboard.services.projects.roster import RosterService
     from crewboard.services.projects.team_store import find_team, require_team, team_names
 
 EXPORTS = {
+    "InvitationService": "invitations",
+    "InvitationView": "invitations",
     "MemberView": "access",
     "ProjectAccess": "access",
     "ProjectService": "access",
@@ -35,6 +38,8 @@ EXPORTS = {
     "team_names": "team_store",
 }
 __all__ = [
+    "InvitationService",
+    "InvitationView",
     "MemberView",
     "ProjectAccess",
     "ProjectService",

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
         WEBHOOK_URL_MAX,
     )
     from crewboard.services.webhooks.service import DeliveryView, WebhookService
+    from crewboard.services.webhooks.targets import BlockedTarget, checked_addresses
 
 EXPORTS = {
+    "BlockedTarget": "targets",
+    "checked_addresses": "targets",
     "DeliveryView": "service",
     "Outcome": "outbox",
     "Outgoing": "outbox",
@@ -47,10 +50,12 @@ __all__ = [
     "WEBHOOK_KIND_MAX",
     "WEBHOOK_KIND_PATTERN",
     "WEBHOOK_URL_MAX",
+    "BlockedTarget",
     "DeliveryView",
     "Outcome",
     "Outgoing",
     "WebhookService",
+    "checked_addresses",
     "claim",
     "enqueue",
     "finish",

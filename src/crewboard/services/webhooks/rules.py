@@ -19,11 +19,8 @@ _KIND = re.compile(WEBHOOK_KIND_PATTERN)
 
 
 def check_url(url: str) -> str:
-    """An absolute http(s) URL with a host, no credentials, no fragment, bounded length.
-
-    Loopback and private addresses are allowed on purpose: crewboard is self-hosted and its
-    receivers often run next to it (see docs/webhooks.md, "SSRF").
-    """
+    """An absolute http(s) URL with a host, no credentials, no fragment, bounded length
+    (where it may point is targets.py's rule)."""
     if len(url) > WEBHOOK_URL_MAX:
         raise Invalid(f"a webhook URL is at most {WEBHOOK_URL_MAX} characters", field="url")
     if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):

@@ -39,6 +39,7 @@ from crewboard.services.webhooks.rules import (
     check_url,
     url_host,
 )
+from crewboard.services.webhooks.targets import check_target
 
 CURSOR_NAME = "webhooks"
 STATUSES = ("pending", "delivered", "failed")
@@ -51,17 +52,33 @@ def new_secret() -> str:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryView:
-    """A delivery with the kind of its event."""
+    """A delivery with the kind of its event, and what its last failure may say to this
+    reader: an admin sees the status code and the error; anyone else only that it failed
+    (an owner could otherwise map which ports answer, and how, from the log)."""
 
     delivery: WebhookDelivery
     kind: str
+    status_code: int | None
+    error: str | None
+
+
+GENERIC_FAILURE = "delivery failed"
+
+
+def _view(delivery: WebhookDelivery, kind: str, *, detail: bool) -> DeliveryView:
+    if detail or delivery.status == "delivered":
+        return DeliveryView(delivery, kind, delivery.last_status_code, delivery.last_error)
+    failed = delivery.last_error is not None
+    return DeliveryView(delivery, kind, None, GENERIC_FAILURE if failed else None)
 
 
 class WebhookService:
     """Create, read, change, ping and delete webhooks; read their delivery log."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, allow_private: bool = False) -> None:
+        """``allow_private`` is ``CREWBOARD_WEBHOOK_ALLOW_PRIVATE`` (targets.py)."""
         self.session = session
+        self.allow_private = allow_private
         self.projects = ProjectService(session)
 
     async def _access(self, actor: Actor, slug: str, *, write: bool = False) -> ProjectAccess:
@@ -122,7 +139,9 @@ class WebhookService:
             query = query.where(WebhookDelivery.status == status)
         if after is not None:
             query = query.where(WebhookDelivery.id < after)
-        rows = [DeliveryView(d, k) for d, k in (await self.session.execute(query)).all()]
+        rows = [
+            _view(d, k, detail=actor.is_admin) for d, k in (await self.session.execute(query)).all()
+        ]
         return page_of(rows, limit, lambda v: v.delivery.id)
 
     # -- writing --------------------------------------------------------------------------
@@ -133,6 +152,7 @@ class WebhookService:
         """A new webhook with a fresh secret (the caller shows it once)."""
         access = await self._access(actor, slug, write=True)
         url, wanted = check_url(url), check_kinds(list(kinds))
+        self._check_target(url)
         count = await self.session.scalar(
             select(func.count()).where(Webhook.project_id == access.project.id)
         )
@@ -176,6 +196,7 @@ class WebhookService:
         hook = await self._load(access, hook_id)
         changes: dict[str, builtins.list[object]] = {}
         if url is not None and check_url(url) != hook.url:
+            self._check_target(url)
             changes["host"] = [url_host(hook.url), url_host(url)]
             hook.url = url
         if kinds is not None:
@@ -199,6 +220,9 @@ class WebhookService:
                 {"changes": changes, "secret_rotated": rotate_secret},
             )
         return hook
+
+    def _check_target(self, url: str) -> None:
+        check_target(url_host(url), allow_private=self.allow_private)
 
     async def delete(self, actor: Actor, slug: str, hook_id: int) -> Webhook:
         """Delete a webhook, its secret and its delivery log."""

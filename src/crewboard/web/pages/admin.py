@@ -25,7 +25,7 @@ from crewboard.services.core import (
     TOKEN_NAME_MAX,
     Invalid,
 )
-from crewboard.services.projects import ProjectService, Role, RosterService
+from crewboard.services.projects import InvitationService, ProjectService, Role, RosterService
 from crewboard.web.auth import Viewer, ViewerDep
 from crewboard.web.context import base_context, project_context
 from crewboard.web.pages.board import Slug
@@ -62,14 +62,19 @@ async def _settings_context(viewer: Viewer, slug: str) -> dict[str, Any]:
         )
         tokens = [t for t in listed.items if t.project_id == project.id and t.revoked_at is None]
     writes = bool(context["can_write"])
+    is_owner = writes and rank >= Role.OWNER.rank
+    invited = (
+        await InvitationService(viewer.session).pending(viewer.actor, slug) if is_owner else []
+    )
     context.update(
+        invitations=invited,
         roster=roster.items,
         members=members.items,
         tokens=tokens,
         roles=ROLES,
         token_days=TOKEN_DAYS_DEFAULT,
         token_days_max=TOKEN_DAYS_MAX,
-        is_owner=writes and rank >= Role.OWNER.rank,
+        is_owner=is_owner,
         may_add_agents=writes and rank >= Role.MEMBER.rank,
     )
     return context
@@ -102,8 +107,8 @@ async def set_member(
     role: Annotated[str, Form(max_length=16)],
     agent: Annotated[str, Form(max_length=AGENT_NAME_MAX)] = "",
 ) -> Response:
-    """Add a person by e-mail, or change their role (owners)."""
-    await ProjectService(viewer.session).set_member(
+    """Invite a person by e-mail, or change a member's role (owners)."""
+    await InvitationService(viewer.session).offer(
         viewer.actor, slug, email=email, role=_role(role), agent_name=_opt(agent)
     )
     return redirect(_settings_url(slug, "members"))
@@ -193,6 +198,7 @@ async def account(request: Request, viewer: ViewerDep) -> Response:
     sessions = await auth.list_web_sessions(viewer.actor)
     tokens = await auth.list_tokens(viewer.actor, user_id=viewer.actor.user_id, limit=200)
     context.update(
+        invitations=await InvitationService(viewer.session).mine(viewer.actor),
         sessions=sessions,
         tokens=[t for t in tokens.items if t.revoked_at is None],
         current=viewer.actor.session_id,

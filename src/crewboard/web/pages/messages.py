@@ -111,7 +111,7 @@ async def send(
         request_id=request_id.strip() or None,
         approve=None if not approve else approve == "yes",
     )
-    sent = await MessageService(viewer.session).send(viewer.actor, slug, out)
+    sent = await MessageService(viewer.session, viewer.settings).send(viewer.actor, slug, out)
     return redirect(f"/p/{slug}/messages/{sent.message.id}")
 
 
