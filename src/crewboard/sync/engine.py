@@ -23,7 +23,7 @@ from typing import Any
 
 from crewboard.client.errors import ClientError
 from crewboard.client.project import Remote
-from crewboard.services.core import TRACKERS_DIR, write_atomic
+from crewboard.services.core import TRACKERS_DIR, write_repo_file
 from crewboard.services.markdown import SOURCE_TEXT, parse_changelog, parse_tracker
 from crewboard.sync.block import refusal_block
 from crewboard.sync.plan import (
@@ -291,11 +291,12 @@ def sync_once(remote: Remote, repo: Path) -> Outcome:
     state = load_state(repo, remote.project)
     snap = fetch(remote)
     out = Outcome()
-    seen: dict[str, str | None] = {}
+    # Every file is read (a link or a FIFO refused) before anything is applied or written.
+    seen = {path: read_text(repo, path) for path in sorted(snap.texts)}
     read: set[str] = set()  # the files whose hand edits this run read (their block is new)
     learned = False
     for path in sorted(snap.texts):
-        local = seen[path] = read_text(repo / path)
+        local = seen[path]
         previous = state.files.get(path)
         if local is None or _unedited(local, previous, snap.texts[path]):
             continue
@@ -359,7 +360,7 @@ def _write(
     file is listed in a block at its end, kept until a run reads the file's next hand edit."""
     targets: dict[str, str] = {}
     for path, text in snap.texts.items():
-        if read_text(repo / path) != seen.get(path):
+        if read_text(repo, path) != seen.get(path):
             continue  # edited while this run was going: left for the next run to read
         old = state.files.get(path)
         block = refusal_block(path, out) if path in read else (old.block if old else [])
@@ -370,7 +371,7 @@ def _write(
     save_state(repo, state)
     for path, text in targets.items():
         if seen.get(path) != text:
-            write_atomic(repo / path, text)
+            write_repo_file(repo, path, text)
             out.written.append(path)
     for entry in state.files.values():
         entry.previous = None

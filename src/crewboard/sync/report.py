@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crewboard.services.core import write_atomic
+from crewboard.services.core import remove_repo_file, write_repo_file
 from crewboard.sync.engine import Outcome
 from crewboard.sync.state import REPORT_FILE
 
@@ -56,9 +56,8 @@ def summary_lines(out: Outcome) -> list[str]:
 
 def write_report(repo: Path, out: Outcome) -> Path | None:
     """Write the report when the run refused something; remove an old one after a clean run."""
-    path = repo / REPORT_FILE
     if out.clean:
-        path.unlink(missing_ok=True)
+        remove_repo_file(repo, REPORT_FILE)
         return None
-    write_atomic(path, report_text(out))
-    return path
+    write_repo_file(repo, REPORT_FILE, report_text(out))
+    return repo / REPORT_FILE

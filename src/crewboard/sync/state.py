@@ -4,7 +4,10 @@ The state (``.claude/.crewboard-sync.json``) holds, per file, the text crewboard
 there and the version of each task that text showed. A local file that differs from that
 text was edited by hand; a task whose version moved was changed on the server. Every write
 is a temporary file in the same folder renamed over the target, so a crash leaves either the
-old or the new file, never half of one.
+old or the new file, never half of one. Every read and write goes through the safe file
+functions of ``services.core``: a symbolic link (a file's, or a folder's on the way, such as
+``.claude/trackers -> elsewhere``), a FIFO or a device is refused, never followed, and a file
+over ``REPO_FILE_MAX`` bytes is not read. The state is written owner-only (0600).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crewboard.client.errors import BAD_REQUEST, ClientError
-from crewboard.services.core import write_atomic
+from crewboard.services.core import read_repo_file, write_repo_file
 
 STATE_FILE = ".claude/.crewboard-sync.json"
 REPORT_FILE = ".claude/crewboard-conflicts.md"
@@ -60,9 +63,10 @@ def load_state(repo: Path, project: str) -> SyncState:
     """The stored state, or an empty one; a state of another project is refused."""
     path = repo / STATE_FILE
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return SyncState(project)
+        text = read_repo_file(repo, STATE_FILE)
+        if text is None:
+            return SyncState(project)
+        raw = json.loads(text)
     except (OSError, ValueError) as exc:
         raise ClientError(f"cannot read the sync state {path}: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -88,15 +92,14 @@ def load_state(repo: Path, project: str) -> SyncState:
 
 
 def save_state(repo: Path, state: SyncState) -> None:
-    """Write the state atomically."""
-    write_atomic(repo / STATE_FILE, state.to_json() + "\n")
+    """Write the state atomically, owner-only."""
+    write_repo_file(repo, STATE_FILE, state.to_json() + "\n", mode=0o600)
 
 
-def read_text(path: Path) -> str | None:
-    """A file's text as it is on disk (line ends kept), or None when it does not exist."""
+def read_text(repo: Path, relative: str) -> str | None:
+    """A file's text as it is on disk (line ends kept), or None when it does not exist;
+    a link, a non-regular file, a file too large or not UTF-8 is refused (``UnsafeFile``)."""
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClientError(f"cannot read {path}: {exc}") from exc
+        return read_repo_file(repo, relative)
+    except OSError as exc:
+        raise ClientError(f"cannot read {repo / relative}: {exc}") from exc

@@ -27,7 +27,18 @@ if TYPE_CHECKING:
         snapshot_ended,
     )
     from crewboard.services.core.events import LIVE_CHANNEL, PENDING_EVENTS, record_event
-    from crewboard.services.core.files import write_atomic
+    from crewboard.services.core.files import (
+        REPO_FILE_MAX,
+        UnsafeFile,
+        list_repo_dir,
+        make_repo_dirs,
+        read_repo_bytes,
+        read_repo_file,
+        remove_repo_file,
+        repo_file_mode,
+        write_atomic,
+        write_repo_file,
+    )
     from crewboard.services.core.pagination import (
         CURSOR_MAX,
         MAX_CURSOR_ID,
@@ -141,6 +152,15 @@ EXPORTS = {
     "snapshot_ended": "event_gaps",
     "unit_of_work": "uow",
     "write_atomic": "files",
+    "write_repo_file": "files",
+    "read_repo_file": "files",
+    "remove_repo_file": "files",
+    "repo_file_mode": "files",
+    "read_repo_bytes": "files",
+    "list_repo_dir": "files",
+    "make_repo_dirs": "files",
+    "UnsafeFile": "files",
+    "REPO_FILE_MAX": "files",
 }
 __all__ = [
     "ADDRESS_MAX",
@@ -162,6 +182,7 @@ __all__ = [
     "PASSWORD_MIN",
     "PATH_MAX",
     "PENDING_EVENTS",
+    "REPO_FILE_MAX",
     "REQUEST_ID_MAX",
     "REQUEST_STRING_MAX",
     "SETUP_SECRET_MAX",
@@ -187,6 +208,7 @@ __all__ = [
     "RateLimited",
     "Scope",
     "Unauthenticated",
+    "UnsafeFile",
     "check_agent_name",
     "check_email",
     "check_limit",
@@ -200,12 +222,19 @@ __all__ = [
     "decode_key",
     "default_tracker_path",
     "encode_key",
+    "list_repo_dir",
+    "make_repo_dirs",
     "page_of",
     "parse_duration",
+    "read_repo_bytes",
+    "read_repo_file",
     "record_event",
+    "remove_repo_file",
+    "repo_file_mode",
     "snapshot_ended",
     "unit_of_work",
     "write_atomic",
+    "write_repo_file",
 ]
 
 if not TYPE_CHECKING:

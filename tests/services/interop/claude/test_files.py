@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from crewboard.services.interop.claude.files import LockTimeout, default_claude_dir, write_files
+from crewboard.services.core import Invalid
+from crewboard.services.interop.claude.files import (
+    LockTimeout,
+    default_claude_dir,
+    read_team,
+    write_files,
+)
 from crewboard.services.interop.claude.formats import (
     from_millis,
     iso,
@@ -18,6 +25,7 @@ from crewboard.services.interop.claude.formats import (
     to_millis,
 )
 from crewboard.services.messages import Kind
+from tests.support import claude_samples as sample
 
 FILES = {"teams/web/config.json": {"name": "web"}, "teams/web/inboxes/qa.json": []}
 
@@ -147,3 +155,27 @@ def test_protocol_messages_are_recognised(
         approve,
         body,
     )
+
+
+def test_a_team_read_follows_no_link_and_no_fifo(tmp_path: Path) -> None:
+    root = sample.write_team(tmp_path / "claude")
+    secret = tmp_path / "secret.json"
+    secret.write_text('[{"from": "x", "text": "AWS_SECRET=hunter2"}]')
+    inboxes = root / "teams" / sample.TEAM / "inboxes"
+    (inboxes / "spy.json").symlink_to(secret)
+    with pytest.raises(Invalid, match=r"inboxes/spy\.json is a symbolic link"):
+        read_team(root, sample.TEAM)
+    (inboxes / "spy.json").unlink()
+    os.mkfifo(root / "tasks" / sample.TEAM / "99.json")
+    with pytest.raises(Invalid, match=r"99\.json is a FIFO"):
+        read_team(root, sample.TEAM)
+
+
+def test_an_export_writes_nothing_through_a_linked_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "claude/teams").mkdir(parents=True)
+    (tmp_path / "claude/teams/web").symlink_to(outside)
+    with pytest.raises(Invalid, match=r"teams/web is a symbolic link"):
+        write_files(tmp_path / "claude", FILES, lock_timeout=1)
+    assert list(outside.iterdir()) == []

@@ -181,3 +181,25 @@ def test_undo_restores_only_files_connect_writes(repo: Path) -> None:
     (repo / CONNECT_BACKUP).write_text(json.dumps(backup))
     with pytest.raises(Invalid, match="not a file connect writes"):
         undo_connect(repo)
+
+
+def test_a_linked_folder_on_the_way_is_refused(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.move(repo / ".claude", outside)
+    (repo / ".claude").symlink_to(outside)
+    before = _tree(outside)
+    with pytest.raises(Invalid, match=r"\.claude is a symbolic link"):
+        _connect(repo)
+    assert _tree(outside) == before
+    assert not (repo / ".mcp.json").exists()
+
+
+def test_a_rewritten_file_keeps_its_permissions_and_the_backup_is_owner_only(
+    repo: Path,
+) -> None:
+    (repo / ".mcp.json").write_bytes(THEIR_MCP)  # holds another server's token
+    (repo / ".mcp.json").chmod(0o600)
+    _connect(repo)
+    assert (repo / ".mcp.json").stat().st_mode & 0o777 == 0o600
+    assert (repo / CONNECT_BACKUP).stat().st_mode & 0o777 == 0o600
+    assert (repo / ".claude/settings.json").stat().st_mode & 0o777 == 0o644

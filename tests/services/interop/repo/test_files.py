@@ -78,5 +78,5 @@ def test_bad_folders_and_files_name_the_file(tmp_path: Path) -> None:
         read_repo(root)
     (root / ".claude/CHANGELOG.md").unlink()
     (root / ".claude/trackers/ops-tracker.md").mkdir()
-    with pytest.raises(RepoFormatError, match=r"ops-tracker\.md: cannot read it"):
+    with pytest.raises(RepoFormatError, match=r"ops-tracker\.md is a folder, not a file"):
         read_repo(root)

@@ -3,6 +3,10 @@
 Writes follow Claude Code's conventions: a ``<file>.lock`` directory is held (``mkdir`` is
 atomic) while a file is written, and the file is replaced atomically (a temporary file in the
 same folder, then ``os.replace``), so a Claude Code process never reads half a file.
+
+Below the Claude folder (which may itself be reached through a link) nothing follows a
+symbolic link: files are read and written with ``read_repo_file`` and ``write_repo_file``, so
+a link, a FIFO, a device or a file over ``CLAUDE_FILE_MAX`` bytes is refused, naming it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from crewboard.services.core import Conflict, NotFound, check_team_name, write_atomic
+from crewboard.services.core import (
+    Conflict,
+    NotFound,
+    check_team_name,
+    list_repo_dir,
+    make_repo_dirs,
+    read_repo_file,
+    write_repo_file,
+)
 from crewboard.services.interop.claude.formats import (
     ClaudeFormatError,
     ConfigFile,
@@ -38,6 +50,7 @@ _INBOX_FILE = re.compile(r"^([^.].*)\.json$")
 LOCK_POLL_SECONDS = 0.05
 
 CLAUDE_FILE_MODE = 0o644  # as Claude Code writes its team files (readable by the user's tools)
+CLAUDE_FILE_MAX = 8 * 1024 * 1024  # bytes of one team file read (an inbox grows the most)
 
 
 def default_claude_dir() -> Path:
@@ -61,52 +74,62 @@ def team_paths(name: str) -> tuple[str, str, str]:
     return f"teams/{name}/config.json", f"tasks/{name}", f"teams/{name}/inboxes"
 
 
-def _read(root: Path, relative: str) -> object:
+def _text(root: Path, relative: str) -> str | None:
     try:
-        text = (root / relative).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return load_json("\x00", relative)  # reported as "not valid JSON", naming the file
+        return read_repo_file(root, relative, CLAUDE_FILE_MAX)
+    except OSError as exc:
+        raise_format(relative, f"cannot read it: {exc.strerror or exc}")
+
+
+def _read(root: Path, relative: str) -> object:
+    text = _text(root, relative)
+    if text is None:
+        raise_format(relative, "went away while being read")
     return load_json(text, relative)
+
+
+def _names(root: Path, relative: str) -> list[str]:
+    try:
+        return list_repo_dir(root, relative) or []
+    except OSError as exc:
+        raise_format(relative, f"cannot list it: {exc.strerror or exc}")
 
 
 def read_team(root: Path, name: str) -> TeamBundle:
     """Read and check every file of team ``name`` under ``root``; nothing half-read."""
     check_team_name(name)
     config_path, tasks_dir, inbox_dir = team_paths(name)
-    if not (root / config_path).is_file():
+    text = _text(root, config_path)
+    if text is None:
         raise NotFound(f"no Claude Code team {name} in {root}: {config_path} does not exist")
-    config = validate(ConfigFile, _read(root, config_path), config_path)
+    config = validate(ConfigFile, load_json(text, config_path), config_path)
     tasks: list[tuple[str, TaskFile]] = []
-    folder = root / tasks_dir
-    if folder.is_dir():
-        for path in sorted(folder.iterdir(), key=lambda p: id_order(p.stem)):
-            where = f"{tasks_dir}/{path.name}"
-            match = _TASK_FILE.match(path.name)
-            if match is None or not path.is_file():
-                if not path.name.startswith("."):
-                    logger.warning("%s: not a task file (N.json); left out", where)
-                continue
-            task = validate(TaskFile, _read(root, where), where)
-            if task.id != match.group(1):
-                raise_format(where, f"id: {task.id!r} does not match the file name")
-            tasks.append((where, task))
+    for entry in sorted(_names(root, tasks_dir), key=lambda n: id_order(Path(n).stem)):
+        where = f"{tasks_dir}/{entry}"
+        match = _TASK_FILE.match(entry)
+        if match is None:
+            if not entry.startswith("."):
+                logger.warning("%s: not a task file (N.json); left out", where)
+            continue
+        task = validate(TaskFile, _read(root, where), where)
+        if task.id != match.group(1):
+            raise_format(where, f"id: {task.id!r} does not match the file name")
+        tasks.append((where, task))
     inboxes: dict[str, list[tuple[str, InboxEntryFile]]] = {}
-    folder = root / inbox_dir
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            inbox = _INBOX_FILE.match(path.name)
-            if inbox is None or not path.is_file():
-                continue  # lock files and directories
-            where = f"{inbox_dir}/{path.name}"
-            raw = _read(root, where)
-            if not isinstance(raw, list):
-                raise_format(where, "(top level): an inbox is a JSON array of messages")
-            entries = [
-                (f"{where}[{i}]", validate(InboxEntryFile, item, f"{where}[{i}]"))
-                for i, item in enumerate(raw)
-            ]
-            recipient = validate_inbox_owner(inbox.group(1), where)
-            inboxes[recipient] = entries
+    for entry in _names(root, inbox_dir):
+        inbox = _INBOX_FILE.match(entry)
+        if inbox is None:
+            continue  # lock directories
+        where = f"{inbox_dir}/{entry}"
+        raw = _read(root, where)
+        if not isinstance(raw, list):
+            raise_format(where, "(top level): an inbox is a JSON array of messages")
+        entries = [
+            (f"{where}[{i}]", validate(InboxEntryFile, item, f"{where}[{i}]"))
+            for i, item in enumerate(raw)
+        ]
+        recipient = validate_inbox_owner(inbox.group(1), where)
+        inboxes[recipient] = entries
     return TeamBundle(name, config, tasks, inboxes)
 
 
@@ -173,9 +196,11 @@ def write_files(root: Path, files: Mapping[str, object], *, lock_timeout: float)
     every file as it was. Returns the paths written, in order.
     """
     targets = {relative: root / relative for relative in files}
-    for path in targets.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    for relative in targets:
+        folder = relative.rpartition("/")[0]
+        if folder:
+            make_repo_dirs(root, folder)  # refuses a link on the way
     with held_locks(list(targets.values()), lock_timeout):
-        for relative, path in targets.items():
-            write_atomic(path, dump_json(files[relative]), mode=CLAUDE_FILE_MODE)
+        for relative in targets:
+            write_repo_file(root, relative, dump_json(files[relative]), mode=CLAUDE_FILE_MODE)
     return list(targets)

@@ -1,12 +1,15 @@
 """``crewboard connect``'s files: the MCP entry in ``.mcp.json`` and the hooks in
 ``.claude/settings.json``, merged into what is there, and the originals kept for ``--undo``.
 
-Nothing here talks to a server or a database. Each file is read only when it is a regular
-file (never through a symlink, never a FIFO or a device) of at most ``FILE_MAX`` bytes,
+Nothing here talks to a server or a database. Each file is read and written through
+``read_repo_bytes`` and ``write_repo_file``: a regular file (never through a symlink, the
+file's or a folder's on the way, never a FIFO or a device) of at most ``FILE_MAX`` bytes,
 holding a JSON object; anything else is refused with the file's name and nothing is
-written. The originals' bytes (or their absence) go to ``.claude/crewboard/connect.json``
-(0600, in a folder git ignores, since another MCP server's entry may hold a secret) the
-first time, so running again changes nothing and ``--undo`` restores them byte for byte.
+written. A file connect rewrites keeps its permissions (a ``.mcp.json`` kept 0600 for
+another server's secret stays 0600). The originals' bytes (or their absence) go to
+``.claude/crewboard/connect.json`` (0600, in a folder git ignores, since another MCP
+server's entry may hold a secret) the first time, so running again changes nothing and
+``--undo`` restores them byte for byte.
 """
 
 from __future__ import annotations
@@ -14,13 +17,22 @@ from __future__ import annotations
 import base64
 import json
 import re
-import stat
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from crewboard.services.core import Invalid, NotFound, check_agent_name, write_atomic
+from crewboard.services.core import (
+    Invalid,
+    NotFound,
+    check_agent_name,
+    list_repo_dir,
+    make_repo_dirs,
+    read_repo_bytes,
+    remove_repo_file,
+    repo_file_mode,
+    write_repo_file,
+)
 from crewboard.services.interop.repo.files import AGENTS_DIR, domain_of
 
 MCP_FILE = ".mcp.json"
@@ -59,22 +71,12 @@ class Change:
 
 
 def read_regular(root: Path, relative: str) -> bytes | None:
-    """A file's bytes, None when it does not exist; refused when it is a symlink, not a
-    regular file, or larger than ``FILE_MAX``."""
-    path = root / relative
+    """A file's bytes, None when it does not exist; refused when it is a symlink (or under
+    one), not a regular file, or larger than ``FILE_MAX``."""
     try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return None
+        return read_repo_bytes(root, relative, FILE_MAX)
     except OSError as exc:
         raise ConnectError(f"{relative}: cannot read it: {exc.strerror or exc}") from exc
-    if stat.S_ISLNK(info.st_mode):
-        raise ConnectError(f"{relative} is a symbolic link; connect does not follow links")
-    if not stat.S_ISREG(info.st_mode):
-        raise ConnectError(f"{relative} is not a regular file")
-    if info.st_size > FILE_MAX:
-        raise ConnectError(f"{relative} is over {FILE_MAX} bytes")
-    return path.read_bytes()
 
 
 def _object(relative: str, raw: bytes | None) -> dict[str, Any]:
@@ -161,7 +163,7 @@ def with_protocol(text: str) -> str:
 def plan_connect(root: Path, url: str, *, stdio: bool, protocol: bool = False) -> list[Change]:
     """The files connect writes, as they will be (refused before anything is written);
     with ``protocol``, each agent file gains the protocol section."""
-    if not (root / ".claude").is_dir():
+    if list_repo_dir(root, ".claude") is None:
         raise NotFound(f"no .claude folder in {root}: run connect at a repository's top")
     changes = []
     for relative, make in (
@@ -187,13 +189,13 @@ def apply_connect(root: Path, changes: list[Change]) -> None:
         raise ConnectError(f"{BACKUP_FILE} is damaged; restore the files by hand")
     fresh = {c.path: _kept(root, c.path) for c in changes if c.path not in saved}
     if raw is None or fresh:
-        (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
-        write_atomic(root / STATE_DIR / ".gitignore", "*\n", mode=0o644)
+        make_repo_dirs(root, STATE_DIR)
+        write_repo_file(root, f"{STATE_DIR}/.gitignore", "*\n", mode=0o644)
         backup = {"version": 1, "files": {**saved, **fresh}}
-        write_atomic(root / BACKUP_FILE, _dumped(backup), mode=0o600)
+        write_repo_file(root, BACKUP_FILE, _dumped(backup), mode=0o600)
     for change in changes:
         if change.changed:
-            write_atomic(root / change.path, change.text, mode=0o644)
+            write_repo_file(root, change.path, change.text, new_mode=0o644)
 
 
 def _kept(root: Path, relative: str) -> dict[str, Any] | None:
@@ -201,7 +203,7 @@ def _kept(root: Path, relative: str) -> dict[str, Any] | None:
     raw = read_regular(root, relative)
     if raw is None:
         return None
-    mode = stat.S_IMODE((root / relative).lstat().st_mode)
+    mode = repo_file_mode(root, relative)
     return {"bytes": base64.b64encode(raw).decode("ascii"), "mode": mode}
 
 
@@ -220,16 +222,17 @@ def undo_connect(root: Path) -> list[str]:
             raise ConnectError(f"{BACKUP_FILE} names {relative!r}, not a file connect writes")
         read_regular(root, relative)  # refuses a link planted since
         if kept is None:
-            (root / relative).unlink(missing_ok=True)
+            remove_repo_file(root, relative)
         elif isinstance(kept, dict) and isinstance(kept.get("mode"), int):
             original = base64.b64decode(str(kept.get("bytes", "")), validate=True)
-            _write_bytes(root / relative, original, kept["mode"] & 0o777)
+            _write_bytes(root, relative, original, kept["mode"] & 0o777)
         else:
             raise ConnectError(f"{BACKUP_FILE} is damaged; restore the files by hand")
         restored.append(relative)
-    (root / BACKUP_FILE).unlink()
-    (root / STATE_DIR / ".gitignore").unlink(missing_ok=True)
-    _remove_if_empty(root / STATE_DIR)
+    remove_repo_file(root, BACKUP_FILE)
+    remove_repo_file(root, f"{STATE_DIR}/.gitignore")
+    if read_listing(root, STATE_DIR) == []:
+        (root / STATE_DIR).rmdir()  # checked above: a folder, no link on the way
     return restored
 
 
@@ -241,41 +244,35 @@ def _connect_writes(relative: str) -> bool:
     return folder == AGENTS_DIR and name.endswith(".md") and AGENT_FILE.fullmatch(name) is not None
 
 
-def _write_bytes(path: Path, data: bytes, mode: int) -> None:
-    """Bytes and permissions back in place, exactly, in one rename."""
-    temp = path.with_name(f".{path.name}.crewboard-undo")
-    try:
-        temp.write_bytes(data)
-        temp.chmod(mode)
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _remove_if_empty(folder: Path) -> None:
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+def _write_bytes(root: Path, relative: str, data: bytes, mode: int) -> None:
+    """Bytes and permissions back in place, exactly, in one rename (no link followed)."""
+    write_repo_file(root, relative, data, mode=mode)
 
 
 def _agent_texts(root: Path) -> list[tuple[str, str]]:
     """(path, text) of each agent file, read as regular files only (links refused)."""
-    folder = root / AGENTS_DIR
-    if not folder.is_dir() or folder.is_symlink():
-        return []
+    names = read_listing(root, AGENTS_DIR)
     found = []
-    for path in sorted(folder.glob("*.md"))[:AGENT_FILES_MAX]:
-        relative = f"{AGENTS_DIR}/{path.name}"
+    for name in [n for n in names if n.endswith(".md")][:AGENT_FILES_MAX]:
+        relative = f"{AGENTS_DIR}/{name}"
         raw = read_regular(root, relative)
         if raw is None:
             continue
         try:
-            check_agent_name(path.name.removesuffix(".md"))
+            check_agent_name(name.removesuffix(".md"))
             text = raw.decode("utf-8")
         except (Invalid, UnicodeDecodeError) as exc:
             raise ConnectError(f"{relative}: not an agent file connect can read ({exc})") from exc
         found.append((relative, text))
     return found
+
+
+def read_listing(root: Path, relative: str) -> list[str]:
+    """The names in a folder (none when it does not exist); a linked folder is refused."""
+    try:
+        return list_repo_dir(root, relative) or []
+    except OSError as exc:
+        raise ConnectError(f"{relative}: cannot list it: {exc.strerror or exc}") from exc
 
 
 def read_agent_files(root: Path) -> list[tuple[str, str]]:

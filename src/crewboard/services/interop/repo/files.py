@@ -4,17 +4,29 @@
 from the front matter's ``description``, else the first paragraph, else the first heading),
 the trackers (``trackers/<agent>-tracker.md``) and ``CHANGELOG.md``, and parses the markdown
 with the tolerant parsers. A file it cannot read, or a file name that is not a valid agent
-name, is an error naming the file: nothing is half-read. Rules: docs/init.md.
+name, is an error naming the file: nothing is half-read. Files are read through
+``read_repo_file``: a symbolic link (the file, or a folder on the way), a FIFO, a device or a
+file over ``REPO_FILE_MAX`` bytes is refused, never followed. Rules: docs/init.md.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from crewboard.services.core import DOMAIN_MAX, Invalid, NotFound, check_agent_name
+from crewboard.services.core import (
+    DOMAIN_MAX,
+    Invalid,
+    NotFound,
+    UnsafeFile,
+    check_agent_name,
+    list_repo_dir,
+    read_repo_file,
+)
 from crewboard.services.markdown import (
     HEADING,
     ParsedChangelog,
@@ -31,6 +43,7 @@ TRACKERS_DIR = f"{CLAUDE_DIR}/trackers"
 CHANGELOG = f"{CLAUDE_DIR}/CHANGELOG.md"
 TRACKER_SUFFIX = "-tracker.md"
 _FRONT_KEY = re.compile(r"([A-Za-z_][\w-]*)\s*:\s*(.*)")
+T = TypeVar("T")
 _HIDDEN = re.compile(r"\s*_… and (\d{1,9}) more not shown_\s*")
 
 
@@ -81,13 +94,25 @@ class RepoFiles:
 
 
 def read_text(root: Path, relative: str) -> str:
-    """A file's text as UTF-8; any failure is a ``RepoFormatError`` naming the file."""
+    """A file's text as UTF-8, read safely; any failure is an error naming the file."""
+    text = _safely(read_repo_file, root, relative)
+    if text is None:
+        raise RepoFormatError(f"{relative}: cannot read it: it went away")
+    return text
+
+
+def _safely(read: Callable[[Path, str], T], root: Path, relative: str) -> T:
+    """``read(root, relative)``; a refusal or an OS error is a ``RepoFormatError``."""
     try:
-        return (root / relative).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RepoFormatError(f"{relative}: not UTF-8 text (byte {exc.start})") from exc
+        return read(root, relative)
+    except UnsafeFile as exc:
+        raise RepoFormatError(exc.message, field="path") from exc
     except OSError as exc:
         raise RepoFormatError(f"{relative}: cannot read it: {exc.strerror or exc}") from exc
+
+
+def _listing(root: Path, relative: str) -> list[str]:
+    return _safely(list_repo_dir, root, relative) or []
 
 
 def _name(relative: str, name: str) -> str:
@@ -178,30 +203,29 @@ def _hidden_notes(relative: str, lines: list[str]) -> list[FileNote]:
 
 def read_repo(root: Path) -> RepoFiles:
     """Read and parse ``root/.claude``; a missing folder is ``NotFound``."""
-    if not (root / CLAUDE_DIR).is_dir():
+    if _safely(list_repo_dir, root, CLAUDE_DIR) is None:
         raise NotFound(f"no {CLAUDE_DIR} folder in {root}")
     files = RepoFiles(root)
-    agents_dir = root / AGENTS_DIR
-    if agents_dir.is_dir():
-        for path in sorted(agents_dir.glob("*.md")):
-            relative = f"{AGENTS_DIR}/{path.name}"
-            name = _name(relative, path.name.removesuffix(".md"))
-            files.agents.append(AgentFile(relative, name, domain_of(read_text(root, relative))))
-    trackers_dir = root / TRACKERS_DIR
-    if trackers_dir.is_dir():
-        for path in sorted(trackers_dir.iterdir()):
-            relative = f"{TRACKERS_DIR}/{path.name}"
-            if not path.name.endswith(TRACKER_SUFFIX):
-                reason = f"not a tracker (<agent>{TRACKER_SUFFIX}); not read"
-                files.notes.append(FileNote(relative, 0, path.name, reason))
-                continue
-            agent = _name(relative, path.name.removesuffix(TRACKER_SUFFIX))
-            text = read_text(root, relative)
-            lines = lines_of(text)
-            files.trackers.append(TrackerFile(relative, agent, parse_tracker(text), lines))
-            files.notes += _hidden_notes(relative, lines)
-    if (root / CHANGELOG).exists():
-        files.changelog = parse_changelog(read_text(root, CHANGELOG))
+    for entry in _listing(root, AGENTS_DIR):
+        if not entry.endswith(".md"):
+            continue
+        relative = f"{AGENTS_DIR}/{entry}"
+        name = _name(relative, entry.removesuffix(".md"))
+        files.agents.append(AgentFile(relative, name, domain_of(read_text(root, relative))))
+    for entry in _listing(root, TRACKERS_DIR):
+        relative = f"{TRACKERS_DIR}/{entry}"
+        if not entry.endswith(TRACKER_SUFFIX):
+            reason = f"not a tracker (<agent>{TRACKER_SUFFIX}); not read"
+            files.notes.append(FileNote(relative, 0, entry, reason))
+            continue
+        agent = _name(relative, entry.removesuffix(TRACKER_SUFFIX))
+        text = read_text(root, relative)
+        lines = lines_of(text)
+        files.trackers.append(TrackerFile(relative, agent, parse_tracker(text), lines))
+        files.notes += _hidden_notes(relative, lines)
+    changelog = _safely(read_repo_file, root, CHANGELOG)
+    if changelog is not None:
+        files.changelog = parse_changelog(changelog)
     return files
 
 
