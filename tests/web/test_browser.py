@@ -122,6 +122,32 @@ async def test_a_change_through_the_api_appears_live(
     await page.screenshot(path=screenshot_path("board-live"), full_page=True)
 
 
+async def test_a_live_refresh_keeps_what_the_user_chose(
+    browser: Browser, server: str, factory: Factory
+) -> None:
+    """A choice made in a live region (an option picked, then the focus gone) survives the
+    refresh an event brings; the region catches up once the form is sent."""
+    await seed_shop(factory)
+    user = await factory.user("agent-runner@example.com")
+    await factory.member("shop", "agent-runner@example.com", Role.AGENT, agent="backend")
+    token = await factory.token(user, project="shop", agent="backend")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server, headers=headers) as api:
+        mine = await api.post(f"{API}/tasks", json={"title": "Footer", "tracker": "backend"})
+        assert mine.status_code == 201, mine.text
+        page = await logged_in(browser, server)
+        await page.goto(f"/p/shop/tasks/{mine.json()['number']}")
+        await expect(page.locator("body")).to_have_attribute("data-live-version", "1")
+        await page.locator("#status-as").select_option("backend")
+        await page.locator("h1").click()  # the focus leaves the form
+        made = await api.post(f"{API}/tasks", json={"title": "Elsewhere", "tracker": "qa"})
+        assert made.status_code == 201, made.text
+    await expect(page.locator("body")).to_have_attribute("data-live-version", "2")
+    await expect(page.locator("#status-as")).to_have_value("backend")
+    await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator("#task-status")).to_have_text("in progress")
+
+
 async def test_forged_form_posts_are_rejected(
     browser: Browser, server: str, factory: Factory, database: Database
 ) -> None:

@@ -1,7 +1,8 @@
 // crewboard dashboard: live updates without reload, and small conveniences.
 // Opens the project's SSE stream (cookie auth); on any event, re-fetches the current page
 // and swaps every element marked data-live (by id) for its fresh copy. A region holding
-// the focused form field waits until focus leaves it, so typing is never thrown away.
+// the focused form field, or a field the user has changed, is left as it is (and refreshed
+// later), so nothing typed or chosen is ever thrown away.
 (function () {
   "use strict";
   var KINDS = ["task.created", "task.updated", "task.claimed", "task.lease_expired",
@@ -13,10 +14,28 @@
   var timer = null;
   var deferred = false;
 
+  // A field the user has changed from what the page was rendered with (a chosen option, a
+  // ticked box, typed text), whether or not it still has the focus.
+  function edited(field) {
+    if (field.tagName === "SELECT") {
+      if (field.multiple) {
+        return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      // Without a `selected` attribute, a single select starts on its first option.
+      var initial = 0;
+      Array.prototype.forEach.call(field.options, function (o, i) { if (o.defaultSelected) { initial = i; } });
+      return field.options.length > 0 && field.selectedIndex !== initial;
+    }
+    if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+    if (field.type === "hidden") { return false; }
+    return field.value !== field.defaultValue;
+  }
+
   function busy(region) {
     var active = document.activeElement;
-    return active && active !== document.body && region.contains(active) &&
-      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    if (active && active !== document.body && region.contains(active) &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { return true; }
+    return Array.prototype.some.call(region.querySelectorAll("input, textarea, select"), edited);
   }
 
   function refresh() {
