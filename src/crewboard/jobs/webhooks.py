@@ -74,6 +74,8 @@ async def send(client: httpx.AsyncClient, item: Outgoing) -> Outcome:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     except httpx.HTTPError as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
+    except httpx.InvalidURL as exc:  # no HTTPError: a URL saved before the save rule parsed it
+        return Outcome(error=f"invalid URL: {exc}")
     return Outcome(status_code=code, error=None if 200 <= code < 300 else f"HTTP {code}")
 
 
