@@ -122,3 +122,20 @@ async def test_a_stored_url_the_client_cannot_parse_fails_without_stopping_the_j
     views = await log(world, hook_id)
     assert {v.delivery.status for v in views} == {"failed"}
     assert all((v.delivery.last_error or "").startswith("invalid URL") for v in views)
+
+
+async def test_an_attempt_ends_at_the_timeout_however_the_receiver_trickles(
+    world: World, strict: Settings
+) -> None:
+    """Each header line comes well within the timeout, the whole answer long after it: the
+    attempt is cut at ``CREWBOARD_WEBHOOK_TIMEOUT_SECONDS`` (it must end within its lease,
+    or another process would send it again meanwhile)."""
+    allowed = strict.model_copy(
+        update={"webhook_allow_private": True, "webhook_timeout_seconds": 0.5}
+    )
+    with running(Receiver(trickle=0.1)) as receiver:
+        hook_id = await _saved_while_allowed(world, receiver.url)
+        await world.task("Slowly answered")
+        await run_until(WebhookSender(world.database, allowed), world, hook_id, 1)
+    (view,) = await log(world, hook_id)
+    assert (view.delivery.status, view.delivery.last_error) == ("failed", "timed out")
