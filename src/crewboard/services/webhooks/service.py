@@ -141,7 +141,8 @@ class WebhookService:
         if after is not None:
             query = query.where(WebhookDelivery.id < after)
         rows = [
-            _view(d, k, detail=actor.is_admin) for d, k in (await self.session.execute(query)).all()
+            _view(d, k, detail=actor.is_admin and not actor.is_agent)
+            for d, k in (await self.session.execute(query)).all()
         ]
         return page_of(rows, limit, lambda v: v.delivery.id)
 
