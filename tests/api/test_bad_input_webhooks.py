@@ -29,6 +29,7 @@ TARGETS = (
     "api.localhost",
     "[::1]",
     "0.0.0.0",  # noqa: S104 (a target to refuse, not a bind)
+    "127.0.0.1.",
     "127.1",
     "2130706433",
     "0x7f000001",
@@ -46,6 +47,7 @@ TARGETS = (
     "240.0.0.1",
     "[2002:7f00:1::]",
 )
+FULLWIDTH_127 = "\uff11\uff12\uff17.0.0.1"  # what NFKC maps to 127.0.0.1; httpx refuses it
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +155,20 @@ CASES = [
             field="url",
         )
         for host in TARGETS
+        for path, method in ((HOOKS, "POST"), (f"{HOOKS}/1", "PATCH"))
+    ),
+    # Hosts the sender's HTTP client would refuse: never saved, whatever the target rule.
+    *(
+        B(
+            path,
+            "url",
+            f"http://{host}/secret-path",
+            tag=f"unparsed-{host}",
+            method=method,
+            code="invalid",
+            field="url",
+        )
+        for host in ("999.1.1.1", FULLWIDTH_127, "ⓛocalhost")
         for path, method in ((HOOKS, "POST"), (f"{HOOKS}/1", "PATCH"))
     ),
     B(HOOKS, "kinds", "task.", tag="string"),

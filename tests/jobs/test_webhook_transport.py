@@ -5,10 +5,12 @@ was saved; the delivery log tells an admin why and anyone else only that it fail
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.jobs.webhooks import WebhookSender
+from crewboard.models.webhooks import Webhook
 from crewboard.services.core import unit_of_work
 from crewboard.services.webhooks import WebhookService
 from tests.api.harness import API
@@ -17,6 +19,9 @@ from tests.jobs.webhook_receiver import Receiver, running
 from tests.support.factory import Factory
 from tests.support.http import bearer, client_for
 from tests.support.world import SLUG, World, build_world
+
+PUBLIC = "https://hooks.example.com/in"
+UNPARSED = "http://999.1.1.1/in"
 
 
 @pytest.fixture
@@ -102,3 +107,35 @@ async def test_failures_are_generic_for_all_but_admins(
     (status, error), (_, refused) = seen["admin"]
     assert (status, error) == (503, "HTTP 503")
     assert "ConnectError" in str(refused)
+
+
+async def test_a_stored_url_the_client_cannot_parse_fails_without_stopping_the_job(
+    world: World, strict: Settings
+) -> None:
+    """A hook saved before the save rule parsed URLs as the sender does (``999.1.1.1`` is
+    no address httpx takes): its delivery fails with a reason, and the job goes on."""
+    async with unit_of_work(world.database, write=True) as session:
+        hook_id = (await WebhookService(session).create(world.lead, SLUG, url=PUBLIC)).id
+        await session.execute(update(Webhook).where(Webhook.id == hook_id).values(url=UNPARSED))
+    await world.task("Goes nowhere")
+    await run_until(WebhookSender(world.database, strict), world, hook_id, 2)
+    views = await log(world, hook_id)
+    assert {v.delivery.status for v in views} == {"failed"}
+    assert all((v.delivery.last_error or "").startswith("invalid URL") for v in views)
+
+
+async def test_an_attempt_ends_at_the_timeout_however_the_receiver_trickles(
+    world: World, strict: Settings
+) -> None:
+    """Each header line comes well within the timeout, the whole answer long after it: the
+    attempt is cut at ``CREWBOARD_WEBHOOK_TIMEOUT_SECONDS`` (it must end within its lease,
+    or another process would send it again meanwhile)."""
+    allowed = strict.model_copy(
+        update={"webhook_allow_private": True, "webhook_timeout_seconds": 0.5}
+    )
+    with running(Receiver(trickle=0.1)) as receiver:
+        hook_id = await _saved_while_allowed(world, receiver.url)
+        await world.task("Slowly answered")
+        await run_until(WebhookSender(world.database, allowed), world, hook_id, 1)
+    (view,) = await log(world, hook_id)
+    assert (view.delivery.status, view.delivery.last_error) == ("failed", "timed out")

@@ -27,8 +27,8 @@ FAST = {
     "webhook_retry_base_seconds": 0.01,
     "webhook_retry_max_seconds": 0.05,
     "webhook_timeout_seconds": 5,
-    # The receiver runs on 127.0.0.1: a self-hosted operator's opt-in (test_targets.py has
-    # the default, which refuses it).
+    # The receiver runs on 127.0.0.1: a self-hosted operator's opt-in (test_webhook_transport.py
+    # and tests/services/webhooks/test_targets.py have the default, which refuses it).
     "webhook_allow_private": True,
 }
 

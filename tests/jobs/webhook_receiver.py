@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 # A safety net for a hung wait, not a measured duration: waits end on a condition.
 PATIENCE = 30.0
+TRICKLE_LINES = 40
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,12 @@ class Received:
 @dataclass
 class Receiver:
     """Answers 500 to the first ``fail_first`` requests, then ``status``; while ``hold`` is
-    clear, a request waits in the handler (``entered`` is set when one does)."""
+    clear, a request waits in the handler (``entered`` is set when one does). With
+    ``trickle`` the answer's header lines come one every ``trickle`` seconds (``TRICKLE_LINES``
+    of them): no single read waits long, the whole answer does."""
 
     fail_first: int = 0
+    trickle: float = 0.0
     status: int = 204
     hold: threading.Event | None = None
     url: str = ""
@@ -78,9 +83,24 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             code = receiver.handle(headers, body)
+            if receiver.trickle:
+                self.trickle(code)
+                return
             self.send_response(code)
             self.send_header("content-length", "0")
             self.end_headers()
+
+        def trickle(self, code: int) -> None:
+            lines = [f"HTTP/1.1 {code} OK\r\n".encode()]
+            lines += [b"x-pad: a\r\n"] * TRICKLE_LINES + [b"content-length: 0\r\n\r\n"]
+            try:
+                for line in lines:
+                    self.wfile.write(line)
+                    self.wfile.flush()
+                    time.sleep(receiver.trickle)
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                logger.debug("the sender hung up on a trickled answer: %s", exc)
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             logger.debug(format, *args)

@@ -60,13 +60,16 @@ def request_parts(item: Outgoing, timestamp: str) -> tuple[bytes, dict[str, str]
     return body, headers
 
 
-async def send(client: httpx.AsyncClient, item: Outgoing) -> Outcome:
-    """POST one delivery; the response body is never read (nor stored)."""
+async def send(client: httpx.AsyncClient, item: Outgoing, seconds: float) -> Outcome:
+    """POST one delivery, all of it (resolving, each address tried, the answer's head) within
+    ``seconds``: httpx's own timeouts bound each step, not their sum, and an attempt must end
+    within its lease (outbox.claim). The response body is never read (nor stored)."""
     body, headers = request_parts(item, str(int(time.time())))
     try:
-        async with client.stream("POST", item.url, content=body, headers=headers) as response:
-            code = response.status_code
-    except httpx.TimeoutException:
+        async with asyncio.timeout(seconds):
+            async with client.stream("POST", item.url, content=body, headers=headers) as response:
+                code = response.status_code
+    except (httpx.TimeoutException, TimeoutError):
         return Outcome(error="timed out")
     except httpx.ConnectError as exc:
         if isinstance(exc.__cause__, BlockedConnect) or isinstance(exc.__context__, BlockedConnect):
@@ -74,6 +77,8 @@ async def send(client: httpx.AsyncClient, item: Outgoing) -> Outcome:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     except httpx.HTTPError as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
+    except httpx.InvalidURL as exc:  # no HTTPError: a URL saved before the save rule parsed it
+        return Outcome(error=f"invalid URL: {exc}")
     return Outcome(status_code=code, error=None if 200 <= code < 300 else f"HTTP {code}")
 
 
@@ -122,7 +127,7 @@ class WebhookSender:
             return await enqueue(session, self.settings)
 
     async def _deliver(self, client: httpx.AsyncClient, item: Outgoing) -> bool:
-        outcome = await send(client, item)
+        outcome = await send(client, item, self.settings.webhook_timeout_seconds)
         async with unit_of_work(self.database, write=True) as session:
             status = await finish(session, item, outcome, self.settings)
         if not outcome.ok:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import httpx
+
 from crewboard.services.core import Invalid
 
 WEBHOOK_URL_MAX = 2000
@@ -39,6 +41,19 @@ def check_url(url: str) -> str:
     if parts.fragment:
         raise Invalid("a webhook URL has no #fragment", field="url")
     return url
+
+
+def sender_host(url: str) -> str:
+    """The host as the sender's HTTP client (httpx) reads the URL: lowercase ASCII, IDNA
+    encoded, an IPv6 address without brackets. The target rule is applied to this, so no
+    difference between two URL parsers can slip a host past it; a URL httpx refuses
+    (``999.1.1.1``, ``127.0.0.1`` in fullwidth digits) could never be sent: Invalid."""
+    try:
+        return httpx.URL(url).raw_host.decode("ascii")
+    except httpx.InvalidURL as exc:
+        raise Invalid(
+            "not a valid URL: its host is no valid address or domain name", field="url"
+        ) from exc
 
 
 def check_kinds(kinds: list[str]) -> list[str]:

@@ -37,6 +37,7 @@ from crewboard.services.webhooks.rules import (
     WEBHOOKS_PER_PROJECT,
     check_kinds,
     check_url,
+    sender_host,
     url_host,
 )
 from crewboard.services.webhooks.targets import check_target
@@ -140,7 +141,8 @@ class WebhookService:
         if after is not None:
             query = query.where(WebhookDelivery.id < after)
         rows = [
-            _view(d, k, detail=actor.is_admin) for d, k in (await self.session.execute(query)).all()
+            _view(d, k, detail=actor.is_admin and not actor.is_agent)
+            for d, k in (await self.session.execute(query)).all()
         ]
         return page_of(rows, limit, lambda v: v.delivery.id)
 
@@ -222,7 +224,10 @@ class WebhookService:
         return hook
 
     def _check_target(self, url: str) -> None:
+        """The target rule on the host as written and as the sender will read it (which
+        also refuses a URL the sender could not parse)."""
         check_target(url_host(url), allow_private=self.allow_private)
+        check_target(sender_host(url), allow_private=self.allow_private)
 
     async def delete(self, actor: Actor, slug: str, hook_id: int) -> Webhook:
         """Delete a webhook, its secret and its delivery log."""

@@ -47,14 +47,15 @@ def refusal(address: IPAddress) -> str | None:
 
 def literal(host: str) -> IPAddress | None:
     """The address a host names by itself, in any numeric form ``inet_aton`` reads
-    (``127.1``, ``2130706433``, ``0x7f000001``, ``0177.0.0.1``) or as IPv6; None for a name."""
+    (``127.1``, ``2130706433``, ``0x7f000001``, ``0177.0.0.1``, with or without a final dot
+    as in ``127.0.0.1.``) or as IPv6; None for a name."""
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         pass
     try:
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except OSError:
+        return ipaddress.IPv4Address(socket.inet_aton(host.removesuffix(".")))
+    except (OSError, UnicodeError):
         return None
 
 
