@@ -10,7 +10,7 @@ from tests.api.routes.test_events import EVENTS, make_crew, served
 from tests.api.sse import open_stream
 from tests.support.database import row_counts
 from tests.support.factory import Factory
-from tests.support.http import API, bearer, client_for, problem_code
+from tests.support.http import API, PASSWORD, bearer, client_for, login, problem_code
 from tests.support.live import live_server
 from tests.support.mcp import http_agent
 from tests.support.world import SLUG, build_world
@@ -92,3 +92,21 @@ async def test_budgets_are_per_app(
                 assert made.status_code == 201
             again = await client.post(TASKS, json={"title": "over"}, headers=backend)
             assert again.status_code == 429
+
+
+async def test_a_forged_post_does_not_spend_its_victims_budget(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """The budget is charged after the CSRF check: cookie posts without the token (a
+    same-site page's forgery) are 403 and leave the victim's writes untouched."""
+    tight = _tight(settings)
+    alice = await factory.user("alice@example.com", password=PASSWORD)
+    await factory.project(SLUG, alice)
+    async with client_for(settings=tight, database=database) as client:
+        csrf = {"X-CSRF-Token": await login(client, "alice@example.com")}
+        for _ in range(5):
+            forged = await client.post(TASKS, json={"title": "forged"})
+            assert (forged.status_code, problem_code(forged)) == (403, "csrf")
+        for n in range(3):
+            made = await client.post(TASKS, json={"title": f"t{n}"}, headers=csrf)
+            assert made.status_code == 201, made.text

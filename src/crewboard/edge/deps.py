@@ -68,12 +68,14 @@ async def get_optional_actor(request: Request, session: SessionDep) -> Actor | N
     if credential is None:
         return None
     write = writes(request)
-    budgets = request.app.state.budgets
     actor = await resolve_actor(
-        session, settings_of(request), credential, REST, write=write, budgets=budgets
+        session, settings_of(request), credential, REST, write=write, budgets=None
     )
     if write:
         check_header_csrf(request, credential)
+        # Charged after the CSRF check: a forged post must not spend its victim's budget.
+        if actor.session_id is not None:
+            request.app.state.budgets.write(actor.session_id)
     return actor
 
 

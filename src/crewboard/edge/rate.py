@@ -57,8 +57,8 @@ class Budgets:
             )
         bucket.tokens -= 1.0
 
-    def open_stream(self, credential_id: int) -> None:
-        """Count a stream the credential opens (RateLimited past the cap)."""
+    def check_stream(self, credential_id: int) -> None:
+        """RateLimited when the credential holds as many open streams as it may."""
         open_now = self._streams.get(credential_id, 0)
         if open_now >= self.max_streams:
             raise RateLimited(
@@ -66,7 +66,10 @@ class Budgets:
                 f"{self.max_streams}); close one first",
                 retry_after=5,
             )
-        self._streams[credential_id] = open_now + 1
+
+    def open_stream(self, credential_id: int) -> None:
+        """Count a stream that has started (``check_stream`` was asked before)."""
+        self._streams[credential_id] = self._streams.get(credential_id, 0) + 1
 
     def close_stream(self, credential_id: int) -> None:
         """A stream the credential had open has ended."""

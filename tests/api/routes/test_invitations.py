@@ -11,6 +11,7 @@ from sqlalchemy import update
 from crewboard.database import Database
 from crewboard.models import Invitation, utcnow
 from crewboard.services.core import unit_of_work
+from crewboard.services.projects import Role
 from tests.support.database import events, snapshot
 from tests.support.factory import Factory
 from tests.support.http import API, bearer, problem_code
@@ -104,6 +105,25 @@ async def test_an_owner_withdraws_an_invitation(
     url = f"{API}/projects/web/invitations/{sent.json()['id']}"
     assert (await client.delete(url, headers=owner)).status_code == 204
     assert (await client.delete(url, headers=owner)).status_code == 404
+    assert (
+        await client.get(f"{API}/invitations", headers=bearer(await factory.token(bob)))
+    ).json() == []
+
+
+async def test_an_offer_ends_when_membership_is_decided_another_way(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """Added by the operator while invited, then removed: the old offer must not let the
+    person back in."""
+    ann = await factory.user("ann@example.com")
+    bob = await factory.user("bob@example.com")
+    await factory.project("web", ann)
+    owner = bearer(await factory.token(ann))
+    await client.put(MEMBERS, json={"email": "bob@example.com", "role": "owner"}, headers=owner)
+    await factory.member("web", "bob@example.com", Role.VIEWER)  # crewboard member add
+    assert (await client.get(f"{API}/projects/web/invitations", headers=owner)).json() == []
+    removed = await client.delete(f"{MEMBERS}/{bob}", headers=owner)
+    assert removed.status_code == 204
     assert (
         await client.get(f"{API}/invitations", headers=bearer(await factory.token(bob)))
     ).json() == []

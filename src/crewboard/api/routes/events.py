@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
-from starlette.background import BackgroundTask
 
 from crewboard.config import Settings
 from crewboard.database import Database
@@ -128,36 +127,27 @@ async def event_stream(
 def stream_response(
     request: Request, actor: Actor, stream: AsyncIterator[str]
 ) -> StreamingResponse:
-    """The SSE response, counted against the credential's open-stream cap (429 past it).
+    """The SSE response, within the credential's open-stream cap (429 at it).
 
-    The count is released exactly once: when the stream ends, or after the response if the
-    stream never started (a client gone before the first byte)."""
+    The stream is counted once it starts and uncounted when it ends, however it ends: a
+    response thrown away before its first byte (a failed commit, a client gone) was never
+    counted, so nothing can leak."""
     budgets: Budgets = request.app.state.budgets
     key = actor.session_id
     if key is None:
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
-    budgets.open_stream(key)
-    released = False
-
-    def release() -> None:
-        nonlocal released
-        if not released:
-            released = True
-            budgets.close_stream(key)
+    budgets.check_stream(key)
 
     async def counted() -> AsyncIterator[str]:
+        budgets.open_stream(key)
         try:
             async for chunk in stream:
                 yield chunk
         finally:
-            release()
+            budgets.close_stream(key)
+            await stream.aclose()  # type: ignore[attr-defined]
 
-    return StreamingResponse(
-        counted(),
-        media_type="text/event-stream",
-        headers=SSE_HEADERS,
-        background=BackgroundTask(release),
-    )
+    return StreamingResponse(counted(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 def access_check(database: Database, settings: Settings, token: str, slug: str) -> Check:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.models import Agent, Member, Project, User
+from crewboard.models import Agent, Invitation, Member, Project, User
 from crewboard.services.core import (
     NAME_MAX,
     PATH_MAX,
@@ -286,6 +286,7 @@ class ProjectService:
             {"email": user.email, "role": role.value, "agent_name": agent_name},
             project_id=project.id,
         )
+        await self._drop_invitations(project.id, user.email)
         await self.session.flush()
         return MemberView(member, user)
 
@@ -297,6 +298,9 @@ class ProjectService:
             raise NotFound("member not found")
         if member.role == Role.OWNER:
             await self._keep_an_owner(access.project.id, user_id)
+        email = await self.session.scalar(select(User.email).where(User.id == user_id))
+        if email is not None:  # an offer made before they joined must not bring them back
+            await self._drop_invitations(access.project.id, email)
         await self.session.delete(member)
         record_event(
             self.session,
@@ -307,6 +311,12 @@ class ProjectService:
             project_id=access.project.id,
         )
         await self.session.flush()
+
+    async def _drop_invitations(self, project_id: int, email: str) -> None:
+        """Open invitations of ``email`` to the project end once membership is decided."""
+        await self.session.execute(
+            delete(Invitation).where(Invitation.project_id == project_id, Invitation.email == email)
+        )
 
     async def _keep_an_owner(self, project_id: int, leaving_user_id: int) -> None:
         # Lock the owner rows (PostgreSQL) so two owners cannot remove each other at once.

@@ -37,6 +37,7 @@ def refusal(address: IPAddress) -> str | None:
         (address.is_loopback, "loopback"),
         (address.is_link_local, "link-local"),
         (address.is_multicast, "multicast"),
+        (isinstance(address, ipaddress.IPv6Address) and address.is_site_local, "site-local"),
         (address.is_private, "private"),
         (address.is_reserved, "reserved"),
     ):
@@ -45,14 +46,20 @@ def refusal(address: IPAddress) -> str | None:
     return None if address.is_global else "non-public"
 
 
+def _ip(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:  # not an address: a name, or inet_aton's spellings (below)
+        return None
+
+
 def literal(host: str) -> IPAddress | None:
     """The address a host names by itself, in any numeric form ``inet_aton`` reads
     (``127.1``, ``2130706433``, ``0x7f000001``, ``0177.0.0.1``, with or without a final dot
     as in ``127.0.0.1.``) or as IPv6; None for a name."""
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
+    named = _ip(host.strip("[]"))
+    if named is not None:
+        return named
     try:
         return ipaddress.IPv4Address(socket.inet_aton(host.removesuffix(".")))
     except (OSError, UnicodeError):
