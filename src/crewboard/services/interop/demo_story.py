@@ -87,7 +87,7 @@ class Story:
     ) -> None:
         self.slug = slug
         self.tasks = Tasks(session, settings)
-        self.messages = MessageService(session)
+        self.messages = MessageService(session, settings)
         self.actors = actors
         self.owner_email = owner_email
         self.rng = random.Random(SEED)  # noqa: S311 (a story, not a secret)

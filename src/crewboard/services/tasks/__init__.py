@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from crewboard.services.tasks.edges import Edges
     from crewboard.services.tasks.facade import Completion, Tasks
     from crewboard.services.tasks.flow import Applied, ChangeResult, TaskChange, TaskFlow
-    from crewboard.services.tasks.graph import add_dependencies
     from crewboard.services.tasks.leases import ExpiredLease, expire_leases
     from crewboard.services.tasks.links import TaskLinking
     from crewboard.services.tasks.protocol import Completed, TaskProtocol
@@ -83,7 +82,6 @@ EXPORTS = {
     "Tasks": "facade",
     "TrackerService": "trackers",
     "VERIFIED_MAX": "rules",
-    "add_dependencies": "graph",
     "Edges": "edges",
     "check_claimable": "claims",
     "check_files": "rules",
@@ -130,7 +128,6 @@ __all__ = [
     "TaskView",
     "Tasks",
     "TrackerService",
-    "add_dependencies",
     "check_claimable",
     "check_files",
     "check_one_line",

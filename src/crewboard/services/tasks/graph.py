@@ -67,18 +67,12 @@ async def _lock_graph(session: AsyncSession, access: ProjectAccess) -> None:
     )
 
 
-async def add_dependencies(
-    session: AsyncSession, access: ProjectAccess, task: Task, numbers: Sequence[int]
-) -> list[int]:
-    """``task`` waits on each of ``numbers``; returns the numbers newly linked."""
-    return (await link_blockers(session, access, task, numbers))[0]
-
-
 async def link_blockers(
     session: AsyncSession, access: ProjectAccess, task: Task, numbers: Sequence[int]
 ) -> tuple[list[int], dict[int, Task]]:
-    """``add_dependencies``, also returning the blockers by number (a new task's view is
-    built from them without asking the database again)."""
+    """``task`` waits on each of ``numbers`` (the caller checks permissions: edges.py);
+    returns the numbers newly linked, and the blockers by number (a new task's view is built
+    from them without asking the database again)."""
     if not numbers:
         return [], {}
     await _lock_graph(session, access)
