@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crewboard.database.engine import WRITE_OPTION, Database
+from crewboard.database.statements import attach_driver
 from crewboard.services.core.errors import DomainError
 
 
@@ -19,7 +20,8 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
     commits what was done before it and is then raised as usual.
     """
     async with database.write_gate(write), database.session(write) as session:
-        await session.connection(execution_options={WRITE_OPTION: write})
+        connection = await session.connection(execution_options={WRITE_OPTION: write})
+        await attach_driver(session, connection)
         try:
             yield session
         except DomainError as exc:
