@@ -187,3 +187,18 @@ async def test_missing_and_expanding_parameters_are_refused(database: Database) 
 
 def timezone_plus_5() -> timezone:
     return timezone(timedelta(hours=5))
+
+
+async def test_constant_lists_are_expanded_once(database: Database, factory: Factory) -> None:
+    await factory.user("a@example.com", admin=True)
+    await factory.user("b@example.com")
+    statement = Statement(
+        select(USERS.c.email)
+        .where(USERS.c.email.notin_(["b@example.com", "c@example.com"]))
+        .where(USERS.c.is_admin == bindparam("p_admin"))
+    )
+    async with unit_of_work(database, write=False) as session:
+        assert [r.email for r in await fetch(session, statement, {"p_admin": True})] == [
+            "a@example.com"
+        ]
+        assert await fetch(session, statement, {"p_admin": False}) == []

@@ -11,8 +11,8 @@ What it leans on (covered by tests/database/test_statements.py on both backends,
 pinned to a minor range in pyproject.toml): the compiled statement's ``positiontup`` and
 ``_bind_processors``, ``TypeEngine._cached_result_processor``, ``Session._is_clean``, and on
 PostgreSQL the asyncpg adapter's ``_transaction``/``_start_transaction``/``_execute_mutex``/
-``_handle_exception``. Statements with expanding (``IN``) parameters are refused: they are
-compiled per call, which is what this module avoids.
+``_handle_exception``. A constant list (``IN ('done', 'cancelled')``) is expanded once; a list
+given per call is refused (it would be compiled per call, which is what this module avoids).
 """
 
 from __future__ import annotations
@@ -21,20 +21,22 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 import asyncpg
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from crewboard.database.sqlite import InlineConnection
 
 DRIVER_KEY = "crewboard.driver"
+M = TypeVar("M")
 
 Processor = Callable[[Any], Any] | None
 
@@ -82,11 +84,20 @@ def _record_type(names: list[str]) -> type[tuple[Any, ...]]:
 def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     """Compile ``statement`` for ``dialect`` with SQLAlchemy's compiler."""
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise exc.ArgumentError("expanding parameters are compiled per call: use the session")
+    sql = compiled.string
     order = tuple(compiled.positiontup or ())
-    processors = compiled._bind_processors
-    fixed = compiled.construct_params(escape_names=False, _check=False)
+    processors = dict(compiled._bind_processors)
+    fixed: Mapping[str, Any] = compiled.construct_params(escape_names=False, _check=False)
+    expanding = [*compiled.post_compile_params, *compiled.literal_execute_params]
+    if expanding:
+        # A constant list (``status IN ('done', 'cancelled')``) is expanded here, once; a list
+        # given per call would need compiling per call, which is what this module avoids.
+        if any(bind.required for bind in expanding):
+            raise exc.ArgumentError("expanding parameters are compiled per call: use the session")
+        expanded = compiled._process_parameters_for_postcompile(dict(fixed))
+        sql, fixed = expanded.statement, expanded.parameters
+        order = tuple(expanded.positiontup or ())
+        processors.update(expanded.processors)
     binds = tuple(cast(Processor, processors.get(name)) for name in order)
     required = frozenset(
         bind.key for bind in compiled.binds.values() if bind.required and bind.key in order
@@ -98,7 +109,7 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
         names = [column.keyname for column in columns]
         record = _record_type(names)
         results = tuple(column.type._cached_result_processor(dialect, None) for column in columns)
-    return Compiled(compiled.string, order, binds, fixed, required, record, results)
+    return Compiled(sql, order, binds, fixed, required, record, results)
 
 
 class Statement:
@@ -136,6 +147,11 @@ class Driver:
     async def run(self, compiled: Compiled, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """The statement's rows as the driver returns them (SQLAlchemy's errors on failure)."""
         arguments = compiled.arguments(params)
+        sync = self.connection.sync_connection
+        if sync is not None and (sync._has_events or sync.engine._has_events):
+            # What SQLAlchemy tells its listeners before a statement (the statement counters
+            # of tests and benchmarks); there is no cursor nor execution context here.
+            sync.dispatch.before_cursor_execute(sync, None, compiled.sql, arguments, None, False)
         try:
             if self.inline is not None:
                 # The writer runs on the loop's thread anyway (database/sqlite.py).
@@ -225,3 +241,25 @@ async def fetch_one(
 def _forget_driver(session: Session, _transaction: Any) -> None:
     # The connection goes back to the pool with the transaction: never reuse its handle.
     session.info.pop(DRIVER_KEY, None)
+
+
+def adopt(session: AsyncSession, model: type[M], row: Any) -> M:
+    """The ORM object for a row just read on the driver, in the session as if the session had
+    loaded it (changes to it are flushed as usual). ``row`` has the model's columns by column
+    name; an object the session already holds is refreshed from it."""
+    mapper = inspect(model)
+    values = {
+        attribute.key: getattr(row, attribute.columns[0].key) for attribute in mapper.column_attrs
+    }
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    sync = session.sync_session
+    held = sync.identity_map.get(key)
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        return cast(M, held)
+    instance = cast(M, mapper.class_manager.new_instance())
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    sync.add(instance)
+    return instance

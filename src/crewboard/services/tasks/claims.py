@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, exists, select, update
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
+from crewboard.database.statements import Statement, adopt, fetch_one
 from crewboard.models import utcnow
-from crewboard.models.tasks import Task
+from crewboard.models.tasks import Task, TaskDependency
 from crewboard.services.core import Actor, Conflict, Invalid, NotFound
 from crewboard.services.projects import ProjectAccess, Role
 from crewboard.services.tasks.rules import Status
@@ -34,13 +34,20 @@ class _Where(enum.Enum):
     TEAM = "team"
 
 
-def _claim_update(where: ColumnElement[bool]) -> ExecutableReturnsRows:
-    """UPDATE ... SET owner, in progress, lease WHERE <where> RETURNING the task.
+def _claim_update(where: ColumnElement[bool]) -> Statement:
+    """UPDATE ... SET owner, in progress, lease WHERE <where> RETURNING the task, and whether
+    it has any dependency edge (so the answer looks its links up only when there are some).
 
-    A Core UPDATE loaded as ORM rows: the ORM's own bulk-UPDATE path costs several times the
-    statement, and the claim is the hottest write there is.
+    Run on the driver (database/statements.py): the claim is the hottest write there is, and
+    through the session the statement's machinery cost many times the statement.
     """
     tasks = cast(Table, Task.__table__)
+    links = cast(Table, TaskDependency.__table__)
+    has_links = (
+        exists()
+        .where((links.c.task_id == tasks.c.id) | (links.c.blocked_by_id == tasks.c.id))
+        .label("has_links")
+    )
     statement = (
         update(tasks)
         .where(where)
@@ -51,9 +58,17 @@ def _claim_update(where: ColumnElement[bool]) -> ExecutableReturnsRows:
             version=tasks.c.version + 1,
             updated_at=bindparam("p_now"),
         )
-        .returning(*tasks.c)
+        .returning(*tasks.c, has_links)
     )
-    return select(Task).from_statement(statement).execution_options(populate_existing=True)
+    return Statement(statement)
+
+
+# Claim one given task: the same compare-and-set, by number.
+_CLAIM_ONE = _claim_update(
+    (Task.project_id == bindparam("p_project"))
+    & (Task.number == bindparam("p_number"))
+    & ready_clause()
+)
 
 
 @cache
@@ -77,7 +92,7 @@ def _candidate(where: _Where, *, lock: bool) -> Select[int]:
 
 
 @cache
-def _next_statements(where: _Where, skip_locked: bool) -> ExecutableReturnsRows:
+def _next_statements(where: _Where, skip_locked: bool) -> Statement:
     """Claim-next's compare-and-set, built once per scope: a claim is the hottest write, and
     building the statement cost more than running it."""
     candidate = _candidate(where, lock=skip_locked).scalar_subquery()
@@ -157,27 +172,34 @@ class TaskClaims:
         self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None
     ) -> Task:
         """Take a ready task: it becomes in progress, owned by the claimer, with a lease."""
+        return (await self._claim(actor, slug, number, as_agent))[0]
+
+    async def claim_view(
+        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None
+    ) -> TaskView:
+        """``claim``, answered with the task's view (its links read only if it has some)."""
+        task, has_links = await self._claim(actor, slug, number, as_agent)
+        return await self.store.view(task, has_links=has_links)
+
+    async def _claim(
+        self, actor: Actor, slug: str, number: int, as_agent: str | None
+    ) -> tuple[Task, bool]:
         access, me = await self._claimer(actor, slug, as_agent)
-        where = (Task.project_id == access.project.id) & (Task.number == number) & ready_clause()
-        task = await self._take(where, me)
-        if task is None:
+        params = {"p_project": access.project.id, "p_number": number}
+        claimed = await self._run_take(_CLAIM_ONE, params, me)
+        if claimed is None:
             # The compare-and-set missed: say which part of the rule the task fails.
             task = await self.store.load(access, number)
             check_claimable(task, me, await self.store.open_blockers(task))
             raise Conflict(
                 f"task #{number} was claimed by someone else first", code="already-claimed"
             )
+        task, has_links = claimed
         until = task.lease_expires_at.isoformat() if task.lease_expires_at else None
         self.store.record(
             actor, access, task, "task.claimed", {"owner": me, "lease_expires_at": until}
         )
-        return task
-
-    async def claim_view(
-        self, actor: Actor, slug: str, number: int, *, as_agent: str | None = None
-    ) -> TaskView:
-        """``claim``, answered with the task's view."""
-        return await self.store.view(await self.claim(actor, slug, number, as_agent=as_agent))
+        return task, has_links
 
     async def claim_next(
         self, actor: Actor, slug: str, scope: ClaimScope, *, as_agent: str | None = None
@@ -202,25 +224,26 @@ class TaskClaims:
         skip_locked = self.store.session.get_bind().dialect.name != "sqlite"
         take, probe = _next_statements(where, skip_locked), _candidate(where, lock=False)
         for _ in range(_CLAIM_ATTEMPTS):
-            task = await self._run_take(take, params, me)
-            if task is not None:
+            claimed = await self._run_take(take, params, me)
+            if claimed is not None:
+                task, has_links = claimed
                 self.store.record(actor, access, task, "task.claimed", {"owner": me, "next": True})
-                return await self.store.view(task)
+                return await self.store.view(task, has_links=has_links)
             if await self.store.session.scalar(probe, params) is None:
                 break
         raise NotFound("no ready task to claim", code="nothing-ready")
 
-    async def _take(self, where: ColumnElement[bool], me: str) -> Task | None:
-        """The compare-and-set for one given task (see ``_run_take``)."""
-        return await self._run_take(_claim_update(where), {"p_me": me}, me)
-
     async def _run_take(
-        self, statement: ExecutableReturnsRows, params: dict[str, Any], me: str
-    ) -> Task | None:
-        """The compare-and-set itself: one UPDATE ... RETURNING; None if the row did not match."""
+        self, statement: Statement, params: dict[str, Any], me: str
+    ) -> tuple[Task, bool] | None:
+        """The compare-and-set itself: one UPDATE ... RETURNING; None if the row did not match,
+        else the claimed task and whether it has dependency edges."""
         now = utcnow()
         values = {**params, "p_now": now, "p_lease": self.store.lease_until(now), "p_me": me}
-        return (await self.store.session.scalars(statement, values)).first()
+        row = await fetch_one(self.store.session, statement, values)
+        if row is None:
+            return None
+        return adopt(self.store.session, Task, row), bool(row.has_links)
 
     async def renew(self, actor: Actor, slug: str, number: int) -> TaskView:
         """Extend the lease of a task one holds (a heartbeat while working)."""

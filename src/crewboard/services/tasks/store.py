@@ -190,8 +190,11 @@ class TaskStore:
             for task in tasks
         ]
 
-    async def view(self, task: Task) -> TaskView:
-        """One task with its links."""
+    async def view(self, task: Task, *, has_links: bool = True) -> TaskView:
+        """One task with its links; ``has_links=False`` (the caller knows it has no dependency
+        edge) reads none, nor anything else when it follows up no task and is on no team."""
+        if not has_links and task.source_task_id is None and task.team_id is None:
+            return TaskView(task=task, blocked_by=[], open_blockers=[], blocks=[], source=None)
         (view,) = await self.views([task])
         return view
 
