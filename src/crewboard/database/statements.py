@@ -30,8 +30,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import Label
 
 from crewboard.database.sqlite import InlineConnection
 
@@ -197,6 +198,11 @@ class Driver:
         )
 
 
+def labelled(table: FromClause, prefix: str) -> list[Label[Any]]:
+    """Every column of ``table`` labelled ``prefix`` + its name: several models in one row."""
+    return [column.label(prefix + column.key) for column in table.c]
+
+
 async def attach_driver(session: AsyncSession, connection: AsyncConnection) -> Driver:
     """Remember the transaction's driver connection on the session (the unit of work calls
     this once, after it has begun the transaction)."""
@@ -243,13 +249,15 @@ def _forget_driver(session: Session, _transaction: Any) -> None:
     session.info.pop(DRIVER_KEY, None)
 
 
-def adopt(session: AsyncSession, model: type[M], row: Any) -> M:
+def adopt(session: AsyncSession, model: type[M], row: Any, prefix: str = "") -> M:
     """The ORM object for a row just read on the driver, in the session as if the session had
     loaded it (changes to it are flushed as usual). ``row`` has the model's columns by column
-    name; an object the session already holds is refreshed from it."""
+    name, each after ``prefix`` (see ``labelled``); an object the session already holds is
+    refreshed from it."""
     mapper = inspect(model)
     values = {
-        attribute.key: getattr(row, attribute.columns[0].key) for attribute in mapper.column_attrs
+        attribute.key: getattr(row, prefix + attribute.columns[0].key)
+        for attribute in mapper.column_attrs
     }
     key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
     sync = session.sync_session

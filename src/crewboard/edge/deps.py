@@ -68,8 +68,10 @@ async def get_optional_actor(request: Request, session: SessionDep) -> Actor | N
     if credential is None:
         return None
     write = writes(request)
+    # The project the path names, if any: its access is read with the credential.
+    slug = request.path_params.get("slug")
     actor = await resolve_actor(
-        session, settings_of(request), credential, REST, write=write, budgets=None
+        session, settings_of(request), credential, REST, write=write, budgets=None, slug=slug
     )
     if write:
         check_header_csrf(request, credential)

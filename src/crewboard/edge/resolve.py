@@ -20,10 +20,17 @@ async def resolve_actor(
     *,
     write: bool,
     budgets: Budgets | None,
+    slug: str | None = None,
 ) -> Actor:
     """The actor behind ``credential`` if ``accepts`` admits it; its use is noted (last_use)
-    and, for a write, taken from its write budget (``budgets``: the app's, edge/rate.py)."""
-    result = await AuthService(session, settings).authenticate(credential.token)
+    and, for a write, taken from its write budget (``budgets``: the app's, edge/rate.py).
+
+    The same statement resolves the caller's access to the project the call is about: the
+    ``slug`` the request names, or, where ``accepts`` takes agent tokens only (MCP), the
+    token's own project (services/accounts/auth.py)."""
+    result = await AuthService(session, settings).authenticate(
+        credential.token, slug=slug, own_project=accepts.agent_only
+    )
     accepts.admit(result)
     if write and budgets is not None and result.actor.session_id is not None:
         budgets.write(result.actor.session_id)

@@ -45,7 +45,13 @@ async def _viewer(request: Request, session: SessionDep) -> Viewer:
         await check_form_csrf(request, credential)
     settings = settings_of(request)
     actor = await resolve_actor(
-        session, settings, credential, WEB, write=write, budgets=request.app.state.budgets
+        session,
+        settings,
+        credential,
+        WEB,
+        write=write,
+        budgets=request.app.state.budgets,
+        slug=request.path_params.get("slug"),
     )
     return Viewer(actor, csrf_token_for(credential.token), session, settings)
 

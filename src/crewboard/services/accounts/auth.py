@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from crewboard.config import Settings
-from crewboard.models import AuthSession, Member, Project, SetupSecret, User, utcnow
+from crewboard.database.statements import Statement, adopt, fetch_one, labelled
+from crewboard.models import Agent, AuthSession, Member, Project, SetupSecret, User, utcnow
 from crewboard.services.accounts.credentials import (
     SETUP_PREFIX,
     hash_token,
@@ -22,6 +26,7 @@ from crewboard.services.accounts.users import UserService
 from crewboard.services.core import (
     ALL_SCOPES,
     MAX_LIMIT,
+    SLUG_PATTERN,
     TOKEN_NAME_MAX,
     Actor,
     Conflict,
@@ -39,7 +44,13 @@ from crewboard.services.core import (
     page_of,
     record_event,
 )
-from crewboard.services.projects import ProjectService, Role, RosterService, may_act_as_agent
+from crewboard.services.projects import (
+    ProjectService,
+    Role,
+    RosterService,
+    may_act_as_agent,
+    resolve_access,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,37 @@ _CREDENTIAL = (
 )
 
 
+def _with_project(on: ColumnElement[bool]) -> Statement:
+    """The credential and, in the same statement, what ``ProjectService.access`` reads to
+    resolve its access to one project (``target``): the project, the person's membership
+    and, for an agent token, its roster entry. Run on the driver (database/statements.py)."""
+    members, agents = cast(Table, Member.__table__), cast(Table, Agent.__table__)
+    return Statement(
+        _CREDENTIAL.add_columns(
+            *labelled(_TARGET, "target_"),
+            *labelled(members, "member_"),
+            agents.c.id.label("agent_id"),
+        )
+        .outerjoin(_TARGET, on)
+        .outerjoin(
+            members,
+            (members.c.project_id == _TARGET.c.id) & (members.c.user_id == AuthSession.user_id),
+        )
+        .outerjoin(
+            agents,
+            (agents.c.project_id == _TARGET.c.id) & (agents.c.name == AuthSession.agent_name),
+        )
+    )
+
+
+_TARGET = cast(Table, Project.__table__).alias("target")
+_SLUG = re.compile(SLUG_PATTERN)
+_PLAIN = Statement(_CREDENTIAL)
+# A project named in the request's path; an agent token's own project (its only one).
+_IN_SLUG = _with_project(_TARGET.c.slug == bindparam("p_slug"))
+_IN_OWN = _with_project(_TARGET.c.id == AuthSession.project_id)
+
+
 CREW_KIND = "crew"
 
 
@@ -95,9 +137,21 @@ class AuthService:
 
     # -- authentication ---------------------------------------------------------------
 
-    async def authenticate(self, token: str) -> Authenticated:
-        """The actor behind a bearer token or session cookie; any failure is Unauthenticated."""
-        found = (await self.session.execute(_CREDENTIAL, {"p_hash": hash_token(token)})).first()
+    async def authenticate(
+        self, token: str, *, slug: str | None = None, own_project: bool = False
+    ) -> Authenticated:
+        """The actor behind a bearer token or session cookie; any failure is Unauthenticated.
+
+        With ``slug`` (a project the request names) or ``own_project`` (an agent token's
+        project), the same statement also reads the caller's access to that project, and
+        ``ProjectService.access`` finds it resolved for the rest of the unit of work.
+        """
+        params = {"p_hash": hash_token(token)}
+        if slug is not None and _SLUG.fullmatch(slug):
+            statement, params["p_slug"] = _IN_SLUG, slug
+        else:
+            statement = _IN_OWN if own_project else _PLAIN
+        found = await fetch_one(self.session, statement, params)
         now = utcnow()
         if found is None:
             raise Unauthenticated("invalid credential", code="invalid-token")
@@ -127,7 +181,20 @@ class AuthService:
             scopes=frozenset(found.scopes) & ALL_SCOPES,
             session_id=found.id,
         )
+        if statement is not _PLAIN and found.target_id is not None:
+            self._prime(actor, found)
         return Authenticated(actor=actor, kind=found.kind, needs_touch=stale)
+
+    def _prime(self, actor: Actor, found: Any) -> None:
+        """Hand the project part of the row to the projects' own rule and cache."""
+        project = adopt(self.session, Project, found, "target_")
+        member = None
+        if found.member_user_id is not None:
+            member = adopt(self.session, Member, found, "member_")
+        access = resolve_access(
+            actor, project, member, found.agent_id, found.is_admin, found.disabled_at
+        )
+        ProjectService(self.session).prime(actor, access)
 
     async def touch(self, session_id: int) -> None:
         """Record that a credential was used now."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         may_act_as_agent,
         on_roster,
         require_on_roster,
+        resolve_access,
     )
     from crewboard.services.projects.invitations import InvitationService, InvitationView
     from crewboard.services.projects.roster import RosterService
@@ -34,6 +35,7 @@ EXPORTS = {
     "may_act_as_agent": "access",
     "on_roster": "access",
     "require_on_roster": "access",
+    "resolve_access": "access",
     "require_team": "team_store",
     "team_names": "team_store",
 }
@@ -50,6 +52,7 @@ __all__ = [
     "on_roster",
     "require_on_roster",
     "require_team",
+    "resolve_access",
     "team_names",
 ]
 

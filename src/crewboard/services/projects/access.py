@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +46,8 @@ class Role(StrEnum):
 
 
 _SLUG = re.compile(SLUG_PATTERN)
+# Accesses the caller's authentication resolved (``ProjectService.prime``), per unit of work.
+PRIMED_KEY = "crewboard.primed_access"
 _RANKS = {Role.VIEWER: 0, Role.AGENT: 1, Role.MEMBER: 2, Role.OWNER: 3}
 
 
@@ -108,44 +109,32 @@ class ProjectService:
             # Not a slug, so no project; and PostgreSQL text cannot even hold a NUL (a 500).
             raise NotFound("project not found")
         known = self._resolved.get((actor, slug))
+        if known is None:
+            known = self.session.sync_session.info.get(PRIMED_KEY, {}).get((actor, slug))
         if known is not None:
             known.require(need)
             return known
         user_id = actor.user_id if actor.user_id is not None else -1
         params = {"p_user": user_id, "p_slug": slug, "p_agent": actor.agent_name}
-        query = _AGENT_ACCESS if actor.is_agent else _ACCESS
-        row = (await self.session.execute(query, params)).first()
-        access = self._resolve(actor, tuple(row)) if row is not None else None
+        if actor.is_agent:
+            row = (await self.session.execute(_AGENT_ACCESS, params)).first()
+            access = resolve_access(actor, *row) if row is not None else None
+        else:
+            row = (await self.session.execute(_ACCESS, params)).first()
+            access = resolve_access(actor, *row, None, None, None) if row is not None else None
         if access is None:
             raise NotFound(f"project {slug} not found")
         self._resolved[(actor, slug)] = access
         access.require(need)
         return access
 
-    @staticmethod
-    def _resolve(actor: Actor, row: tuple[Any, ...]) -> ProjectAccess | None:
-        project: Project = row[0]
-        member: Member | None = row[1]
-        if actor.is_agent:
-            # An agent token lives only as long as its agent is on the roster and its person
-            # may still act for that agent.
-            agent_id, user_is_admin, user_disabled_at = row[2], row[3], row[4]
-            entitled = user_is_admin or (
-                member is not None and may_act_as_agent(member, actor.agent_name)
-            )
-            valid = (
-                actor.project_id == project.id
-                and agent_id is not None
-                and user_is_admin is not None
-                and user_disabled_at is None
-                and entitled
-            )
-            return ProjectAccess(project, Role.AGENT, actor.agent_name) if valid else None
-        if actor.is_admin:
-            return ProjectAccess(project, Role.OWNER, None)
-        if member is None:
-            return None
-        return ProjectAccess(project, Role(member.role), member.agent_name)
+    def prime(self, actor: Actor, access: ProjectAccess | None) -> None:
+        """Remember, for this unit of work, an access resolved with the caller's credential
+        (services/accounts/auth.py reads both in one statement), so that every service of the
+        unit of work finds it without a query."""
+        if access is not None:
+            primed = self.session.sync_session.info.setdefault(PRIMED_KEY, {})
+            primed[(actor, access.project.slug)] = access
 
     async def _member(self, project_id: int, user_id: int | None) -> Member | None:
         if user_id is None:
@@ -352,6 +341,38 @@ async def require_on_roster(
     if not await on_roster(session, project, name):
         raise NotFound(f"no agent {name} on the roster of {project.slug}", field=field)
     return name
+
+
+def resolve_access(
+    actor: Actor,
+    project: Project,
+    member: Member | None,
+    agent_id: int | None,
+    user_is_admin: bool | None,
+    user_disabled_at: object | None,
+) -> ProjectAccess | None:
+    """The rule of access: the actor's rights in ``project`` from its membership and, for an
+    agent token, whether its agent is on the roster (``agent_id``) and its person still exists
+    (``user_is_admin`` not None), is enabled and may act for that agent. None: no access."""
+    if actor.is_agent:
+        # An agent token lives only as long as its agent is on the roster and its person
+        # may still act for that agent.
+        entitled = user_is_admin or (
+            member is not None and may_act_as_agent(member, actor.agent_name)
+        )
+        valid = (
+            actor.project_id == project.id
+            and agent_id is not None
+            and user_is_admin is not None
+            and user_disabled_at is None
+            and entitled
+        )
+        return ProjectAccess(project, Role.AGENT, actor.agent_name) if valid else None
+    if actor.is_admin:
+        return ProjectAccess(project, Role.OWNER, None)
+    if member is None:
+        return None
+    return ProjectAccess(project, Role(member.role), member.agent_name)
 
 
 def may_act_as_agent(member: Member, agent_name: str | None) -> bool:
