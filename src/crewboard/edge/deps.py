@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -64,6 +65,10 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 async def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
     """The authenticated actor, or None for an anonymous request (same transaction)."""
+    return await _authenticate(request, session)
+
+
+async def _authenticate(request: Request, session: AsyncSession) -> Actor | None:
     credential = read_credential(request, REST)
     if credential is None:
         return None
@@ -91,6 +96,29 @@ async def get_actor(actor: OptionalActorDep) -> Actor:
     return actor
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What an authenticated route works with: its unit of work, its caller, the settings."""
+
+    session: AsyncSession
+    actor: Actor
+    settings: Settings
+
+
+async def get_call(request: Request) -> AsyncIterator[Call]:
+    """``SessionDep`` and ``ActorDep`` as one dependency: the hot routes (claims, task writes,
+    messages) take this one, since FastAPI's solving of nested dependencies cost a
+    measurable share of a claim. Same transaction, same rules, same order."""
+    database, settings = database_of(request), settings_of(request)
+    async with unit_of_work(database, write=writes(request)) as session:
+        actor = await _authenticate(request, session)
+        if actor is None:
+            raise Unauthenticated(REST.missing, code="unauthenticated")
+        yield Call(session, actor, settings)
+    await record_last_use(database, settings, session)
+
+
+CallDep = Annotated[Call, Depends(get_call, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from crewboard.api.presenters import change_read, completion_read, task_read
-from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.edge.deps import ActorDep, CallDep, SessionDep, SettingsDep
 from crewboard.schemas.common import Cursor, Limit, Page, Slug
 from crewboard.schemas.tasks import (
     ActAs,
@@ -30,33 +30,24 @@ NumberPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post("/claim")
-async def claim_next(
-    slug: SlugPath, body: ClaimNext, actor: ActorDep, session: SessionDep, settings: SettingsDep
-) -> TaskRead:
+async def claim_next(slug: SlugPath, body: ClaimNext, call: CallDep) -> TaskRead:
     """Claim the most urgent, oldest ready task (on a tracker, among shared ones, anywhere, or
     on a team's list).
 
     404 ``nothing-ready`` when there is none.
     """
-    service = Tasks(session, settings)
+    service = Tasks(call.session, call.settings)
     scope = ClaimScope(
         tracker=body.tracker, shared_only=body.shared_only, anywhere=body.anywhere, team=body.team
     )
-    return task_read(await service.claim_next(actor, slug, scope, as_agent=body.as_agent))
+    return task_read(await service.claim_next(call.actor, slug, scope, as_agent=body.as_agent))
 
 
 @router.post("/{number}/claim")
-async def claim(
-    slug: SlugPath,
-    number: NumberPath,
-    body: ActAs,
-    actor: ActorDep,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> TaskRead:
+async def claim(slug: SlugPath, number: NumberPath, body: ActAs, call: CallDep) -> TaskRead:
     """Claim this task; 409 ``already-claimed``, ``blocked`` or ``not-claimable`` if not."""
-    service = Tasks(session, settings)
-    return task_read(await service.claim(actor, slug, number, as_agent=body.as_agent))
+    service = Tasks(call.session, call.settings)
+    return task_read(await service.claim(call.actor, slug, number, as_agent=body.as_agent))
 
 
 @router.post("/{number}/start")
