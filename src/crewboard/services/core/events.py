@@ -1,19 +1,21 @@
 """The event log: every change records an event in the same transaction.
 
-Events are collected on the session and written with one multi-row INSERT just before the
-transaction commits (and dropped if it rolls back). One Core insert at the end costs a
-fraction of an ORM flush per event, and an event's id is taken as late as possible, so ids
-follow commit order more closely for readers that resume after an id.
+Events are collected on the session and written just before the transaction commits (and
+dropped if it rolls back): by the unit of work on the driver (``write_pending_events``, one
+prepared INSERT per event, on PostgreSQL the last one with the live bus's ``pg_notify`` in the
+same statement), else by the session's ``before_commit`` hook. An event's id is taken as late
+as possible, so ids follow commit order more closely for readers that resume after an id.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from crewboard.database.statements import Statement, fetch
 from crewboard.models import Event, utcnow
 from crewboard.services.core.actor import Actor
 
@@ -43,8 +45,35 @@ def record_event(
     session.sync_session.info.setdefault(PENDING_EVENTS, []).append(row)
 
 
+_EVENTS = cast(Table, Event.__table__)
+_COLUMNS = ("project_id", "at", "actor", "kind", "subject", "data")
+_INSERT = insert(_EVENTS).values({name: bindparam(f"p_{name}") for name in _COLUMNS})
+_ONE = Statement(_INSERT)
+# PostgreSQL: the event and the live bus's notification in one statement (one round trip).
+_ONE_NOTIFIED = Statement(
+    select(func.pg_notify(LIVE_CHANNEL, "")).select_from(
+        _INSERT.returning(_EVENTS.c.id).cte("written")
+    )
+)
+
+
+async def write_pending_events(session: AsyncSession) -> None:
+    """Write the transaction's events now, on the driver (database/statements.py): the unit of
+    work calls this just before it commits. On PostgreSQL the last one also wakes the live
+    streams of every process (delivered when, and only if, the transaction commits)."""
+    rows = session.sync_session.info.pop(PENDING_EVENTS, None)
+    if not rows:
+        return
+    notify = session.sync_session.get_bind().dialect.name == "postgresql"
+    last = len(rows) - 1
+    for index, row in enumerate(rows):
+        statement = _ONE_NOTIFIED if notify and index == last else _ONE
+        await fetch(session, statement, {f"p_{name}": row[name] for name in _COLUMNS})
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
+    # Sessions outside a unit of work (tools, benchmarks' seeding) write theirs here.
     rows = session.info.pop(PENDING_EVENTS, None)
     if rows:
         connection = session.connection()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crewboard.database.engine import WRITE_OPTION, Database
 from crewboard.database.statements import attach_driver
 from crewboard.services.core.errors import DomainError
+from crewboard.services.core.events import write_pending_events
 
 
 @asynccontextmanager
@@ -29,6 +30,7 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
                 yield session
             except DomainError as exc:
                 if exc.keep_changes:
+                    await write_pending_events(session)
                     await session.commit()
                     database.committed(write)
                 else:
@@ -37,6 +39,7 @@ async def unit_of_work(database: Database, *, write: bool) -> AsyncIterator[Asyn
             except BaseException:
                 await session.rollback()
                 raise
+            await write_pending_events(session)
             await session.commit()
             committed = True
             database.committed(write)
