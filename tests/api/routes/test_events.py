@@ -232,3 +232,16 @@ async def test_two_server_processes_share_one_postgresql(
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 30) is not None
+
+
+async def test_a_write_of_this_server_wakes_its_streams_without_waiting_for_a_poll(
+    factory: Factory, settings: Settings
+) -> None:
+    # With the poll a minute apart, only the commit's own wake-up can deliver in time.
+    slow_poll = settings.model_copy(update={"live_poll_ms": 60_000})
+    crew = await make_crew(factory)
+    async with served(slow_poll) as http, open_stream(http, EVENTS, token=crew.owner) as stream:
+        for title in ("claimable", "another"):
+            await create_task(http, crew.agent, title)
+            (seen,) = await asyncio.wait_for(stream.take(1), 10)
+            assert seen.data["data"]["title"] == title

@@ -26,7 +26,12 @@ if TYPE_CHECKING:
         current_snapshot,
         snapshot_ended,
     )
-    from crewboard.services.core.events import LIVE_CHANNEL, PENDING_EVENTS, record_event
+    from crewboard.services.core.events import (
+        LIVE_CHANNEL,
+        PENDING_EVENTS,
+        WROTE_EVENTS,
+        record_event,
+    )
     from crewboard.services.core.files import (
         REPO_FILE_MAX,
         UnsafeFile,
@@ -119,6 +124,7 @@ EXPORTS = {
     "PASSWORD_MIN": "rules",
     "PATH_MAX": "rules",
     "PENDING_EVENTS": "events",
+    "WROTE_EVENTS": "events",
     "Page": "pagination",
     "PreconditionRequired": "errors",
     "REQUEST_ID_MAX": "rules",
@@ -197,6 +203,7 @@ __all__ = [
     "TOKEN_NAME_MAX",
     "TRACKERS_DIR",
     "TRACKER_PATH_MAX",
+    "WROTE_EVENTS",
     "Actor",
     "Conflict",
     "DomainError",

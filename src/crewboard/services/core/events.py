@@ -20,6 +20,8 @@ from crewboard.models import Event, utcnow
 from crewboard.services.core.actor import Actor
 
 PENDING_EVENTS = "crewboard.pending_events"
+# Set on a session whose transaction wrote events: the live bus wakes its streams after commit.
+WROTE_EVENTS = "crewboard.wrote_events"
 # PostgreSQL channel on which a commit with events wakes every process's live stream.
 LIVE_CHANNEL = "crewboard_events"
 
@@ -64,6 +66,7 @@ async def write_pending_events(session: AsyncSession) -> None:
     rows = session.sync_session.info.pop(PENDING_EVENTS, None)
     if not rows:
         return
+    session.sync_session.info[WROTE_EVENTS] = True
     notify = session.sync_session.get_bind().dialect.name == "postgresql"
     last = len(rows) - 1
     for index, row in enumerate(rows):
@@ -76,6 +79,7 @@ def _write_pending(session: Session) -> None:
     # Sessions outside a unit of work (tools, benchmarks' seeding) write theirs here.
     rows = session.info.pop(PENDING_EVENTS, None)
     if rows:
+        session.info[WROTE_EVENTS] = True
         connection = session.connection()
         connection.execute(insert(Event), rows)
         if connection.dialect.name == "postgresql":
@@ -86,3 +90,4 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING_EVENTS, None)
+    session.info.pop(WROTE_EVENTS, None)

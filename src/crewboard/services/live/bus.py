@@ -32,7 +32,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.database.listen import Listener
 from crewboard.models import Event
-from crewboard.services.core import CURRENT_SNAPSHOT, LIVE_CHANNEL, PENDING_EVENTS, SNAPSHOT_ENDED
+from crewboard.services.core import CURRENT_SNAPSHOT, LIVE_CHANNEL, SNAPSHOT_ENDED, WROTE_EVENTS
 
 logger = logging.getLogger(__name__)
 
@@ -423,17 +423,10 @@ def _user_of(item: LiveEvent) -> int | None:
 # The buses of this process: a commit with events here wakes them at once, so a stream on
 # the same server does not wait for the next poll (other processes' writes do, on SQLite).
 _BUSES: weakref.WeakSet[EventBus] = weakref.WeakSet()
-_WROTE = "crewboard.live_wrote_events"
-
-
-@event.listens_for(Session, "before_commit", insert=True)  # before the events are written
-def _note_events(session: Session) -> None:
-    if session.info.get(PENDING_EVENTS):
-        session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _wake_buses(session: Session) -> None:
-    if session.info.pop(_WROTE, False):
+    if session.info.pop(WROTE_EVENTS, False):
         for bus in tuple(_BUSES):
             bus.wake_threadsafe()
