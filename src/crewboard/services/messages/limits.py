@@ -15,15 +15,42 @@ import math
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from crewboard.config import Settings
+from crewboard.database.statements import Statement, fetch
 from crewboard.models import utcnow
 from crewboard.models.messages import Delivery, Message
 from crewboard.services.core import Conflict, RateLimited
 
 WINDOW = timedelta(minutes=1)
+
+
+def _sent_since() -> ColumnElement[bool]:
+    return (
+        (Message.project_id == bindparam("p_project"))
+        & (Message.sender == bindparam("p_sender"))
+        & (Message.created_at > bindparam("p_since"))
+    )
+
+
+# A direct message (one recipient), the common case: both limits in one statement.
+_ONE_RECIPIENT = Statement(
+    select(
+        select(func.count()).where(_sent_since()).scalar_subquery().label("sent"),
+        select(func.min(Message.created_at)).where(_sent_since()).scalar_subquery().label("oldest"),
+        select(func.count())
+        .where(
+            Delivery.project_id == bindparam("p_project"),
+            Delivery.recipient == bindparam("p_recipient"),
+            Delivery.read_at.is_(None),
+        )
+        .scalar_subquery()
+        .label("unread"),
+    )
+)
 
 
 async def check_send(
@@ -35,16 +62,29 @@ async def check_send(
 ) -> None:
     """Refuse a message past the sender's rate or into a full inbox."""
     now = utcnow()
-    recent = (
-        await session.execute(
-            select(func.count(), func.min(Message.created_at)).where(
-                Message.project_id == project_id,
-                Message.sender == sender,
-                Message.created_at > now - WINDOW,
+    params = {"p_project": project_id, "p_sender": sender, "p_since": now - WINDOW}
+    unique = list(dict.fromkeys(recipients))
+    held: list[tuple[str, int]]
+    if len(unique) == 1:
+        (row,) = await fetch(session, _ONE_RECIPIENT, {**params, "p_recipient": unique[0]})
+        count, oldest, held = int(row.sent or 0), row.oldest, [(unique[0], int(row.unread or 0))]
+    else:
+        recent = (
+            await session.execute(
+                select(func.count(), func.min(Message.created_at)).where(_sent_since()), params
             )
+        ).one()
+        count, oldest = int(recent[0] or 0), recent[1]
+        unread = (
+            select(Delivery.recipient, func.count())
+            .where(
+                Delivery.project_id == project_id,
+                Delivery.recipient.in_(unique),
+                Delivery.read_at.is_(None),
+            )
+            .group_by(Delivery.recipient)
         )
-    ).one()
-    count, oldest = int(recent[0] or 0), recent[1]
+        held = [(name, int(n)) for name, n in (await session.execute(unread)).all()]
     if count >= settings.messages_per_minute and oldest is not None:
         wait = (oldest + WINDOW - now).total_seconds()
         raise RateLimited(
@@ -52,19 +92,10 @@ async def check_send(
             f"{settings.messages_per_minute}); wait and send again",
             retry_after=max(1, math.ceil(wait)),
         )
-    unread = (
-        select(Delivery.recipient, func.count())
-        .where(
-            Delivery.project_id == project_id,
-            Delivery.recipient.in_(list(dict.fromkeys(recipients))),
-            Delivery.read_at.is_(None),
-        )
-        .group_by(Delivery.recipient)
-    )
-    for recipient, held in (await session.execute(unread)).all():
-        if held >= settings.inbox_max_unread:
+    for recipient, unread_count in held:
+        if unread_count >= settings.inbox_max_unread:
             raise Conflict(
-                f"{recipient}'s inbox is full ({held} unread messages); it must read some "
-                "before it can take more",
+                f"{recipient}'s inbox is full ({unread_count} unread messages); it must read "
+                "some before it can take more",
                 code="inbox-full",
             )

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crewboard.database.statements import Statement, fetch_one
 from crewboard.models import Agent, Invitation, Member, Project, User
 from crewboard.services.core import (
     NAME_MAX,
@@ -322,11 +323,17 @@ class ProjectService:
             raise Conflict("a project keeps at least one owner", code="last-owner")
 
 
-async def on_roster(session: AsyncSession, project: Project, name: str) -> bool:
-    """Is an agent of this name on the project's roster?"""
-    found = await session.scalar(
-        select(Agent.id).where(Agent.project_id == project.id, Agent.name == name)
+_ON_ROSTER = Statement(
+    select(Agent.id).where(
+        Agent.project_id == bindparam("p_project"), Agent.name == bindparam("p_name")
     )
+)
+
+
+async def on_roster(session: AsyncSession, project: Project, name: str) -> bool:
+    """Is an agent of this name on the project's roster? (On the driver: every task written
+    to a tracker and every message to an agent asks.)"""
+    found = await fetch_one(session, _ON_ROSTER, {"p_project": project.id, "p_name": name})
     return found is not None
 
 
