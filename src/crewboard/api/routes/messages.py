@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.edge.deps import ActorDep, CallDep, SessionDep
 from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
 from crewboard.schemas.messages import (
     InboxMark,
@@ -70,9 +70,7 @@ def inbox_message(item: InboxItem) -> InboxMessage:
 async def send_message(
     slug: SlugPath,
     body: MessageSend,
-    actor: ActorDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    call: CallDep,
 ) -> MessageRead:
     """Send a message as yourself (agents, members, owners; never viewers). Past
     ``CREWBOARD_MESSAGES_PER_MINUTE`` for the sender, 429; to a full inbox, 409
@@ -87,7 +85,8 @@ async def send_message(
         request_id=body.request_id,
         approve=body.approve,
     )
-    return message_read(await MessageService(session, settings).send(actor, slug, out))
+    service = MessageService(call.session, call.settings)
+    return message_read(await service.send(call.actor, slug, out))
 
 
 @router.get("/messages/{message_id}")
@@ -101,8 +100,7 @@ async def get_message(
 @router.get("/inbox")
 async def read_inbox(
     slug: SlugPath,
-    actor: ActorDep,
-    session: SessionDep,
+    call: CallDep,
     every: Annotated[bool, Query(alias="all")] = False,
     after: Annotated[MessageId | None, Query()] = None,
     agent: Annotated[AgentName | None, Query()] = None,
@@ -111,8 +109,8 @@ async def read_inbox(
 ) -> Page[InboxMessage]:
     """Your inbox in message-id order: unread messages (``all=true``: every one), after a
     message id. Members and owners may name an ``agent`` to read its inbox."""
-    page = await InboxService(session).list(
-        actor, slug, agent=agent, unread=not every, after=after, cursor=cursor, limit=limit
+    page = await InboxService(call.session).list(
+        call.actor, slug, agent=agent, unread=not every, after=after, cursor=cursor, limit=limit
     )
     return Page[InboxMessage](
         items=[inbox_message(i) for i in page.items], next_cursor=page.next_cursor

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from crewboard.api.presenters import change_read, task_read
-from crewboard.edge.deps import ActorDep, SessionDep, SettingsDep
+from crewboard.edge.deps import ActorDep, CallDep, SessionDep, SettingsDep
 from crewboard.schemas.common import AgentName, Cursor, Limit, Page, Slug
 from crewboard.schemas.tasks import (
     StatusName,
@@ -78,12 +78,10 @@ async def list_tasks(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_task(
-    slug: SlugPath, body: TaskCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
-) -> TaskRead:
+async def create_task(slug: SlugPath, body: TaskCreate, call: CallDep) -> TaskRead:
     """A new pending task."""
-    view = await Tasks(session, settings).create(
-        actor,
+    view = await Tasks(call.session, call.settings).create(
+        call.actor,
         slug,
         title=body.title,
         description=body.description,
@@ -148,9 +146,7 @@ async def update_task(
     number: NumberPath,
     body: TaskUpdate,
     response: Response,
-    actor: ActorDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    call: CallDep,
     if_match: Annotated[str | None, Header(max_length=100)] = None,
 ) -> TaskChangeRead:
     """Change fields and/or status as one versioned write; a stale version gets 409."""
@@ -175,9 +171,9 @@ async def update_task(
         team=body.team,
         clear_team="team" in body.model_fields_set and body.team is None,
     )
-    service = Tasks(session, settings)
+    service = Tasks(call.session, call.settings)
     result = await service.update(
-        actor, slug, number, change, version=version, as_agent=body.as_agent
+        call.actor, slug, number, change, version=version, as_agent=body.as_agent
     )
     response.headers["ETag"] = task_etag(result.view)
     return change_read(result)
