@@ -25,6 +25,7 @@ from mcp.server import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -34,7 +35,8 @@ from crewboard.edge.credentials import MCP, Credential, require_credential
 from crewboard.edge.last_use import record_last_use
 from crewboard.edge.rate import Budgets
 from crewboard.edge.resolve import resolve_actor
-from crewboard.mcp.server import Bound, build_server
+from crewboard.mcp.fast import answer, plain_tool_call
+from crewboard.mcp.server import Bound, build_server, run_tool
 from crewboard.services.core import Actor, DomainError, RateLimited, Unauthenticated, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -117,10 +119,52 @@ def _guarded(scope: Scope, send: Send) -> Send:
     return wrapped
 
 
+def _bound(scope: Scope) -> Bound:
+    """What a tool call of this request runs against; its credential is resolved inside the
+    call's own unit of work, and a refusal is noted on the request (it then answers 401)."""
+    credential: Credential = scope[CREDENTIAL_KEY]
+    app = scope["app"]
+    settings: Settings = app.state.settings
+    budgets: Budgets = app.state.budgets
+
+    async def authenticate(session: AsyncSession, write: bool) -> Actor:
+        try:
+            actor = await resolve_actor(
+                session, settings, credential, MCP, write=write, budgets=budgets
+            )
+        except RateLimited:
+            raise  # an admitted credential over its budget: a tool error, not a 401
+        except DomainError as exc:
+            scope[REFUSAL_KEY] = exc
+            raise
+        scope[ADMITTED_KEY] = True
+        return actor
+
+    return Bound(app.state.database, settings, authenticate)
+
+
+async def _answer_plainly(scope: Scope, receive: Receive, send: Send, body: bytes) -> bool:
+    """Answer a plain ``tools/call`` here (mcp/fast.py); False: the SDK must answer it."""
+    call = await plain_tool_call(Request(scope, receive), body)
+    if call is None:
+        return False
+    result = await run_tool(_bound(scope), call.name, call.arguments)
+    refusal = scope.get(REFUSAL_KEY)
+    if isinstance(refusal, DomainError) and not scope.get(ADMITTED_KEY):
+        await _refuse(send, 401, refusal.detail_code, refusal.message)
+        return True
+    response = Response(answer(call, result), headers={"Content-Type": "application/json"})
+    await response(scope, receive, send)
+    return True
+
+
 class McpEndpoint:
     """The ASGI app at ``/mcp``: read the credential, then hand the request to the SDK."""
 
     def __init__(self) -> None:
+        # Plain tool calls are answered without the SDK's per-request set-up (mcp/fast.py);
+        # the tests turn this off to get the SDK's own answer to compare with.
+        self.plain_calls = True
         self.manager = StreamableHTTPSessionManager(
             app=build_server(self.bind), json_response=True, stateless=True
         )
@@ -132,26 +176,7 @@ class McpEndpoint:
         request: Request | None = ctx.request
         if request is None or CREDENTIAL_KEY not in request.scope:
             raise Unauthenticated("no credential on this call", code="unauthenticated")
-        scope = request.scope
-        credential: Credential = scope[CREDENTIAL_KEY]
-        app = scope["app"]
-        settings: Settings = app.state.settings
-        budgets: Budgets = app.state.budgets
-
-        async def authenticate(session: AsyncSession, write: bool) -> Actor:
-            try:
-                actor = await resolve_actor(
-                    session, settings, credential, MCP, write=write, budgets=budgets
-                )
-            except RateLimited:
-                raise  # an admitted credential over its budget: a tool error, not a 401
-            except DomainError as exc:
-                scope[REFUSAL_KEY] = exc
-                raise
-            scope[ADMITTED_KEY] = True
-            return actor
-
-        return Bound(app.state.database, settings, authenticate)
+        return _bound(request.scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["app"]
@@ -169,6 +194,8 @@ class McpEndpoint:
             if not _is_tool_call(body):
                 await admit(app.state.database, app.state.settings, scope[CREDENTIAL_KEY])
                 scope[ADMITTED_KEY] = True
+            elif self.plain_calls and await _answer_plainly(scope, receive, send, body):
+                return
         except DomainError as exc:
             await _refuse(send, 401, exc.detail_code, exc.message)
             return
