@@ -98,3 +98,32 @@ async def test_mcp_claim(mcp_url: str, world: World, database: Database) -> None
             claimed = await agent.ok("TaskClaim", taskId="1")
     assert (claimed["id"], claimed["owner"]) == ("1", "backend")
     assert len(seen) == expected(database, "MCP", "TaskClaim"), seen
+
+
+async def test_create_and_send_cost_mcp_what_they_cost_rest(
+    mcp_url: str, world: World, database: Database, settings: Settings
+) -> None:
+    """MCP at REST's cost: TaskCreate and SendMessage send exactly the statements of
+    ``POST …/tasks`` and ``POST …/messages`` for the same change (issue 18)."""
+    backend = world.headers("backend")
+    quiet = settings.model_copy(update={"jobs_enabled": False})
+    rest: dict[str, list[str]] = {}
+    async with client_for(settings=quiet, database=database) as client:
+        ok(await client.get(f"{TASKS}/1", headers=backend), 404)
+        with counted() as rest["create"]:
+            ok(await client.post(TASKS, json={"title": "by rest"}, headers=backend), 201)
+        messages = TASKS.removesuffix("/tasks") + "/messages"
+        with counted() as rest["send"]:
+            sent = await client.post(messages, json={"to": "qa", "body": "hi"}, headers=backend)
+            ok(sent, 201)
+    mcp: dict[str, list[str]] = {}
+    async with http_agent(mcp_url, world.tokens["backend"]) as agent:
+        await agent.ok("TaskList")
+        with counted() as mcp["create"]:
+            await agent.ok("TaskCreate", subject="by mcp")
+        with counted() as mcp["send"]:
+            await agent.ok("SendMessage", to="qa", message="hi")
+    assert [len(rest["create"]), len(rest["send"])] == [len(mcp["create"]), len(mcp["send"])], (
+        rest,
+        mcp,
+    )
