@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from crewboard.config import Settings
 from crewboard.database import Database
@@ -245,3 +247,48 @@ async def test_a_write_of_this_server_wakes_its_streams_without_waiting_for_a_po
             await create_task(http, crew.agent, title)
             (seen,) = await asyncio.wait_for(stream.take(1), 10)
             assert seen.data["data"]["title"] == title
+
+
+@contextmanager
+def bus_statements() -> Iterator[list[str]]:
+    """The statements the live bus's own tasks send, on any engine of this process."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None and task.get_name().startswith("crewboard-live"):
+            seen.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_now(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    fast_poll = settings.model_copy(update={"live_poll_ms": 20})
+    crew = await make_crew(factory)
+    async with served(fast_poll) as http:
+        await asyncio.sleep(0.2)  # the start-up read is done
+        with bus_statements() as polls:
+            for i in range(5):
+                await create_task(http, crew.agent, f"unwatched {i}")
+            await asyncio.sleep(0.3)  # fifteen poll intervals
+        assert polls == []
+        newest = max(await stored_ids(database, 0))
+        async with open_stream(http, EVENTS, token=crew.owner) as stream:
+            # The bus woke for this stream and started at the newest event, as at start-up:
+            # nothing written while it slept is replayed as live.
+            assert stream.start == newest
+            await create_task(http, crew.agent, "watched")
+            (seen,) = await asyncio.wait_for(stream.take(1), 10)
+            assert seen.data["data"]["title"] == "watched"
+        # The stream is gone: the bus falls asleep again.
+        await asyncio.sleep(0.2)
+        with bus_statements() as polls:
+            await create_task(http, crew.agent, "unwatched again")
+            await asyncio.sleep(0.3)
+        assert polls == []

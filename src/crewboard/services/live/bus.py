@@ -216,6 +216,9 @@ class EventBus:
         self._waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
+        # Set when someone wants the bus (a subscriber joining, a cursor asked): while nobody
+        # listens the bus does not poll at all (issue 18: every commit woke a poll).
+        self._wanted = asyncio.Event()
         self._listener = Listener(
             database, LIVE_CHANNEL, self.wake, retry_seconds=_RETRY_SECONDS * 5
         )
@@ -237,6 +240,7 @@ class EventBus:
         # the middle of connecting leaves a future with an unretrieved error behind.
         self._stopping.set()
         self._wake.set()
+        self._wanted.set()
         self._listener.interrupt()
         _, late = await asyncio.wait(self._tasks, timeout=_STOP_SECONDS)
         for task in late:
@@ -277,6 +281,7 @@ class EventBus:
         """Wait for a poll that starts after this call."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
+        self._wanted.set()
         self.wake()
         await waiter
 
@@ -309,11 +314,27 @@ class EventBus:
                         waiter.set_result(None)
             else:
                 self._waiters.extend(waiters)
+            # Idle only after a round that answered nobody: a subscriber that was just let in
+            # joins the set when its task resumes, after this round.
+            if self._ready.is_set() and not (waiters or self._subscribers or self._waiters):
+                await self._idle()
+                continue
             delay = _GAP_RETRY_SECONDS if self._gap is not None else self._interval
             if not self._wake.is_set():
                 with contextlib.suppress(TimeoutError):  # no wake-up in time: poll anyway
                     await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
+
+    async def _idle(self) -> None:
+        """Nobody listens: sleep until someone subscribes, then start again from the newest
+        final id (``_settle``), as at start-up, so a new stream still starts "now" and no
+        backlog of what committed meanwhile is fanned out to it."""
+        self._wanted.clear()
+        if self._stopping.is_set():  # stop() came while the last round ran
+            return
+        self._ready.clear()
+        self._gap = None
+        await self._wanted.wait()
 
     async def _settle(self) -> None:
         """Start at the newest id, once every id below it is final."""
