@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
@@ -19,7 +20,7 @@ from crewboard.database import Database, current_revision, head_revision, migrat
 from crewboard.models import Event, User
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, unit_of_work
-from tests.support.backends import fresh_postgres, sqlite_url
+from tests.support.backends import asyncpg_dsn, fresh_postgres, postgres_admin_url, sqlite_url
 
 
 async def test_migrated_to_head(database: Database) -> None:
@@ -192,3 +193,36 @@ async def test_a_new_sqlite_file_is_owner_only_whatever_the_umask(tmp_path: Path
     finally:
         os.umask(old)
     assert modes == {"crewboard.db": 0o600, "made": 0o700, "crewboard.db-wal": 0o600}
+
+
+async def test_pooled_connections_the_server_closed_are_replaced_without_a_ping(
+    database: Database, settings: Settings
+) -> None:
+    """No pre-ping on PostgreSQL (three round trips per checkout): a connection the server
+    terminated (a restart, an admin) is noticed at checkout and replaced, so the next request
+    works (without the checkout check it fails)."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    fresh = Database(settings)
+    try:
+        for _ in range(3):  # fill the pool with a few connections
+            async with unit_of_work(fresh, write=False) as session:
+                assert await UserService(session).count() == 0
+        admin = await asyncpg.connect(asyncpg_dsn(postgres_admin_url()))
+        try:
+            name = fresh.url.database
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
+        finally:
+            await admin.close()
+        assert ended >= 1
+        await asyncio.sleep(0.5)  # the closed sockets reach the event loop
+        async with unit_of_work(fresh, write=True) as session:
+            await UserService(session).create(Actor.system(), email="after@example.com")
+        async with unit_of_work(fresh, write=False) as session:
+            assert await UserService(session).count() == 1
+    finally:
+        await fresh.dispose()

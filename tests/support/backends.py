@@ -25,7 +25,7 @@ def postgres_required() -> bool:
     return os.environ.get("CREWBOARD_TEST_REQUIRE_POSTGRES", "") not in ("", "0", "false")
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -34,7 +34,7 @@ async def fresh_postgres() -> AsyncIterator[str]:
     """Create a uniquely named database, yield its URL, drop it afterwards."""
     admin = postgres_admin_url()
     name = f"crewboard_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(_asyncpg_dsn(admin), timeout=5)
+    conn = await asyncpg.connect(asyncpg_dsn(admin), timeout=5)
     try:
         # Identifiers cannot be bound parameters; the name is generated above from hex digits.
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -43,7 +43,7 @@ async def fresh_postgres() -> AsyncIterator[str]:
     try:
         yield make_url(admin).set(database=name).render_as_string(hide_password=False)
     finally:
-        conn = await asyncpg.connect(_asyncpg_dsn(admin), timeout=5)
+        conn = await asyncpg.connect(asyncpg_dsn(admin), timeout=5)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:

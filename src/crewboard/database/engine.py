@@ -16,7 +16,9 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,6 +47,14 @@ def create_owner_only(path: Path) -> None:
         return
 
 
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Checkout: a pooled connection whose server has closed it (a restart, a terminated
+    backend) is replaced before use. asyncpg sees the close as soon as the socket does, so this
+    costs no round trip; SQLAlchemy's pool retries the checkout with a new connection."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
 class Database:
     """Async engines with their session factories; one per process.
 
@@ -56,7 +66,10 @@ class Database:
         url = make_url(settings.database_url)
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        # No pre-ping: on asyncpg it is three round trips (BEGIN, a query, ROLLBACK) per
+        # checkout, most of a claim's. A connection the server closed is noticed without one
+        # (``_refuse_closed``); see docs/architecture.md.
+        kwargs: dict[str, Any] = {}
         kwargs["pool_size"] = settings.db_pool_size
         if self.is_sqlite:
             database = url.database or ""
@@ -80,6 +93,7 @@ class Database:
             self._checkpointer: sqlite.Checkpointer | None = sqlite.Checkpointer(self.engine)
         else:
             self._checkpointer = None
+            event.listen(self.engine.sync_engine, "checkout", _refuse_closed)
         self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writers = async_sessionmaker(self.writer, expire_on_commit=False)
         # SQLite's busy handler polls with backoff instead of queueing, so many writers of one
