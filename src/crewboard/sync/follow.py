@@ -60,6 +60,11 @@ class ServerEvents(threading.Thread):
                             logger.warning("the event stream answered %s", response.status_code)
                         else:
                             backoff = 1.0
+                            if last is None:
+                                # A fresh stream starts "now": whatever changed between the
+                                # first sync and this moment comes with no event, so sync
+                                # once more (a resumed stream replays what it missed).
+                                self.wake.set()
                             for ident, data in read_events(response):
                                 last = ident if ident is not None else last
                                 if data is not None:

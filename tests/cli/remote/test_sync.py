@@ -11,6 +11,7 @@ from crewboard.client.credentials import Credentials
 from crewboard.client.project import Remote
 from crewboard.client.rest import ApiClient
 from crewboard.services.markdown import REFUSED_START, parse_tracker
+from crewboard.sync.follow import ServerEvents
 from tests.cli.crew import LEAD, Crew
 from tests.support.cli import Result
 from tests.support.database import events
@@ -255,3 +256,18 @@ async def test_watch_follows_server_events_and_file_edits(crew: Crew, tmp_path: 
         await asyncio.to_thread(thread.join, 20)
         client.close()
     assert not thread.is_alive()
+
+
+async def test_a_fresh_event_stream_asks_for_one_more_sync_once_joined(crew: Crew) -> None:
+    """A fresh stream starts "now": a change made between the watch's first sync and the
+    stream joining has no event, so joining itself wakes one more sync (seen as a flaky
+    watch test when the machine was busy)."""
+    wake, stop = threading.Event(), threading.Event()
+    events = ServerEvents(Credentials(crew.url, crew.token(LEAD), SLUG), SLUG, wake, stop)
+    events.start()
+    try:
+        assert await asyncio.to_thread(wake.wait, 20), "joining the stream woke no sync"
+    finally:
+        stop.set()
+        events.close()
+        events.join(5)
