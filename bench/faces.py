@@ -103,12 +103,14 @@ def _measure(pid: int, url: str, seconds: float, script: Path | None) -> Figure:
     return Figure(run.requests_per_s, cpu_ms, failed)
 
 
-def measure(url: str, seconds: float, rounds: int) -> dict[str, dict[str, list[Figure]]]:
+def measure(
+    url: str, seconds: float, rounds: int, tasks: int = 50_000
+) -> dict[str, dict[str, list[Figure]]]:
     """Every face of every operation, ``rounds`` times, against one server."""
     folder = Path(tempfile.mkdtemp(prefix="crewboard-faces-"))
     try:
         # Agents 0 and 2+ send to agent-1, whose inbox the runs fill: the limit is raised.
-        seeded = asyncio.run(seed(url, 50_000, 8))
+        seeded = asyncio.run(seed(url, tasks, 8))
         tokens = [t for name, t in seeded.agent_tokens.items() if name != "agent-1"]
         results: dict[str, dict[str, list[Figure]]] = {"healthz": {"": []}}
         with serve(url, {"CREWBOARD_JOBS_ENABLED": "false"}) as served:
@@ -154,6 +156,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tasks", type=int, default=50_000)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -167,7 +170,7 @@ def main() -> None:
     else:
         url = asyncio.run(create_postgres_database(POSTGRES_ADMIN_URL, name))
     try:
-        for line in report(measure(url, args.seconds, args.rounds)):
+        for line in report(measure(url, args.seconds, args.rounds, args.tasks)):
             logger.info("%s", line)
     finally:
         if args.database == "postgresql":
