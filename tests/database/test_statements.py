@@ -202,3 +202,12 @@ async def test_constant_lists_are_expanded_once(database: Database, factory: Fac
             "a@example.com"
         ]
         assert await fetch(session, statement, {"p_admin": False}) == []
+
+
+async def test_a_python_side_default_must_be_given(database: Database) -> None:
+    # SQLAlchemy computes these defaults in its execution context, which the driver path
+    # does not run: refused at compile time, never written as NULL.
+    partial = Statement(insert(TASKS).values(title=bindparam("p_title")))
+    async with unit_of_work(database, write=True) as session:
+        with pytest.raises(ArgumentError, match="status"):
+            await fetch(session, partial, {"p_title": "t"})

@@ -85,6 +85,13 @@ def _record_type(names: list[str]) -> type[tuple[Any, ...]]:
 def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     """Compile ``statement`` for ``dialect`` with SQLAlchemy's compiler."""
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        # Python-side column defaults are computed by SQLAlchemy's execution context, which
+        # this module does not run: the column would be written NULL. Name every value.
+        missing = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
+        raise exc.ArgumentError(
+            f"give these columns a value (their defaults run in Python): {missing}"
+        )
     sql = compiled.string
     order = tuple(compiled.positiontup or ())
     processors = dict(compiled._bind_processors)
