@@ -3,6 +3,8 @@ and the change marker behind the list's ETag."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from crewboard.config import Settings
@@ -232,3 +234,18 @@ async def test_links_of_several_tasks_at_once(world: World) -> None:
     )
     assert (by_number[3].blocked_by, by_number[3].open_blockers) == ([1, 2], [2])
     assert {n: link.source for n, link in by_number.items()} == {1: None, 2: None, 3: None}
+
+
+async def test_creators_at_once_never_share_a_number(world: World) -> None:
+    """Numbers come from the project row's lock and the highest number, read in two
+    statements on the driver; creators that race each get their own."""
+
+    async def create(i: int) -> int:
+        async with unit_of_work(world.database, write=True) as session:
+            view = await Tasks(session, world.settings).create(
+                world.actors["backend"], SLUG, title=f"racing {i}"
+            )
+            return view.task.number
+
+    numbers = await asyncio.gather(*(create(i) for i in range(20)))
+    assert sorted(numbers) == list(range(1, 21))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 
+from crewboard.database.statements import Statement, adopt, fetch
 from crewboard.models import Event, Project, utcnow
 from crewboard.models.tasks import Task
 from crewboard.services.core import (
@@ -44,6 +45,21 @@ class TaskFilter:
     ready: bool = False
     text: str | None = None
     team: str | None = None
+
+
+_TASKS = cast(Table, Task.__table__)
+# A new task: every column named (no Python-side default runs on the driver), the row returned.
+_INSERT_TASK = Statement(
+    insert(_TASKS)
+    .values({column.key: bindparam(f"p_{column.key}") for column in _TASKS.c if column.key != "id"})
+    .returning(*_TASKS.c)
+)
+_LOCK_PROJECT = Statement(
+    select(Project.id).where(Project.id == bindparam("p_project")).with_for_update()
+)
+_LAST_NUMBER = Statement(
+    select(func.max(Task.number).label("last")).where(Task.project_id == bindparam("p_project"))
+)
 
 
 def _filter_name(value: str, field: str) -> str:
@@ -166,34 +182,42 @@ class TaskCatalog:
             await store.require_roster(access, tracker, "tracker")
         team_id = await store.require_team(access, team, lock=True) if team is not None else None
         # Numbers are per project: lock the project row so two creators never pick one number.
-        await store.session.execute(
-            select(Project.id).where(Project.id == access.project.id).with_for_update()
-        )
-        last = await store.session.scalar(
-            select(func.max(Task.number)).where(Task.project_id == access.project.id)
-        )
+        # (Two statements on PostgreSQL: one would read the numbers in a snapshot taken before
+        # its lock was granted.) All three run on the driver (database/statements.py).
+        project = {"p_project": access.project.id}
+        await fetch(store.session, _LOCK_PROJECT, project)
+        (last,) = await fetch(store.session, _LAST_NUMBER, project)
         now = utcnow()
-        task = Task(
-            project_id=access.project.id,
-            number=int(last or 0) + 1,
-            title=check_title(title),
-            description=check_text(description, "description", DESCRIPTION_MAX, required=False),
+        values: dict[str, Any] = {
+            "project_id": access.project.id,
+            "number": int(last.last or 0) + 1,
+            "title": check_title(title),
+            "description": check_text(description, "description", DESCRIPTION_MAX, required=False),
             # An empty one is kept as given: Claude Code writes activeForm "" (not absent).
-            active_form=check_text(active_form, "active_form", ACTIVE_FORM_MAX, required=False)
+            "active_form": check_text(active_form, "active_form", ACTIVE_FORM_MAX, required=False)
             if active_form is not None
             else None,
-            tracker=tracker,
-            team_id=team_id,
-            priority=check_priority(priority),
-            meta=merge_metadata({}, metadata or {}),
-            files=[],
-            source_task_id=source.id if source else None,
-            created_by=creator or actor.label,
-            created_at=now,
-            updated_at=now,
-        )
-        store.session.add(task)
-        await store.session.flush()
+            "tracker": tracker,
+            "owner": None,
+            "status": Status.PENDING.value,
+            "priority": check_priority(priority),
+            "blocked_reason": None,
+            "needs_agent": None,
+            "team_id": team_id,
+            "source_task_id": source.id if source else None,
+            "outcome": None,
+            "files": [],
+            "verified": None,
+            "lease_expires_at": None,
+            "metadata": merge_metadata({}, metadata or {}),
+            "version": 1,
+            "created_by": creator or actor.label,
+            "created_at": now,
+            "updated_at": now,
+            "completed_at": None,
+        }
+        (row,) = await fetch(store.session, _INSERT_TASK, {f"p_{k}": v for k, v in values.items()})
+        task = adopt(store.session, Task, row)
         _, blockers = await Edges(store).wait_on(actor, access, task, list(blocked_by))
         store.record(
             actor,
