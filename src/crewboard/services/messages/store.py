@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crewboard.models import User
+from crewboard.database.statements import Statement, adopt, fetch
+from crewboard.models import User, utcnow
 from crewboard.models.messages import Delivery, Message
 from crewboard.services.core import MESSAGE_BODY_MAX, MESSAGE_SUMMARY_MAX, Actor, record_event
 
@@ -25,6 +26,26 @@ BODY_MAX = MESSAGE_BODY_MAX
 SUMMARY_MAX = MESSAGE_SUMMARY_MAX
 # Key of the PostgreSQL advisory lock that orders the sends of one project (see ``deliver``).
 _SEND_LOCK = 0x6D736773  # "msgs"
+_MESSAGES = cast(Table, Message.__table__)
+_DELIVERIES = cast(Table, Delivery.__table__)
+_SEND_TURN = Statement(
+    select(func.pg_advisory_xact_lock(bindparam("p_lock"), bindparam("p_project")).label("held"))
+)
+# Every column named: no Python-side default runs on the driver.
+_INSERT_MESSAGE = Statement(
+    insert(_MESSAGES)
+    .values({c.key: bindparam(f"p_{c.key}") for c in _MESSAGES.c if c.key != "id"})
+    .returning(*_MESSAGES.c)
+)
+_INSERT_DELIVERY = Statement(
+    insert(_DELIVERIES).values(
+        message_id=bindparam("p_message"),
+        recipient=bindparam("p_recipient"),
+        project_id=bindparam("p_project"),
+        read_at=None,
+        acked_at=None,
+    )
+)
 
 
 class Kind(StrEnum):
@@ -87,26 +108,32 @@ async def deliver(
     message ids are committed in order and a reader resuming ``after`` an id misses nothing;
     SQLite serialises every writer already.
     """
+    # The lock, the message and a single delivery run on the driver (database/statements.py).
     if session.get_bind().dialect.name != "sqlite":
-        await session.execute(select(func.pg_advisory_xact_lock(_SEND_LOCK, project_id)))
-    message = Message(
-        project_id=project_id,
-        team_id=team_id,
-        sender=sender,
-        kind=kind.value,
-        body=body,
-        summary=summary,
-        request_id=request_id,
-        reply_to=reply_to,
-        approve=approve,
-    )
-    session.add(message)
-    await session.flush()
+        await fetch(session, _SEND_TURN, {"p_lock": _SEND_LOCK, "p_project": project_id})
+    values = {
+        "project_id": project_id,
+        "team_id": team_id,
+        "sender": sender,
+        "kind": kind.value,
+        "body": body,
+        "summary": summary,
+        "request_id": request_id,
+        "reply_to": reply_to,
+        "approve": approve,
+        "created_at": utcnow(),
+    }
+    (row,) = await fetch(session, _INSERT_MESSAGE, {f"p_{k}": v for k, v in values.items()})
+    message = adopt(session, Message, row)
     unique = list(dict.fromkeys(recipients))
-    await session.execute(
-        insert(Delivery),
-        [{"message_id": message.id, "recipient": r, "project_id": project_id} for r in unique],
-    )
+    if len(unique) == 1:
+        params = {"p_message": message.id, "p_recipient": unique[0], "p_project": project_id}
+        await fetch(session, _INSERT_DELIVERY, params)
+    else:
+        await session.execute(
+            insert(Delivery),
+            [{"message_id": message.id, "recipient": r, "project_id": project_id} for r in unique],
+        )
     # The body stays out of the event log: every project reader sees events, while a
     # message is its sender's and recipients' (docs/messages.md).
     data: dict[str, Any] = {"kind": kind.value, "sender": sender, "recipients": unique}
