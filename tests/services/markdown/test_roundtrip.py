@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from crewboard.services.markdown import (
     ChangelogDoc,
+    ChangelogRecord,
     TrackerDoc,
     ordered,
     parse_changelog,
@@ -58,3 +59,25 @@ def test_whatever_was_read_renders_to_a_fixed_point(text: str) -> None:
     assert render_tracker(parse_tracker(tracker).doc()) == tracker
     changelog = render_changelog(parse_changelog(text).doc("shop"))
     assert render_changelog(parse_changelog(changelog).doc()) == changelog
+
+
+@pytest.mark.parametrize("fix", ["```", "```py\nx = 1", "a\n  ```\nb\n```\n```", "```\n```"])
+def test_a_code_fence_left_open_does_not_swallow_the_next_parts(fix: str) -> None:
+    """Found by the property test above: a Fix of one unpaired fence kept the reader inside
+    a code block, and the entry's own Verification and the next entry were taken for code."""
+    record = ChangelogRecord(
+        title="t",
+        agent=None,
+        day=None,
+        problem="",
+        fix=fix,
+        files=(),
+        verification="v",
+        tasks=(),
+        entry_id=None,
+        source=None,
+    )
+    doc = ChangelogDoc(project="p", entries=(record, record))
+    parsed = parse_changelog(render_changelog(doc))
+    assert parsed.unparsed == ()
+    assert parsed.doc() == doc

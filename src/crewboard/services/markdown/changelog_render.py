@@ -31,11 +31,17 @@ def normalise_body(text: str) -> str:
 
 
 def body_lines(text: str) -> list[str]:
-    """The lines of a part's body, escaped where a line could end the part."""
-    return [
+    """The lines of a part's body, escaped where a line could end the part: a heading-like
+    line, and the last code fence of a body whose fences do not pair up (the reader would stay
+    inside that fence and take the next parts' headings for code)."""
+    lines = [
         "\\" + line if _NEEDS_ESCAPE.match(line) else line
         for line in normalise_body(text).split("\n")
     ]
+    fences = [i for i, line in enumerate(lines) if line.lstrip().startswith("```")]
+    if len(fences) % 2:
+        lines[fences[-1]] = "\\" + lines[fences[-1]]
+    return lines
 
 
 def entry_lines(record: ChangelogRecord) -> list[str]:
