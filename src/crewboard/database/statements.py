@@ -232,7 +232,9 @@ async def fetch(
     """Run ``statement`` in the session's transaction; its rows as named tuples (none for a
     statement without result columns). Pending ORM changes are flushed first, as the session
     would before a query."""
-    if not session.sync_session._is_clean():
+    # As the session would: flush pending changes first, unless autoflush is off (a caller
+    # inside ``no_autoflush`` keeps a half-applied change out of the database until it saves).
+    if session.sync_session.autoflush and not session.sync_session._is_clean():
         await session.flush()
     driver = await _driver(session)
     compiled = statement.compiled(driver.dialect)

@@ -267,3 +267,14 @@ async def test_starting_an_unowned_blocked_task_is_a_claim_and_refused(world: Wo
     assert again.detail_code == "not-claimable"
     task = await world.get(1)
     assert (task.status, task.owner, task.blocked_reason) == ("blocked", None, "no key")
+
+
+async def test_an_update_naming_a_tracker_moves_the_version_once(world: World) -> None:
+    """The roster check runs on the driver inside ``no_autoflush``: it must not flush the
+    half-applied change early (that moved the version twice, outside save's 409)."""
+    task = await world.task("versioned")
+    async with unit_of_work(world.database, write=True) as session:
+        result = await Tasks(session, world.settings).update(
+            world.lead, SLUG, task.number, TaskChange(title="renamed", tracker="qa"), version=1
+        )
+    assert result.view.task.version == 2
