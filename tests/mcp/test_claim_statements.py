@@ -9,21 +9,15 @@ last use is fresh and the measured call does not record it.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.api.routes.task_http import TASKS, ok
 from tests.support.http import client_for
 from tests.support.mcp import http_agent
+from tests.support.statements import counted
 from tests.support.world import World
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -44,23 +38,6 @@ def documented() -> dict[tuple[str, str], dict[str, int]]:
 
 def expected(database: Database, face: str, call: str) -> int:
     return documented()[(face, call)]["sqlite" if database.is_sqlite else "postgresql"]
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """The statements sent to the database while the block runs."""
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        task = asyncio.current_task()
-        if task is None or not task.get_name().startswith("crewboard-live"):
-            seen.append(str(args[2]))
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
 
 
 def test_the_table_lists_every_measured_claim() -> None:

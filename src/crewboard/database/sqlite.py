@@ -27,7 +27,7 @@ from typing import Any, cast
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_
 
@@ -183,10 +183,11 @@ def _begin_immediate_politely(conn: Connection, patience: float) -> None:
         try:
             inline.execute("BEGIN IMMEDIATE")
             return
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             if not _is_locked(exc) or time.monotonic() >= deadline:
-                # As SQLAlchemy would have raised it: every face maps it (``is_busy``).
-                raise OperationalError("BEGIN IMMEDIATE", (), exc) from exc
+                # As SQLAlchemy would have raised it (its class for each sqlite3 error): every
+                # face maps it (``is_busy``), and a disconnect invalidates the connection.
+                raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
         pause = _BACKOFF[min(attempt, len(_BACKOFF) - 1)]
         attempt += 1
         # Runs inside SQLAlchemy's greenlet: await_ hands the pause to the event loop.

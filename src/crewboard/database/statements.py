@@ -184,7 +184,8 @@ class Driver:
     async def _translated(self, error: Exception, sql: str, arguments: list[Any]) -> Exception:
         """The SQLAlchemy exception the session would have raised for ``error``."""
         dbapi_error: Exception = error
-        if isinstance(error, asyncpg.PostgresError | OSError) and self.adapter is not None:
+        if isinstance(self.driver, asyncpg.Connection):
+            # Every asyncpg error (a closed connection, a timeout too), as SQLAlchemy does.
             try:
                 self.adapter._handle_exception(error)
             except Exception as adapted:  # noqa: BLE001 - the adapter raises the DBAPI form; keep it

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from crewboard.config import Settings
 from crewboard.database import Database
@@ -24,6 +22,7 @@ from tests.api.sse import open_stream
 from tests.support.cli import cli_env, run_subprocess
 from tests.support.factory import Factory
 from tests.support.live import live_server
+from tests.support.statements import counted
 
 EVENTS = "/api/v1/projects/alpha/events"
 TASKS = "/api/v1/projects/alpha/tasks"
@@ -249,23 +248,6 @@ async def test_a_write_of_this_server_wakes_its_streams_without_waiting_for_a_po
             assert seen.data["data"]["title"] == title
 
 
-@contextmanager
-def bus_statements() -> Iterator[list[str]]:
-    """The statements the live bus's own tasks send, on any engine of this process."""
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        task = asyncio.current_task()
-        if task is not None and task.get_name().startswith("crewboard-live"):
-            seen.append(str(args[2]))
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
-
-
 async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_now(
     factory: Factory, database: Database, settings: Settings
 ) -> None:
@@ -273,7 +255,7 @@ async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_
     crew = await make_crew(factory)
     async with served(fast_poll) as http:
         await asyncio.sleep(0.2)  # the start-up read is done
-        with bus_statements() as polls:
+        with counted(bus=True) as polls:
             for i in range(5):
                 await create_task(http, crew.agent, f"unwatched {i}")
             await asyncio.sleep(0.3)  # fifteen poll intervals
@@ -288,7 +270,7 @@ async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_
             assert seen.data["data"]["title"] == "watched"
         # The stream is gone: the bus falls asleep again.
         await asyncio.sleep(0.2)
-        with bus_statements() as polls:
+        with counted(bus=True) as polls:
             await create_task(http, crew.agent, "unwatched again")
             await asyncio.sleep(0.3)
         assert polls == []
