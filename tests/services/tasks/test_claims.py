@@ -186,6 +186,31 @@ async def test_claim_next_prefers_priority_then_age_and_own_tracker(
     assert (unknown.value.detail_code, unknown.value.details["field"]) == ("not-found", "tracker")
 
 
+async def test_claim_next_takes_the_better_of_own_tracker_and_shared(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """The default scope is two queue seeks merged: ties go to the older task on either side,
+    a task waiting on an open blocker is passed over, and the answer's links are read."""
+    world = await build_world(factory, database, settings)
+    older = await world.task("p1 shared, older", priority=1)
+    await world.task("p1 on backend, newer", priority=1, tracker="backend")
+    waiting = await world.task(
+        "p0 on backend, waits", priority=0, tracker="backend", blocked_by=[older.number]
+    )
+    await world.task("p0 on qa", priority=0, tracker="qa")
+    claimed: list[tuple[str, list[int]]] = []
+    for _ in range(2):
+        async with unit_of_work(database, write=True) as session:
+            view = await Tasks(session, settings).claim_next(
+                world.actors["backend"], SLUG, ClaimScope()
+            )
+            claimed.append((view.task.title, view.blocks))
+    assert claimed == [("p1 shared, older", [waiting.number]), ("p1 on backend, newer", [])]
+    with pytest.raises(NotFound):
+        async with unit_of_work(database, write=True) as session:
+            await Tasks(session, settings).claim_next(world.actors["backend"], SLUG, ClaimScope())
+
+
 @pytest.mark.parametrize(
     ("owner", "status", "waits", "code"),
     [

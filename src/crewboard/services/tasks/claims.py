@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, exists, select, update
+from sqlalchemy import Select, Table, bindparam, exists, select, true, union_all, update
 from sqlalchemy.sql import ColumnElement
 
 from crewboard.database.statements import Statement, adopt, fetch_one
@@ -71,24 +71,40 @@ _CLAIM_ONE = _claim_update(
 )
 
 
-@cache
-def _candidate(where: _Where, *, lock: bool) -> Select[int]:
-    """The best ready task in a scope (priority, then age); parameters are bound per call."""
+def _best(where: ColumnElement[bool], *, lock: bool) -> Select[int, int]:
+    """The best ready task (its id, or id and priority) among those ``where`` picks."""
     query = (
-        select(Task.id)
-        .where(Task.project_id == bindparam("p_project"), ready_clause())
+        select(Task.id, Task.priority)
+        .where(Task.project_id == bindparam("p_project"), ready_clause(), where)
         .order_by(Task.priority, Task.id)
         .limit(1)
     )
-    if where is _Where.TEAM:
-        query = query.where(Task.team_id == bindparam("p_team"))
-    elif where is _Where.TRACKER:
-        query = query.where(Task.tracker == bindparam("p_tracker"))
-    elif where is _Where.SHARED:
-        query = query.where(Task.tracker.is_(None))
-    elif where is _Where.MINE:
-        query = query.where((Task.tracker == bindparam("p_me")) | Task.tracker.is_(None))
     return query.with_for_update(skip_locked=True, of=Task) if lock else query
+
+
+@cache
+def _candidate(where: _Where, *, lock: bool) -> Select[int]:
+    """The id of the best ready task in a scope (priority, then age); parameters are bound per
+    call. The default scope (one's tracker or shared) is the better of two index seeks: as
+    one ``tracker = me OR tracker IS NULL`` query it walked the whole project queue past every
+    task waiting on another tracker (0.7 ms at 20k tasks instead of 8 µs, docs/benchmarks.md).
+    """
+    if where is _Where.MINE:
+        mine = _best(Task.tracker == bindparam("p_me"), lock=lock).subquery("mine")
+        shared = _best(Task.tracker.is_(None), lock=lock).subquery("shared")
+        both = union_all(
+            select(mine.c.id, mine.c.priority), select(shared.c.id, shared.c.priority)
+        ).subquery("best")
+        return select(both.c.id).order_by(both.c.priority, both.c.id).limit(1)
+    if where is _Where.TEAM:
+        scope = Task.team_id == bindparam("p_team")
+    elif where is _Where.TRACKER:
+        scope = Task.tracker == bindparam("p_tracker")
+    elif where is _Where.SHARED:
+        scope = Task.tracker.is_(None)
+    else:
+        scope = true()
+    return _best(scope, lock=lock).with_only_columns(Task.id)
 
 
 @cache
