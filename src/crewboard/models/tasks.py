@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crewboard.models.base import Base, BigId, utcnow
 
 _SHARED_HELD = text("tracker IS NULL AND owner IS NOT NULL")
+_SHARED = text("tracker IS NULL")
 
 TASK_STATUSES = ("pending", "in_progress", "blocked", "completed", "cancelled")
 
@@ -29,6 +30,14 @@ class Task(Base):
         # The ready queue, project-wide and per tracker: pending, by priority then age.
         Index("ix_tasks_queue", "project_id", "status", "priority", "id"),
         Index("ix_tasks_tracker_queue", "project_id", "tracker", "status", "priority", "id"),
+        # The shared ready queue: PostgreSQL does not read the tracker index as ordered by
+        # priority under ``tracker IS NULL`` (migration 0011).
+        Index(
+            "ix_tasks_shared_queue",
+            *("project_id", "status", "priority", "id"),
+            sqlite_where=_SHARED,
+            postgresql_where=_SHARED,
+        ),
         # A team's task list and its ready queue.
         Index("ix_tasks_team_queue", "project_id", "team_id", "status", "priority", "id"),
         Index("ix_tasks_owner", "project_id", "owner", "status"),
