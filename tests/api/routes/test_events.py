@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from crewboard.config import Settings
 from crewboard.database import Database
@@ -274,3 +274,49 @@ async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_
             await create_task(http, crew.agent, "unwatched again")
             await asyncio.sleep(0.3)
         assert polls == []
+
+
+async def test_a_stream_after_idle_does_not_wait_on_unrelated_transactions(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """Waking from idle with no hole since its cursor, the bus starts at once: a snapshot (as
+    at start-up) would wait on every open transaction of the server, up to the gap limit."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite has no holes to settle")
+    patient = settings.model_copy(update={"live_gap_max_seconds": 600})
+    crew = await make_crew(factory)
+    async with served(patient) as http, database.engine.connect() as unrelated:
+        await asyncio.sleep(0.2)  # the start-up read is done
+        await unrelated.execute(text("SELECT pg_current_xact_id()"))  # holds an xid, open
+        await create_task(http, crew.agent, "while idle")
+        newest = max(await stored_ids(database, 0))
+        async with asyncio.timeout(20), open_stream(http, EVENTS, token=crew.owner) as stream:
+            assert stream.start == newest
+            await create_task(http, crew.agent, "watched")
+            (seen,) = await stream.take(1)
+            assert seen.data["data"]["title"] == "watched"
+        await unrelated.rollback()
+
+
+async def test_a_replay_asked_while_the_bus_settles_includes_what_committed_before(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """PostgreSQL: the bus's start-up waits on a transaction that was open when it read the
+    newest id; a task created meanwhile is in a replay asked for after it."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL: on SQLite the start-up read is final at once")
+    crew = await make_crew(factory)
+    async with database.engine.connect() as unrelated:
+        await unrelated.execute(text("SELECT pg_current_xact_id()"))  # holds an xid, open
+        async with served(settings) as http:
+            await create_task(http, crew.agent, "made while the bus settles")
+            params = {"after": 0, "once": "true", "kind": "task."}
+
+            async def replay() -> list[str]:
+                async with open_stream(http, EVENTS, token=crew.viewer, params=params) as stream:
+                    return [m.data["data"]["title"] for m in await stream.rest()]
+
+            asked = asyncio.create_task(replay())
+            await asyncio.sleep(0.3)  # the stream waits on the bus
+            await unrelated.rollback()
+            assert await asyncio.wait_for(asked, 20) == ["made while the bus settles"]

@@ -208,6 +208,7 @@ class EventBus:
         self._gap_max = settings.live_gap_max_seconds
         self._pg = not database.is_sqlite
         self._cursor = 0
+        self._resumable = False
         self._gap: _Gap | None = None
         self._subscribers: dict[int, set[Subscription]] = {}
         self._wake = asyncio.Event()
@@ -297,9 +298,10 @@ class EventBus:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             waiters, self._waiters = self._waiters, []
+            fresh = True  # this round read the newest id after the waiters asked
             try:
                 if not self._ready.is_set():
-                    await self._settle()
+                    fresh = await self._settle()
                 else:
                     await self._poll()
             except (SQLAlchemyError, OSError) as exc:
@@ -308,12 +310,16 @@ class EventBus:
                 with contextlib.suppress(TimeoutError):  # a stop request ends the pause
                     await asyncio.wait_for(self._stopping.wait(), _RETRY_SECONDS)
                 continue
-            if self._ready.is_set():
+            if self._ready.is_set() and fresh:
                 for waiter in waiters:
                     if not waiter.done():
                         waiter.set_result(None)
             else:
+                # A settle that ended on an id read in an earlier round may be older than a
+                # waiter's call: a poll answers them, at once.
                 self._waiters.extend(waiters)
+                if self._ready.is_set():
+                    self._wake.set()
             # Idle only after a round that answered nobody: a subscriber that was just let in
             # joins the set when its task resumes, after this round.
             if self._ready.is_set() and not (waiters or self._subscribers or self._waiters):
@@ -334,20 +340,45 @@ class EventBus:
             return
         self._ready.clear()
         self._gap = None
+        # The cursor is final: on PostgreSQL a wake may jump from it (``_resume``).
+        self._resumable = self._pg
         await self._wanted.wait()
 
-    async def _settle(self) -> None:
-        """Start at the newest id, once every id below it is final."""
+    async def _settle(self) -> bool:
+        """Start at the newest id, once every id below it is final. True when ready on an id
+        read in this call (else the caller's waiters need a poll first)."""
         async with self.database.engine.connect() as conn:
+            if self._gap is None and self._resumable and await self._resume(conn):
+                return True
+            fresh = self._gap is None
             if self._gap is None:
                 newest = await conn.scalar(select(func.coalesce(func.max(_EVENTS.c.id), 0)))
                 snapshot = await conn.scalar(CURRENT_SNAPSHOT) if self._pg else None
                 self._gap = _Gap(0, int(newest or 0), time.monotonic(), snapshot)
             if not await self._final(conn, self._gap):
-                return
+                return False
         self._cursor = self._gap.seen
         self._gap = None
         self._ready.set()
+        return fresh
+
+    async def _resume(self, conn: AsyncConnection) -> bool:
+        """Waking from idle: jump to the newest id at once when no id between the final cursor
+        and it is missing. A snapshot, as at start-up, would wait on every transaction of the
+        server, however unrelated, up to ``live_gap_max_seconds``."""
+        self._resumable = False
+        above = _EVENTS.c.id > self._cursor
+        newest, count = (
+            await conn.execute(select(func.max(_EVENTS.c.id), func.count()).where(above))
+        ).one()
+        if newest is None:
+            self._ready.set()  # nothing committed while idle: the cursor stands
+            return True
+        if newest - self._cursor != count:
+            return False  # a hole, perhaps still filling: settle as at start-up
+        self._cursor = int(newest)
+        self._ready.set()
+        return True
 
     async def _final(self, conn: AsyncConnection, gap: _Gap) -> bool:
         """Whether a held-back hole can no longer fill (or has waited too long)."""
