@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,12 @@ def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterat
     """Run ``crewboard serve`` in its own process; yield its base URL."""
     with serve(database_url, env_extra) as served:
         yield served.base
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU seconds process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -185,3 +192,18 @@ async def clone_postgres_database(admin_url: str, source: str, name: str) -> str
     from sqlalchemy.engine import make_url
 
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path, label: str, admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one run (``kind``: sqlite or postgresql); its URL. The
+    SQLite file goes in ``folder``; a PostgreSQL database is created and dropped afterwards."""
+    if kind == "sqlite":
+        yield tmp_sqlite(folder, label)
+        return
+    name = f"crewboard_bench_{uuid.uuid4().hex[:8]}"
+    url = asyncio.run(create_postgres_database(admin_url, name))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_postgres_database(admin_url, name))

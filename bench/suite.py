@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +30,10 @@ from bench.common import (
     POSTGRES_ADMIN_URL,
     asyncpg_dsn,
     clone_postgres_database,
-    create_postgres_database,
     drop_postgres_database,
+    fresh_database,
     memory_mib,
     serve,
-    tmp_sqlite,
 )
 from bench.seed import seed
 from bench.workloads import claims, latencies
@@ -83,20 +79,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@contextlib.contextmanager
-def database(kind: str, size: int, folder: Path, admin_url: str) -> Iterator[str]:
-    """A fresh, empty database for one run; dropped afterwards."""
-    if kind == "sqlite":
-        yield tmp_sqlite(folder, f"bench-{size}")
-        return
-    name = f"crewboard_bench_{uuid.uuid4().hex[:8]}"
-    url = asyncio.run(create_postgres_database(admin_url, name))
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_postgres_database(admin_url, name))
-
-
 def ceilings(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[str, float]:
     """The ceilings on a copy of the freshly seeded database (the copy is then removed)."""
     reader, sink = "agent-1", "agent-2"  # as in workloads.latencies
@@ -124,7 +106,7 @@ def ceilings(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dic
 
 def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every figure for one database at one size."""
-    with database(kind, size, folder, args.postgres_admin_url) as url:
+    with fresh_database(kind, folder, f"bench-{size}", args.postgres_admin_url) as url:
         logger.info("%s, %d tasks: seeding", kind, size)
         started = time.perf_counter()
         seeded = asyncio.run(seed(url, size, AGENTS, messages=BACKLOG))
