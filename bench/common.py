@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -11,11 +12,44 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import httpx2
+from mcp.client import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+
+def bench_parser(prog: str, description: str | None, quick: str) -> argparse.ArgumentParser:
+    """A parser with the options the ``make bench`` scripts share: ``--databases``,
+    ``--quick`` (``quick`` is its help), ``--no-write`` and ``--postgres-admin-url``."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    return parser
+
+
+def parse_filled(
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    quick: Mapping[str, object],
+    full: Mapping[str, object],
+) -> argparse.Namespace:
+    """The options; those not given take their value from ``quick`` with ``--quick``, else
+    from ``full``."""
+    args = parser.parse_args(argv)
+    for key, value in (quick if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
 
 
 def free_port() -> int:
@@ -105,6 +139,18 @@ def memory_mib(pid: int) -> dict[str, float]:
         line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
     )
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
+
+
+@contextlib.asynccontextmanager
+async def mcp_session(base: str, token: str) -> AsyncIterator[ClientSession]:
+    """The official MCP client over streamable HTTP at ``base/mcp`` as an agent, initialised."""
+    async with (
+        httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=60) as client,
+        streamable_http_client(f"{base}/mcp", http_client=client) as (read, write),
+        ClientSession(read, write, read_timeout_seconds=60) as session,
+    ):
+        await session.initialize()
+        yield session
 
 
 @contextlib.asynccontextmanager

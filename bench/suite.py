@@ -27,12 +27,13 @@ from bench import report
 from bench.ceilings import run_postgres_ceilings, sqlite_ceilings
 from bench.claims_wrk import wrk
 from bench.common import (
-    POSTGRES_ADMIN_URL,
     asyncpg_dsn,
+    bench_parser,
     clone_postgres_database,
     drop_postgres_database,
     fresh_database,
     memory_mib,
+    parse_filled,
     serve,
 )
 from bench.seed import seed
@@ -42,41 +43,23 @@ logger = logging.getLogger("bench.suite")
 AGENTS = 64  # tokens the claim runs rotate through; the tracker and inbox belong to agent-1
 BACKLOG = 1000  # unread messages in the reader's inbox
 QUICK: dict[str, Any] = {"sizes": [300], "seconds": 1.0, "samples": 20, "ceiling_seconds": 0.2}
+FULL: dict[str, Any] = {
+    "sizes": [1000, 10_000, 100_000],
+    "seconds": 10.0,
+    "samples": 200,
+    "ceiling_seconds": 1.0,
+}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The options; ``--quick`` replaces the sizes, durations and samples not given."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.suite",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = bench_parser("python -m bench.suite", __doc__, "a tiny run (~1 min), for trying it")
     parser.add_argument("--sizes", type=int, nargs="+", help="tasks (default 1000 10000 100000)")
-    parser.add_argument(
-        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
-    )
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 64, 256])
     parser.add_argument("--seconds", type=float, help="wrk duration per claim run (default 10)")
     parser.add_argument("--samples", type=int, help="latency samples per workload (default 200)")
     parser.add_argument("--ceiling-seconds", type=float, help="per ceiling statement (default 1)")
-    parser.add_argument("--quick", action="store_true", help="a tiny run (~1 min), for trying it")
-    parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
-    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
-    args = parser.parse_args(argv)
-    defaults = (
-        QUICK
-        if args.quick
-        else {
-            "sizes": [1000, 10_000, 100_000],
-            "seconds": 10.0,
-            "samples": 200,
-            "ceiling_seconds": 1.0,
-        }
-    )
-    for key, value in defaults.items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    return args
+    return parse_filled(parser, argv, QUICK, FULL)
 
 
 def ceilings(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[str, float]:
