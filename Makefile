@@ -71,9 +71,13 @@ reliability: setup
 fuzz: setup
 	CREWBOARD_FUZZ_EXAMPLES=$${CREWBOARD_FUZZ_EXAMPLES:-100} $(BIN)/pytest -q -m fuzz
 
-# The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md.
+# The standard workloads on SQLite and PostgreSQL; rewrites the figures in docs/benchmarks.md
+# (and the peers' MCP workload's in docs/benchmarks-peers.md, which takes BENCH_ARGS' --quick and
+# --no-write, or PEERS_ARGS).
+PEERS_ARGS ?= $(filter --quick --no-write,$(BENCH_ARGS))
 bench: setup wrk
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+	$(BIN)/python -m bench.peers $(PEERS_ARGS)
 	$(BIN)/python -m bench.hooks  # Claude Code waits on each hook: p50 / p99 (docs/benchmarks.md)
 
 # docs/dashboard.md's pictures: the demo in Chromium, saved into docs/screenshots.

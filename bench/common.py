@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -10,11 +11,45 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import httpx2
+from mcp.client import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+
+def bench_parser(prog: str, description: str | None, quick: str) -> argparse.ArgumentParser:
+    """A parser with the options the ``make bench`` scripts share: ``--databases``,
+    ``--quick`` (``quick`` is its help), ``--no-write`` and ``--postgres-admin-url``."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    return parser
+
+
+def parse_filled(
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    quick: Mapping[str, object],
+    full: Mapping[str, object],
+) -> argparse.Namespace:
+    """The options; those not given take their value from ``quick`` with ``--quick``, else
+    from ``full``."""
+    args = parser.parse_args(argv)
+    for key, value in (quick if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
 
 
 def free_port() -> int:
@@ -92,12 +127,30 @@ def server(database_url: str, env_extra: dict[str, str] | None = None) -> Iterat
         yield served.base
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU seconds process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_mib(pid: int) -> dict[str, float]:
     """The process's peak (``VmHWM``) and current (``VmRSS``) resident set in MiB (Linux)."""
     fields = dict(
         line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
     )
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
+
+
+@contextlib.asynccontextmanager
+async def mcp_session(base: str, token: str) -> AsyncIterator[ClientSession]:
+    """The official MCP client over streamable HTTP at ``base/mcp`` as an agent, initialised."""
+    async with (
+        httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=60) as client,
+        streamable_http_client(f"{base}/mcp", http_client=client) as (read, write),
+        ClientSession(read, write, read_timeout_seconds=60) as session,
+    ):
+        await session.initialize()
+        yield session
 
 
 @contextlib.asynccontextmanager
@@ -185,3 +238,18 @@ async def clone_postgres_database(admin_url: str, source: str, name: str) -> str
     from sqlalchemy.engine import make_url
 
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path, label: str, admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one run (``kind``: sqlite or postgresql); its URL. The
+    SQLite file goes in ``folder``; a PostgreSQL database is created and dropped afterwards."""
+    if kind == "sqlite":
+        yield tmp_sqlite(folder, label)
+        return
+    name = f"crewboard_bench_{uuid.uuid4().hex[:8]}"
+    url = asyncio.run(create_postgres_database(admin_url, name))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_postgres_database(admin_url, name))

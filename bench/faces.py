@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -24,13 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.claims_wrk import LUA, wrk
-from bench.common import (
-    POSTGRES_ADMIN_URL,
-    create_postgres_database,
-    drop_postgres_database,
-    serve,
-    tmp_sqlite,
-)
+from bench.common import POSTGRES_ADMIN_URL, cpu_seconds, fresh_database, serve
 from bench.seed import SLUG, seed
 
 logger = logging.getLogger("bench.faces")
@@ -87,15 +80,10 @@ def _script(folder: Path, tokens: list[str], body: str, mcp: bool) -> Path:
     return path
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _measure(pid: int, url: str, seconds: float, script: Path | None) -> Figure:
-    before, started = _cpu_seconds(pid), time.monotonic()
+    before, started = cpu_seconds(pid), time.monotonic()
     run = wrk(url, seconds, script)
-    spent, elapsed = _cpu_seconds(pid) - before, time.monotonic() - started
+    spent, elapsed = cpu_seconds(pid) - before, time.monotonic() - started
     cpu_ms = 1000 * spent / max(1.0, run.requests_per_s * elapsed)
     failed = run.failed + (run.empty if script is not None else 0)
     if script is not None and failed:
@@ -164,17 +152,11 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make wrk, or apt-get install wrk)")
     folder = Path(tempfile.mkdtemp(prefix="crewboard-faces-db-"))
-    name = "crewboard_bench_faces"
-    if args.database == "sqlite":
-        url = tmp_sqlite(folder, "faces")
-    else:
-        url = asyncio.run(create_postgres_database(POSTGRES_ADMIN_URL, name))
     try:
-        for line in report(measure(url, args.seconds, args.rounds, args.tasks)):
-            logger.info("%s", line)
+        with fresh_database(args.database, folder, "faces", POSTGRES_ADMIN_URL) as url:
+            for line in report(measure(url, args.seconds, args.rounds, args.tasks)):
+                logger.info("%s", line)
     finally:
-        if args.database == "postgresql":
-            asyncio.run(drop_postgres_database(POSTGRES_ADMIN_URL, name))
         shutil.rmtree(folder, ignore_errors=True)
 
 

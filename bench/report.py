@@ -137,10 +137,10 @@ def write_doc(block: str, path: Path = DOC) -> None:
     path.write_text(text[:start] + "\n" + block + text[end:])
 
 
-def write_json(results: dict[str, Any]) -> Path:
-    """The raw figures as ``artifacts/bench/<date>.json`` (artifacts/ is git-ignored)."""
+def write_json(results: dict[str, Any], prefix: str = "") -> Path:
+    """The raw figures as ``artifacts/bench/<prefix><date>.json`` (artifacts/ is git-ignored)."""
     folder = ROOT / "artifacts" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{results['date'].replace(':', '')}.json"
+    path = folder / f"{prefix}{results['date'].replace(':', '')}.json"
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return path

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,14 +27,14 @@ from bench import report
 from bench.ceilings import run_postgres_ceilings, sqlite_ceilings
 from bench.claims_wrk import wrk
 from bench.common import (
-    POSTGRES_ADMIN_URL,
     asyncpg_dsn,
+    bench_parser,
     clone_postgres_database,
-    create_postgres_database,
     drop_postgres_database,
+    fresh_database,
     memory_mib,
+    parse_filled,
     serve,
-    tmp_sqlite,
 )
 from bench.seed import seed
 from bench.workloads import claims, latencies
@@ -46,55 +43,23 @@ logger = logging.getLogger("bench.suite")
 AGENTS = 64  # tokens the claim runs rotate through; the tracker and inbox belong to agent-1
 BACKLOG = 1000  # unread messages in the reader's inbox
 QUICK: dict[str, Any] = {"sizes": [300], "seconds": 1.0, "samples": 20, "ceiling_seconds": 0.2}
+FULL: dict[str, Any] = {
+    "sizes": [1000, 10_000, 100_000],
+    "seconds": 10.0,
+    "samples": 200,
+    "ceiling_seconds": 1.0,
+}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The options; ``--quick`` replaces the sizes, durations and samples not given."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.suite",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = bench_parser("python -m bench.suite", __doc__, "a tiny run (~1 min), for trying it")
     parser.add_argument("--sizes", type=int, nargs="+", help="tasks (default 1000 10000 100000)")
-    parser.add_argument(
-        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
-    )
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 64, 256])
     parser.add_argument("--seconds", type=float, help="wrk duration per claim run (default 10)")
     parser.add_argument("--samples", type=int, help="latency samples per workload (default 200)")
     parser.add_argument("--ceiling-seconds", type=float, help="per ceiling statement (default 1)")
-    parser.add_argument("--quick", action="store_true", help="a tiny run (~1 min), for trying it")
-    parser.add_argument("--no-write", action="store_true", help="log the tables; write nothing")
-    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
-    args = parser.parse_args(argv)
-    defaults = (
-        QUICK
-        if args.quick
-        else {
-            "sizes": [1000, 10_000, 100_000],
-            "seconds": 10.0,
-            "samples": 200,
-            "ceiling_seconds": 1.0,
-        }
-    )
-    for key, value in defaults.items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    return args
-
-
-@contextlib.contextmanager
-def database(kind: str, size: int, folder: Path, admin_url: str) -> Iterator[str]:
-    """A fresh, empty database for one run; dropped afterwards."""
-    if kind == "sqlite":
-        yield tmp_sqlite(folder, f"bench-{size}")
-        return
-    name = f"crewboard_bench_{uuid.uuid4().hex[:8]}"
-    url = asyncio.run(create_postgres_database(admin_url, name))
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_postgres_database(admin_url, name))
+    return parse_filled(parser, argv, QUICK, FULL)
 
 
 def ceilings(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -124,7 +89,7 @@ def ceilings(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dic
 
 def run_one(kind: str, size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every figure for one database at one size."""
-    with database(kind, size, folder, args.postgres_admin_url) as url:
+    with fresh_database(kind, folder, f"bench-{size}", args.postgres_admin_url) as url:
         logger.info("%s, %d tasks: seeding", kind, size)
         started = time.perf_counter()
         seeded = asyncio.run(seed(url, size, AGENTS, messages=BACKLOG))
