@@ -293,3 +293,23 @@ async def test_list_members_shows_people_and_roles(database: Database, crew: Cre
     with pytest.raises(NotFound):
         async with unit_of_work(database, write=False) as session:
             await ProjectService(session).list_members(crew.erin, SLUG)
+
+
+async def test_a_change_to_membership_voids_the_accesses_resolved_in_the_unit_of_work(
+    database: Database, crew: Crew
+) -> None:
+    """An access resolved (or primed by authentication) earlier in the same unit of work is
+    not trusted after the membership it was read from changed, flushed or not."""
+    async with unit_of_work(database, write=True) as session:
+        projects = ProjectService(session)
+        assert (await projects.access(crew.bob, SLUG)).role == Role.MEMBER
+        assert (await projects.access(crew.dave, SLUG)).role == Role.VIEWER
+        await projects.remove_member(crew.alice, SLUG, _uid(crew.bob))
+        with pytest.raises(NotFound):
+            await projects.access(crew.bob, SLUG)
+        # A change not flushed yet counts too.
+        dave = await session.get(Member, (crew.project_id, _uid(crew.dave)))
+        assert dave is not None
+        dave.role = Role.OWNER.value
+        assert (await projects.access(crew.dave, SLUG)).role == Role.OWNER
+        await session.rollback()

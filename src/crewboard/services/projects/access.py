@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import chain
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from crewboard.database.statements import Statement, fetch_one
 from crewboard.models import Agent, Invitation, Member, Project, User
@@ -47,8 +49,35 @@ class Role(StrEnum):
 
 
 _SLUG = re.compile(SLUG_PATTERN)
-# Accesses the caller's authentication resolved (``ProjectService.prime``), per unit of work.
+# The accesses resolved in a unit of work (by ``access``, or primed by the caller's
+# authentication: ``ProjectService.prime``), by (actor, slug), in its session's info.
 PRIMED_KEY = "crewboard.primed_access"
+# The rows an access is read from: a change to any of them in the unit of work voids the lot.
+_GRANTING = (Project, Member, Agent, User)
+
+
+def _granting_changed(session: Session) -> bool:
+    return any(
+        isinstance(row, _GRANTING) for row in chain(session.new, session.deleted, session.dirty)
+    )
+
+
+def _resolved(session: Session) -> dict[tuple[Actor, str], ProjectAccess]:
+    """This unit of work's resolved accesses, forgotten once a row they were read from changed
+    in it (a member removed, a role changed, an agent taken off the roster, a user disabled)."""
+    known: dict[tuple[Actor, str], ProjectAccess] = session.info.setdefault(PRIMED_KEY, {})
+    if known and _granting_changed(session):
+        known.clear()
+    return known
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, _context: object) -> None:
+    # Pending changes are seen by ``_resolved``; flushed ones would not be any more.
+    if PRIMED_KEY in session.info and _granting_changed(session):
+        del session.info[PRIMED_KEY]
+
+
 _RANKS = {Role.VIEWER: 0, Role.AGENT: 1, Role.MEMBER: 2, Role.OWNER: 3}
 
 
@@ -93,8 +122,6 @@ class ProjectService:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # A service lives for one unit of work: resolve each (actor, project) once in it.
-        self._resolved: dict[tuple[Actor, str], ProjectAccess] = {}
 
     async def access(
         self, actor: Actor, slug: str, *, need: Role = Role.VIEWER, write: bool = False
@@ -109,9 +136,8 @@ class ProjectService:
         if not _SLUG.fullmatch(slug):
             # Not a slug, so no project; and PostgreSQL text cannot even hold a NUL (a 500).
             raise NotFound("project not found")
-        known = self._resolved.get((actor, slug))
-        if known is None:
-            known = self.session.sync_session.info.get(PRIMED_KEY, {}).get((actor, slug))
+        resolved = _resolved(self.session.sync_session)
+        known = resolved.get((actor, slug))
         if known is not None:
             known.require(need)
             return known
@@ -125,7 +151,7 @@ class ProjectService:
             access = resolve_access(actor, *row, None, None, None) if row is not None else None
         if access is None:
             raise NotFound(f"project {slug} not found")
-        self._resolved[(actor, slug)] = access
+        resolved[(actor, slug)] = access
         access.require(need)
         return access
 
@@ -134,8 +160,7 @@ class ProjectService:
         (services/accounts/auth.py reads both in one statement), so that every service of the
         unit of work finds it without a query."""
         if access is not None:
-            primed = self.session.sync_session.info.setdefault(PRIMED_KEY, {})
-            primed[(actor, access.project.slug)] = access
+            _resolved(self.session.sync_session)[(actor, access.project.slug)] = access
 
     async def _member(self, project_id: int, user_id: int | None) -> Member | None:
         if user_id is None:
