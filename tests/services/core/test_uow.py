@@ -9,6 +9,8 @@ from crewboard.database import Database
 from crewboard.models import Event, User
 from crewboard.services.accounts import UserService
 from crewboard.services.core import Actor, Conflict, Unauthenticated, unit_of_work
+from crewboard.services.core.events import write_pending_events
+from tests.support.statements import counted
 
 SYSTEM = Actor.system()
 
@@ -76,3 +78,20 @@ async def test_a_read_unit_of_work_does_not_take_the_write_lock(database: Databa
         async with unit_of_work(database, write=True) as session:
             await UserService(session).create(SYSTEM, email="ann@example.com")
     assert await _emails(database) == ["ann@example.com"]
+
+
+async def test_several_events_are_written_in_one_statement_in_order(database: Database) -> None:
+    emails = [f"user{i}@example.com" for i in range(5)]
+    async with unit_of_work(database, write=True) as session:
+        for email in emails:
+            await UserService(session).create(SYSTEM, email=email)
+        await session.flush()
+        with counted() as sent:
+            await write_pending_events(session)
+    inserts = [s for s in sent if s.lstrip().upper().startswith("INSERT INTO EVENTS")]
+    assert len(inserts) == 1
+    # One more on PostgreSQL: the live bus's wake-up.
+    assert len(sent) == (1 if database.is_sqlite else 2)
+    async with unit_of_work(database, write=False) as session:
+        subjects = (await session.scalars(select(Event.data).order_by(Event.id))).all()
+    assert [data["email"] for data in subjects] == emails

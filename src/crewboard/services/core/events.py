@@ -1,10 +1,11 @@
 """The event log: every change records an event in the same transaction.
 
 Events are collected on the session and written just before the transaction commits (and
-dropped if it rolls back): by the unit of work on the driver (``write_pending_events``, one
-prepared INSERT per event, on PostgreSQL the last one with the live bus's ``pg_notify`` in the
-same statement), else by the session's ``before_commit`` hook. An event's id is taken as late
-as possible, so ids follow commit order more closely for readers that resume after an id.
+dropped if it rolls back): by the unit of work (``write_pending_events``: one event is one
+prepared INSERT on the driver, on PostgreSQL with the live bus's ``pg_notify`` in the same
+statement; several are one multi-row INSERT), else by the session's ``before_commit`` hook.
+An event's id is taken as late as possible, so ids follow commit order more closely for
+readers that resume after an id.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _EVENTS = cast(Table, Event.__table__)
 _COLUMNS = ("project_id", "at", "actor", "kind", "subject", "data")
 _INSERT = insert(_EVENTS).values({name: bindparam(f"p_{name}") for name in _COLUMNS})
 _ONE = Statement(_INSERT)
+_NOTIFY = Statement(select(func.pg_notify(LIVE_CHANNEL, "")))
 # PostgreSQL: the event and the live bus's notification in one statement (one round trip).
 _ONE_NOTIFIED = Statement(
     select(func.pg_notify(LIVE_CHANNEL, "")).select_from(
@@ -68,10 +70,15 @@ async def write_pending_events(session: AsyncSession) -> None:
         return
     session.sync_session.info[WROTE_EVENTS] = True
     notify = session.sync_session.get_bind().dialect.name == "postgresql"
-    last = len(rows) - 1
-    for index, row in enumerate(rows):
-        statement = _ONE_NOTIFIED if notify and index == last else _ONE
+    if len(rows) == 1:
+        (row,) = rows
+        statement = _ONE_NOTIFIED if notify else _ONE
         await fetch(session, statement, {f"p_{name}": row[name] for name in _COLUMNS})
+        return
+    # Several (an import, a task with its links): one multi-row INSERT, ids in list order.
+    await session.execute(insert(Event), rows)
+    if notify:
+        await fetch(session, _NOTIFY, {})
 
 
 @event.listens_for(Session, "before_commit")
