@@ -1,5 +1,5 @@
 """SQL statements per claim, REST and MCP, on the backend under test: each must equal the
-number written in docs/benchmarks.md ("Statements per claim"), so docs and code cannot drift.
+number written in docs/performance.md ("Statements per claim"), so docs and code cannot drift.
 
 Every statement any engine sends is counted (``before_cursor_execute`` on the Engine class
 catches the test app's engine and the live MCP server's alike), except the live event bus's
@@ -20,12 +20,12 @@ from tests.support.mcp import http_agent
 from tests.support.statements import counted
 from tests.support.world import World
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
 ROW = re.compile(r"^\|\s*(REST|MCP)\s*\|\s*`([^`]+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|")
 
 
 def documented() -> dict[tuple[str, str], dict[str, int]]:
-    """The table of docs/benchmarks.md: (face, call) -> {backend: statements}."""
+    """The table of docs/performance.md: (face, call) -> {backend: statements}."""
     text = BENCHMARKS.read_text(encoding="utf-8")
     section = text.split("## Statements per claim", 1)[1].split("\n## ", 1)[0]
     table: dict[tuple[str, str], dict[str, int]] = {}

@@ -87,7 +87,7 @@ def _candidate(where: _Where, *, lock: bool) -> Select[int]:
     """The id of the best ready task in a scope (priority, then age); parameters are bound per
     call. The default scope (one's tracker or shared) is the better of two index seeks: as
     one ``tracker = me OR tracker IS NULL`` query it walked the whole project queue past every
-    task waiting on another tracker (0.7 ms at 20k tasks instead of 8 µs, docs/benchmarks.md).
+    task waiting on another tracker (0.7 ms at 20k tasks instead of 8 µs, docs/performance.md).
     """
     if where is _Where.MINE:
         mine = _best(Task.tracker == bindparam("p_me"), lock=lock).subquery("mine")

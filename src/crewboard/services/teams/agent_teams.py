@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crewboard.database.statements import Statement, fetch
 from crewboard.models import Member, Project
 from crewboard.models.teams import Team, TeamMember
 from crewboard.services.core import ALL_SCOPES, Actor, Invalid, NotFound
@@ -52,24 +53,27 @@ async def update_task(
     return Applied(claimed, fields, (before, after) if before != after else None)
 
 
+# On the driver (database/statements.py): every TaskCreate and TaskList without a team asks.
+_TEAMS_OF = Statement(
+    select(Team.name)
+    .join(TeamMember, TeamMember.team_id == Team.id)
+    .where(
+        Team.project_id == bindparam("p_project"),
+        Team.deleted_at.is_(None),
+        TeamMember.agent_name == bindparam("p_agent"),
+    )
+    .order_by(Team.name)
+)
+
+
 async def _teams_of(session: AsyncSession, actor: Actor, slug: str) -> tuple[str | None, list[str]]:
     """The acting agent and the live teams it is on, by name."""
     access = await ProjectService(session).access(actor, slug)
     if access.agent_name is None:
         return None, []
-    names = (
-        await session.scalars(
-            select(Team.name)
-            .join(TeamMember, TeamMember.team_id == Team.id)
-            .where(
-                Team.project_id == access.project.id,
-                Team.deleted_at.is_(None),
-                TeamMember.agent_name == access.agent_name,
-            )
-            .order_by(Team.name)
-        )
-    ).all()
-    return access.agent_name, list(names)
+    params = {"p_project": access.project.id, "p_agent": access.agent_name}
+    names = [row.name for row in await fetch(session, _TEAMS_OF, params)]
+    return access.agent_name, names
 
 
 async def only_team(session: AsyncSession, actor: Actor, slug: str, team: str | None) -> str | None:
