@@ -49,16 +49,26 @@ class TaskFilter:
 
 _TASKS = cast(Table, Task.__table__)
 # A new task: every column named (no Python-side default runs on the driver), the row returned.
+# The next number is read inside the INSERT: a statement that starts after the project lock
+# was granted, so its snapshot sees every task a creator before it committed (PostgreSQL).
+_NEXT_NUMBER = (
+    select(func.coalesce(func.max(Task.number), 0) + 1)
+    .where(Task.project_id == bindparam("p_project_id"))
+    .scalar_subquery()
+)
 _INSERT_TASK = Statement(
     insert(_TASKS)
-    .values({column.key: bindparam(f"p_{column.key}") for column in _TASKS.c if column.key != "id"})
+    .values(
+        {
+            column.key: _NEXT_NUMBER if column.key == "number" else bindparam(f"p_{column.key}")
+            for column in _TASKS.c
+            if column.key != "id"
+        }
+    )
     .returning(*_TASKS.c)
 )
 _LOCK_PROJECT = Statement(
     select(Project.id).where(Project.id == bindparam("p_project")).with_for_update()
-)
-_LAST_NUMBER = Statement(
-    select(func.max(Task.number).label("last")).where(Task.project_id == bindparam("p_project"))
 )
 
 
@@ -182,15 +192,13 @@ class TaskCatalog:
             await store.require_roster(access, tracker, "tracker")
         team_id = await store.require_team(access, team, lock=True) if team is not None else None
         # Numbers are per project: lock the project row so two creators never pick one number.
-        # (Two statements on PostgreSQL: one would read the numbers in a snapshot taken before
-        # its lock was granted.) All three run on the driver (database/statements.py).
-        project = {"p_project": access.project.id}
-        await fetch(store.session, _LOCK_PROJECT, project)
-        (last,) = await fetch(store.session, _LAST_NUMBER, project)
+        # (The lock is a statement of its own on PostgreSQL: a statement that waits for it
+        # would read the numbers in a snapshot taken before it was granted.) Both run on the
+        # driver (database/statements.py).
+        await fetch(store.session, _LOCK_PROJECT, {"p_project": access.project.id})
         now = utcnow()
         values: dict[str, Any] = {
             "project_id": access.project.id,
-            "number": int(last.last or 0) + 1,
             "title": check_title(title),
             "description": check_text(description, "description", DESCRIPTION_MAX, required=False),
             # An empty one is kept as given: Claude Code writes activeForm "" (not absent).
