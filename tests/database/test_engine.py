@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,27 @@ async def test_migrated_to_head(database: Database) -> None:
     assert await current_revision(database) == head_revision()
     # Migrating again is a no-op.
     assert await migrate(database) == head_revision()
+
+
+@pytest.mark.e2e
+def test_a_current_schema_is_checked_without_loading_alembic(database: Database) -> None:
+    """A server starting on a current database only reads its revision (docs/memory.md).
+
+    (A fresh interpreter: this test process has long imported Alembic.)
+    """
+    code = (
+        "import asyncio, sys\n"
+        "from crewboard.config import Settings\n"
+        "from crewboard.database import Database, migrate\n"
+        "database = Database(Settings(database_url=sys.argv[1]))\n"
+        "print(asyncio.run(migrate(database)), 'alembic' in sys.modules)\n"
+        "asyncio.run(database.dispose())\n"
+    )
+    url = database.url.render_as_string(hide_password=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code, url], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, f"{head_revision()} False\n"), result.stderr
 
 
 async def test_sqlite_pragmas(database: Database) -> None:

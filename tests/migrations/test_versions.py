@@ -7,10 +7,12 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import ForeignKeyConstraint
 from sqlalchemy.engine import Connection
 
-from crewboard.database import Database
+from crewboard.database import Database, head_revision
+from crewboard.database.migrate import alembic_config
 from crewboard.models import Base
 
 
@@ -37,3 +39,10 @@ async def test_the_migrated_schema_matches_the_models(database: Database) -> Non
     async with database.engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+def test_the_head_the_code_knows_is_alembics_head() -> None:
+    """The server compares the database's revision with ``HEAD`` without loading Alembic;
+    a new migration script must move it."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == [head_revision()]

@@ -16,7 +16,6 @@ from crewboard.jobs.messages import retention_job
 from crewboard.jobs.runner import PeriodicJob
 from crewboard.jobs.webhooks import webhook_job
 from crewboard.mcp.http import McpEndpoint
-from crewboard.services.accounts import warm_up
 from crewboard.services.live import EventBus
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -47,7 +46,6 @@ def lifespan_for(settings: Settings, database: Database | None) -> Lifespan:
         app.state.database = database or Database(settings)
         # Say which database this is, so a person can tell it is the one the CLI uses.
         logger.info("serving %s", app.state.database.url.render_as_string(hide_password=True))
-        await warm_up(settings)
         jobs = background_jobs(app.state.database, settings)
         for job in jobs:
             job.start()

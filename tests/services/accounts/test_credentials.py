@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from argon2 import extract_parameters
+from argon2.exceptions import VerifyMismatchError
+
 from crewboard.config import Settings
 from crewboard.services.accounts.credentials import (
     SETUP_PREFIX,
     TOKEN_PREFIX,
+    _cost,
+    _dummy_hash,
+    _hasher,
     csrf_token_for,
     hash_password,
     hash_token,
@@ -88,3 +95,14 @@ async def test_the_settings_set_the_cost_and_any_stored_cost_still_verifies(
     # A hash keeps its parameters: changing the settings locks nobody out.
     assert await verify_password(cheap, "correct horse battery", production_settings)
     assert not await verify_password(cheap, "correct horse batterY", production_settings)
+
+
+@pytest.mark.parametrize("settings", [None, Settings(argon2_time_cost=1, argon2_memory_kib=32)])
+def test_the_dummy_hash_costs_what_a_stored_hash_costs(settings: Settings | None) -> None:
+    """Written out rather than computed, it has a stored hash's parameters, so verifying an
+    unknown e-mail's password runs the same Argon2 work; it parses and never matches."""
+    cost = _cost(settings)
+    stored = _hasher(cost).hash("correct horse battery")
+    assert extract_parameters(_dummy_hash(cost)) == extract_parameters(stored)
+    with pytest.raises(VerifyMismatchError):  # a mismatch after the work, not a parse error
+        _hasher((1, 32)).verify(_dummy_hash((1, 32)), "correct horse battery")

@@ -10,7 +10,7 @@ from crewboard.services.exports import lazy_exports
 
 if TYPE_CHECKING:
     from crewboard.services.accounts.auth import Authenticated, AuthService
-    from crewboard.services.accounts.credentials import csrf_token_for, same_secret, warm_up
+    from crewboard.services.accounts.credentials import csrf_token_for, same_secret
     from crewboard.services.accounts.crew import CREW_PREFIX, CrewService
     from crewboard.services.accounts.users import UserService
 
@@ -22,7 +22,6 @@ EXPORTS = {
     "UserService": "users",
     "csrf_token_for": "credentials",
     "same_secret": "credentials",
-    "warm_up": "credentials",
 }
 __all__ = [
     "CREW_PREFIX",
@@ -32,7 +31,6 @@ __all__ = [
     "UserService",
     "csrf_token_for",
     "same_secret",
-    "warm_up",
 ]
 
 if not TYPE_CHECKING:

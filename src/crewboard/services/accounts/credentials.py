@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -10,6 +11,7 @@ import secrets
 import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 
 from crewboard.config import Settings
 
@@ -38,15 +40,20 @@ def _hasher(cost: tuple[int, int]) -> PasswordHasher:
 def _dummy_hash(cost: tuple[int, int]) -> str:
     """Verified against when the e-mail is unknown, so both paths cost the same time.
 
-    Made on first use (not at import: every CLI start would pay for it); the server warms it
-    at startup with ``warm_up``.
+    An encoded Argon2id hash with this cost's parameters (those of every stored hash) and a
+    random salt and digest: verifying a password against it runs the whole computation, as
+    against a stored hash, and never matches (nobody knows a preimage). It is written out, not
+    computed: a hash at production's cost holds 64 MiB while it runs, and computing this one at
+    start-up was the server's peak RSS (docs/memory.md).
     """
-    return _hasher(cost).hash(secrets.token_urlsafe(16))
+    hasher = _hasher(cost)
 
+    def random_b64(size: int) -> str:  # the PHC string format: base64 without padding
+        return base64.b64encode(secrets.token_bytes(size)).decode().rstrip("=")
 
-async def warm_up(settings: Settings | None = None) -> None:
-    """Compute the dummy hash for these settings now, off the event loop."""
-    await anyio.to_thread.run_sync(_dummy_hash, _cost(settings))
+    parameters = f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+    salt, digest = random_b64(hasher.salt_len), random_b64(hasher.hash_len)
+    return f"$argon2id$v={ARGON2_VERSION}${parameters}${salt}${digest}"
 
 
 def new_token(prefix: str = TOKEN_PREFIX) -> str:
