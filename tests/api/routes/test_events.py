@@ -248,13 +248,24 @@ async def test_a_write_of_this_server_wakes_its_streams_without_waiting_for_a_po
             assert seen.data["data"]["title"] == title
 
 
+async def bus_asleep() -> None:
+    """Wait until the live bus sends nothing for 0.2 s (its start-up or last round is over;
+    a fixed pause was overrun on a busy machine)."""
+    async with asyncio.timeout(20):
+        while True:
+            with counted(bus=True) as polls:
+                await asyncio.sleep(0.2)
+            if not polls:
+                return
+
+
 async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_now(
     factory: Factory, database: Database, settings: Settings
 ) -> None:
     fast_poll = settings.model_copy(update={"live_poll_ms": 20})
     crew = await make_crew(factory)
     async with served(fast_poll) as http:
-        await asyncio.sleep(0.2)  # the start-up read is done
+        await bus_asleep()  # the start-up read is done
         with counted(bus=True) as polls:
             for i in range(5):
                 await create_task(http, crew.agent, f"unwatched {i}")
@@ -269,7 +280,7 @@ async def test_nobody_listening_means_no_polling_and_a_late_stream_still_starts_
             (seen,) = await asyncio.wait_for(stream.take(1), 10)
             assert seen.data["data"]["title"] == "watched"
         # The stream is gone: the bus falls asleep again.
-        await asyncio.sleep(0.2)
+        await bus_asleep()
         with counted(bus=True) as polls:
             await create_task(http, crew.agent, "unwatched again")
             await asyncio.sleep(0.3)
@@ -286,7 +297,7 @@ async def test_a_stream_after_idle_does_not_wait_on_unrelated_transactions(
     patient = settings.model_copy(update={"live_gap_max_seconds": 600})
     crew = await make_crew(factory)
     async with served(patient) as http, database.engine.connect() as unrelated:
-        await asyncio.sleep(0.2)  # the start-up read is done
+        await bus_asleep()  # the start-up read is done
         await unrelated.execute(text("SELECT pg_current_xact_id()"))  # holds an xid, open
         await create_task(http, crew.agent, "while idle")
         newest = max(await stored_ids(database, 0))
