@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.claims_wrk import wrk
-from bench.common import POSTGRES_ADMIN_URL, memory_mib, serve
+from bench.common import POSTGRES_ADMIN_URL, fresh_database, memory_mib, serve
 from bench.seed import seed
-from bench.suite import AGENTS, BACKLOG, database
+from bench.suite import AGENTS, BACKLOG
 from bench.workloads import claims, latencies
 
 logger = logging.getLogger("bench.memory")
@@ -54,9 +54,10 @@ def measure(kind: str, folder: Path, args: argparse.Namespace) -> dict[str, dict
     """The server's memory at each stage on one database, in MiB."""
     env = {"CREWBOARD_JOBS_ENABLED": "false", **dict(item.split("=", 1) for item in args.env)}
     figures: dict[str, dict[str, float]] = {}
-    with database(kind, 0, folder, args.postgres_admin_url) as url, serve(url, env) as served:
+    empty = fresh_database(kind, folder, "memory-empty", args.postgres_admin_url)
+    with empty as url, serve(url, env) as served:
         figures[STAGES[0]] = memory_mib(served.pid)
-    with database(kind, args.tasks, folder, args.postgres_admin_url) as url:
+    with fresh_database(kind, folder, f"memory-{args.tasks}", args.postgres_admin_url) as url:
         logger.info("%s: seeding %d tasks", kind, args.tasks)
         seeded = asyncio.run(seed(url, args.tasks, AGENTS, messages=BACKLOG))
         with serve(url, env) as served:
