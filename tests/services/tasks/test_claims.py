@@ -211,6 +211,24 @@ async def test_claim_next_takes_the_better_of_own_tracker_and_shared(
             await Tasks(session, settings).claim_next(world.actors["backend"], SLUG, ClaimScope())
 
 
+async def test_a_claim_in_flight_locks_only_the_task_it_takes(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """PostgreSQL: while backend's claim of its own task is not committed, qa's default
+    claim still gets the shared task the same query also looked at (found by review)."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite runs one write transaction at a time")
+    world = await build_world(factory, database, settings)
+    await world.task("p0 on backend", priority=0, tracker="backend")
+    await world.task("p1 shared", priority=1)
+    async with unit_of_work(database, write=True) as held:
+        first = await Tasks(held, settings).claim_next(world.actors["backend"], SLUG, ClaimScope())
+        assert first.task.title == "p0 on backend"
+        async with unit_of_work(database, write=True) as session:
+            view = await Tasks(session, settings).claim_next(world.actors["qa"], SLUG, ClaimScope())
+        assert view.task.title == "p1 shared"
+
+
 @pytest.mark.parametrize(
     ("owner", "status", "waits", "code"),
     [

@@ -22,6 +22,8 @@ from crewboard.services.tasks.rules import Status
 from crewboard.services.tasks.store import TaskStore, TaskView, ready_clause
 
 _CLAIM_ATTEMPTS = 8
+# How many candidates each half of the default scope reads on PostgreSQL before locking one.
+_SEEK_DEPTH = 16
 
 
 class _Where(enum.Enum):
@@ -90,12 +92,26 @@ def _candidate(where: _Where, *, lock: bool) -> Select[int]:
     task waiting on another tracker (0.7 ms at 20k tasks instead of 8 µs, docs/performance.md).
     """
     if where is _Where.MINE:
-        mine = _best(Task.tracker == bindparam("p_me"), lock=lock).subquery("mine")
-        shared = _best(Task.tracker.is_(None), lock=lock).subquery("shared")
+        # On PostgreSQL only the winner may be locked: a second candidate locked and not
+        # taken would be skipped by every other claimer until this one commits, and one that
+        # had nothing else would answer nothing-ready. So the seeks read unlocked, a few rows
+        # deep (rows other claimers hold are skipped by the lock on top), and only the
+        # row returned is locked.
+        depth = _SEEK_DEPTH if lock else 1
+        mine = _best(Task.tracker == bindparam("p_me"), lock=False).limit(depth).subquery("mine")
+        shared = _best(Task.tracker.is_(None), lock=False).limit(depth).subquery("shared")
         both = union_all(
             select(mine.c.id, mine.c.priority), select(shared.c.id, shared.c.priority)
         ).subquery("best")
-        return select(both.c.id).order_by(both.c.priority, both.c.id).limit(1)
+        if not lock:
+            return select(both.c.id).order_by(both.c.priority, both.c.id).limit(1)
+        return (
+            select(Task.id)
+            .where(Task.id.in_(select(both.c.id)), ready_clause())
+            .order_by(Task.priority, Task.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Task)
+        )
     if where is _Where.TEAM:
         scope = Task.team_id == bindparam("p_team")
     elif where is _Where.TRACKER:
