@@ -16,7 +16,7 @@ with one writer open reads ``51598:51598:``, its in-progress list empty).
 from __future__ import annotations
 
 from sqlalchemy import String, cast, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 # True once every transaction older than the mark has ended. A mark stored before the change
 # to transaction ids is a snapshot (``xmin:xmax:xip``): its listed transactions are checked.
@@ -30,10 +30,18 @@ CURRENT_SNAPSHOT = select(cast(func.pg_current_xact_id(), String))
 
 
 async def current_snapshot(session: AsyncSession) -> str | None:
-    """A PostgreSQL mark to test a hole against later; None on SQLite (holes are final)."""
+    """A PostgreSQL mark to test a hole against later, taken now, after the read that saw the
+    hole; None on SQLite (holes are final). Taken on a connection of its own: the session's
+    transaction may already have an id from before its read (the outbox locks its cursor
+    first), and a hole's holder that took its id in between would count as older."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    return await session.scalar(CURRENT_SNAPSHOT)
+    if not isinstance(session.bind, AsyncEngine):
+        raise TypeError("a PostgreSQL mark needs a session bound to its engine")
+    async with session.bind.connect() as connection:
+        mark: str | None = await connection.scalar(CURRENT_SNAPSHOT)
+        await connection.rollback()
+    return mark
 
 
 async def snapshot_ended(session: AsyncSession, snapshot: str | None) -> bool:
