@@ -52,6 +52,8 @@ _EVENTS = cast(Table, Event.__table__)
 _COLUMNS = ("project_id", "at", "actor", "kind", "subject", "data")
 _INSERT = insert(_EVENTS).values({name: bindparam(f"p_{name}") for name in _COLUMNS})
 _ONE = Statement(_INSERT)
+# Six parameters a row: well under SQLite's and asyncpg's limits (32,766 and 32,767).
+_ROWS_PER_INSERT = 1000
 _NOTIFY = Statement(select(func.pg_notify(LIVE_CHANNEL, "")))
 # PostgreSQL: the event and the live bus's notification in one statement (one round trip).
 _ONE_NOTIFIED = Statement(
@@ -75,8 +77,10 @@ async def write_pending_events(session: AsyncSession) -> None:
         statement = _ONE_NOTIFIED if notify else _ONE
         await fetch(session, statement, {f"p_{name}": row[name] for name in _COLUMNS})
         return
-    # Several (an import, a task with its links): one multi-row INSERT, ids in list order.
-    await session.execute(insert(Event), rows)
+    # Several (an import, a task with its links): multi-row INSERTs, ids in list order. Core,
+    # not the ORM's bulk insert: that leaves out None values and splits the rows into runs.
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        await session.execute(insert(_EVENTS).values(rows[start : start + _ROWS_PER_INSERT]))
     if notify:
         await fetch(session, _NOTIFY, {})
 

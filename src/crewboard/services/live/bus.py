@@ -198,6 +198,10 @@ class _Gap:
     snapshot: str | None  # PostgreSQL snapshot taken after the hole was seen
 
 
+# Waking from idle, the most ids read to check that none is missing (``_resume``).
+_RESUME_MAX = 10_000
+
+
 class EventBus:
     """One poller and its subscribers, for one process and database."""
 
@@ -355,6 +359,8 @@ class EventBus:
                 newest = await conn.scalar(select(func.coalesce(func.max(_EVENTS.c.id), 0)))
                 snapshot = await conn.scalar(CURRENT_SNAPSHOT) if self._pg else None
                 self._gap = _Gap(0, int(newest or 0), time.monotonic(), snapshot)
+                if self._pg:
+                    return False  # the mark's own transaction is running: final later
             if not await self._final(conn, self._gap):
                 return False
         self._cursor = self._gap.seen
@@ -367,10 +373,17 @@ class EventBus:
         and it is missing. A snapshot, as at start-up, would wait on every transaction of the
         server, however unrelated, up to ``live_gap_max_seconds``."""
         self._resumable = False
-        above = _EVENTS.c.id > self._cursor
-        newest, count = (
-            await conn.execute(select(func.max(_EVENTS.c.id), func.count()).where(above))
-        ).one()
+        # At most _RESUME_MAX ids are counted; more written while idle: settle as at start-up.
+        above = (
+            select(_EVENTS.c.id)
+            .where(_EVENTS.c.id > self._cursor)
+            .order_by(_EVENTS.c.id)
+            .limit(_RESUME_MAX + 1)
+            .subquery()
+        )
+        newest, count = (await conn.execute(select(func.max(above.c.id), func.count()))).one()
+        if count > _RESUME_MAX:
+            return False
         if newest is None:
             self._ready.set()  # nothing committed while idle: the cursor stands
             return True
