@@ -3,7 +3,7 @@
 Events are collected on the session and written just before the transaction commits (and
 dropped if it rolls back): by the unit of work (``write_pending_events``: one event is one
 prepared INSERT on the driver, on PostgreSQL with the live bus's ``pg_notify`` in the same
-statement; several are one multi-row INSERT), else by the session's ``before_commit`` hook.
+statement; several are Core multi-row INSERTs), else by the session's ``before_commit`` hook.
 An event's id is taken as late as possible, so ids follow commit order more closely for
 readers that resume after an id.
 """
