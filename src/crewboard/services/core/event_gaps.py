@@ -20,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 # True once every transaction older than the mark has ended. A mark stored before the change
 # to transaction ids is a snapshot (``xmin:xmax:xip``): its listed transactions are checked.
-SNAPSHOT_ENDED = text(
+MARK_PASSED = text(
     "SELECT CASE WHEN strpos(CAST(:snap AS text), ':') = 0 "
     "THEN pg_snapshot_xmin(pg_current_snapshot()) > CAST(CAST(:snap AS text) AS xid8) "
     "ELSE (SELECT coalesce(bool_and(pg_visible_in_snapshot(x, pg_current_snapshot())), true) "
     "FROM pg_snapshot_xip(CAST(CAST(:snap AS text) AS pg_snapshot)) AS x) END"
 )
-CURRENT_SNAPSHOT = select(cast(func.pg_current_xact_id(), String))
+NEW_MARK = select(cast(func.pg_current_xact_id(), String))
 
 
-async def current_snapshot(session: AsyncSession) -> str | None:
+async def new_mark(session: AsyncSession) -> str | None:
     """A PostgreSQL mark to test a hole against later, taken now, after the read that saw the
     hole; None on SQLite (holes are final). Taken on a connection of its own: the session's
     transaction may already have an id from before its read (the outbox locks its cursor
@@ -39,13 +39,13 @@ async def current_snapshot(session: AsyncSession) -> str | None:
     if not isinstance(session.bind, AsyncEngine):
         raise TypeError("a PostgreSQL mark needs a session bound to its engine")
     async with session.bind.connect() as connection:
-        mark: str | None = await connection.scalar(CURRENT_SNAPSHOT)
+        mark: str | None = await connection.scalar(NEW_MARK)
         await connection.rollback()
     return mark
 
 
-async def snapshot_ended(session: AsyncSession, snapshot: str | None) -> bool:
+async def mark_passed(session: AsyncSession, mark: str | None) -> bool:
     """Whether every transaction running when the mark was taken has ended."""
-    if snapshot is None:
+    if mark is None:
         return True
-    return bool(await session.scalar(SNAPSHOT_ENDED, {"snap": snapshot}))
+    return bool(await session.scalar(MARK_PASSED, {"snap": mark}))

@@ -32,7 +32,7 @@ from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.database.listen import Listener
 from crewboard.models import Event
-from crewboard.services.core import CURRENT_SNAPSHOT, LIVE_CHANNEL, SNAPSHOT_ENDED, WROTE_EVENTS
+from crewboard.services.core import LIVE_CHANNEL, MARK_PASSED, NEW_MARK, WROTE_EVENTS
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class _Gap:
     first: int  # the missing id
     seen: int  # the visible id above it
     since: float
-    snapshot: str | None  # PostgreSQL snapshot taken after the hole was seen
+    mark: str | None  # PostgreSQL mark taken after the hole was seen (core/event_gaps.py)
 
 
 # Waking from idle, the most ids read to check that none is missing (``_resume``).
@@ -357,8 +357,8 @@ class EventBus:
             fresh = self._gap is None
             if self._gap is None:
                 newest = await conn.scalar(select(func.coalesce(func.max(_EVENTS.c.id), 0)))
-                snapshot = await conn.scalar(CURRENT_SNAPSHOT) if self._pg else None
-                self._gap = _Gap(0, int(newest or 0), time.monotonic(), snapshot)
+                mark = await conn.scalar(NEW_MARK) if self._pg else None
+                self._gap = _Gap(0, int(newest or 0), time.monotonic(), mark)
                 if self._pg:
                     return False  # the mark's own transaction is running: final later
             if not await self._final(conn, self._gap):
@@ -370,7 +370,7 @@ class EventBus:
 
     async def _resume(self, conn: AsyncConnection) -> bool:
         """Waking from idle: jump to the newest id at once when no id between the final cursor
-        and it is missing. A snapshot, as at start-up, would wait on every transaction of the
+        and it is missing. Settling, as at start-up, waits on every transaction of the
         server, however unrelated, up to ``live_gap_max_seconds``."""
         self._resumable = False
         # At most _RESUME_MAX ids are counted; more written while idle: settle as at start-up.
@@ -395,9 +395,9 @@ class EventBus:
 
     async def _final(self, conn: AsyncConnection, gap: _Gap) -> bool:
         """Whether a held-back hole can no longer fill (or has waited too long)."""
-        if gap.snapshot is None:
+        if gap.mark is None:
             return True
-        if await conn.scalar(SNAPSHOT_ENDED, {"snap": gap.snapshot}):
+        if await conn.scalar(MARK_PASSED, {"snap": gap.mark}):
             return True
         if time.monotonic() - gap.since < self._gap_max:
             return False
@@ -423,8 +423,8 @@ class EventBus:
                         self._gap = gap = None
                     elif self._pg:
                         if gap is None or gap.first != expect or closed:
-                            snapshot = await conn.scalar(CURRENT_SNAPSHOT)
-                            self._gap = _Gap(expect, row.id, time.monotonic(), snapshot)
+                            mark = await conn.scalar(NEW_MARK)
+                            self._gap = _Gap(expect, row.id, time.monotonic(), mark)
                         break
                 ready.append(_live_event(row))
                 expect = row.id + 1

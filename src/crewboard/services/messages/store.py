@@ -32,28 +32,24 @@ _SEND_TURN = Statement(
     select(func.pg_advisory_xact_lock(bindparam("p_lock"), bindparam("p_project")).label("held"))
 )
 # Every column named: no Python-side default runs on the driver.
-_INSERT_MESSAGE = Statement(
+_MESSAGE_ROW = (
     insert(_MESSAGES)
     .values({c.key: bindparam(f"p_{c.key}") for c in _MESSAGES.c if c.key != "id"})
     .returning(*_MESSAGES.c)
 )
+_INSERT_MESSAGE = Statement(_MESSAGE_ROW)
 _INSERT_DELIVERY = Statement(
     insert(_DELIVERIES).values(
-        message_id=bindparam("p_message"),
+        message_id=bindparam("p_message_id"),
         recipient=bindparam("p_recipient"),
-        project_id=bindparam("p_project"),
+        project_id=bindparam("p_project_id"),
         read_at=None,
         acked_at=None,
     )
 )
 # PostgreSQL, one recipient: the message and its delivery in one statement. A send holds the
 # project's send lock until it commits, so every round trip saved shortens every sender's wait.
-_written = (
-    insert(_MESSAGES)
-    .values({c.key: bindparam(f"p_{c.key}") for c in _MESSAGES.c if c.key != "id"})
-    .returning(*_MESSAGES.c)
-    .cte("written")
-)
+_written = _MESSAGE_ROW.cte("written")
 _INSERT_MESSAGE_DELIVERED = Statement(
     select(_written).add_cte(
         insert(_DELIVERIES)
@@ -151,22 +147,20 @@ async def deliver(
     params = {f"p_{k}": v for k, v in values.items()}
     unique = list(dict.fromkeys(recipients))
     if len(unique) == 1 and postgresql:
-        (row,) = await fetch(
-            session, _INSERT_MESSAGE_DELIVERED, params | {"p_recipient": unique[0]}
-        )
+        delivered = params | {"p_recipient": unique[0]}
+        (row,) = await fetch(session, _INSERT_MESSAGE_DELIVERED, delivered)
         message = adopt(session, Message, row)
-    elif len(unique) == 1:
-        (row,) = await fetch(session, _INSERT_MESSAGE, params)
-        message = adopt(session, Message, row)
-        params = {"p_message": message.id, "p_recipient": unique[0], "p_project": project_id}
-        await fetch(session, _INSERT_DELIVERY, params)
     else:
         (row,) = await fetch(session, _INSERT_MESSAGE, params)
         message = adopt(session, Message, row)
-        await session.execute(
-            insert(Delivery),
-            [{"message_id": message.id, "recipient": r, "project_id": project_id} for r in unique],
-        )
+        deliveries = [
+            {"message_id": message.id, "recipient": r, "project_id": project_id} for r in unique
+        ]
+        if len(deliveries) == 1:
+            (one,) = deliveries
+            await fetch(session, _INSERT_DELIVERY, {f"p_{k}": v for k, v in one.items()})
+        else:
+            await session.execute(insert(Delivery), deliveries)
     # The body stays out of the event log: every project reader sees events, while a
     # message is its sender's and recipients' (docs/messages.md).
     data: dict[str, Any] = {"kind": kind.value, "sender": sender, "recipients": unique}

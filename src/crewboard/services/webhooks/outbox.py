@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crewboard.config import Settings
 from crewboard.models import Event, Project, utcnow
 from crewboard.models.webhooks import JobCursor, Webhook, WebhookDelivery
-from crewboard.services.core import current_snapshot, snapshot_ended
+from crewboard.services.core import mark_passed, new_mark
 from crewboard.services.webhooks.rules import PING_KIND
 from crewboard.services.webhooks.service import CURSOR_NAME
 
@@ -101,7 +101,7 @@ async def enqueue(session: AsyncSession, settings: Settings) -> int | None:
         if row.id > expect and not holes_final and not (cursor.gap_id == expect and closed):
             if cursor.gap_id != expect:  # a new hole: wait until it is final
                 cursor.gap_id, cursor.gap_since = expect, utcnow()
-                cursor.gap_snapshot = await current_snapshot(session)
+                cursor.gap_snapshot = await new_mark(session)
             break
         taken.append(row)
         expect = row.id + 1
@@ -115,7 +115,7 @@ async def enqueue(session: AsyncSession, settings: Settings) -> int | None:
 
 
 async def _gap_closed(session: AsyncSession, cursor: JobCursor, settings: Settings) -> bool:
-    if await snapshot_ended(session, cursor.gap_snapshot):
+    if await mark_passed(session, cursor.gap_snapshot):
         return True
     since = cursor.gap_since or utcnow()
     if (utcnow() - since).total_seconds() < settings.live_gap_max_seconds:
