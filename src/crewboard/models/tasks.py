@@ -12,6 +12,8 @@ from crewboard.models.base import Base, BigId, utcnow
 
 _SHARED_HELD = text("tracker IS NULL AND owner IS NOT NULL")
 _SHARED = text("tracker IS NULL")
+# The tail of every ready-queue index.
+_READY = ("open_blockers", "priority", "id")
 
 TASK_STATUSES = ("pending", "in_progress", "blocked", "completed", "cancelled")
 
@@ -27,19 +29,20 @@ class Task(Base):
         ),
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
         Index("uq_tasks_project_id_number", "project_id", "number", unique=True),
-        # The ready queue, project-wide and per tracker: pending, by priority then age.
-        Index("ix_tasks_queue", "project_id", "status", "priority", "id"),
-        Index("ix_tasks_tracker_queue", "project_id", "tracker", "status", "priority", "id"),
+        # The ready queue, project-wide, per tracker, shared and per team: pending, waiting on
+        # nothing (``open_blockers`` 0), then by priority and age (migration 0012).
+        Index("ix_tasks_queue", "project_id", "status", *_READY),
+        Index("ix_tasks_tracker_queue", "project_id", "tracker", "status", *_READY),
         # The shared ready queue: PostgreSQL does not read the tracker index as ordered by
         # priority under ``tracker IS NULL`` (migration 0011).
         Index(
             "ix_tasks_shared_queue",
-            *("project_id", "status", "priority", "id"),
+            *("project_id", "status", *_READY),
             sqlite_where=_SHARED,
             postgresql_where=_SHARED,
         ),
         # A team's task list and its ready queue.
-        Index("ix_tasks_team_queue", "project_id", "team_id", "status", "priority", "id"),
+        Index("ix_tasks_team_queue", "project_id", "team_id", "status", *_READY),
         Index("ix_tasks_owner", "project_id", "owner", "status"),
         # The shared tasks an agent holds: half of its tracker. Partial, so it stays small and
         # the planner picks it over the tracker index's long run of trackerless rows.
@@ -79,6 +82,10 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # How many unfinished tasks this one waits on. The database's triggers keep it (migration
+    # 0012), whatever writes the edges or the statuses; the code never sets it after the
+    # insert, and a loaded ``Task`` may hold a stale value: the rules read it in SQL only.
+    open_blockers: Mapped[int] = mapped_column(server_default=text("0"))
 
     # Every ORM update is a compare-and-set on the version (UPDATE ... WHERE version = :seen).
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -1,0 +1,185 @@
+"""Tasks: how many unfinished tasks each one waits on, kept by the database
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-05
+
+A claim takes the best *ready* task: pending, unowned, waiting on no unfinished task. The
+last part was a correlated ``NOT EXISTS`` over the dependencies, checked for each queue entry
+in turn, so every claim re-read every blocked task ahead of the first ready one. With the
+head of the queue claimed and its dependants still waiting, that walk grew with every claim
+(at 50k tasks, 15 µs a claim's seek at the start and 107 µs 4,000 claims later:
+docs/performance.md). ``open_blockers`` counts a task's unfinished blockers and sits in the
+queue indexes right after the status, so a claim seeks straight to ``pending, 0``.
+
+Triggers keep the count, on both backends, whatever writes the rows (the services, the
+importer, a cascade):
+- an edge added (removed) while its blocker is unfinished adds (takes away) one;
+- a blocker becoming completed or cancelled takes one from each task waiting on it, and one
+  reopened adds it back;
+- an unfinished task deleted takes one from each task waiting on it, before the cascade
+  removes its edges (whose own trigger then finds no blocker and does nothing).
+
+On PostgreSQL the edge triggers read the blocker ``FOR SHARE``: an edge added while another
+transaction completes its blocker waits for that one and then sees the new status, so the
+count is never left one too high.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_SHARED = sa.text("tracker IS NULL")
+# ('completed', 'cancelled') below are the finished statuses: services/tasks/rules.py RESOLVED
+# (tests/migrations/test_open_blockers.py checks that they still are).
+
+# Each queue index: its columns before ``open_blockers`` (then priority and id, as before).
+_QUEUES = {
+    "ix_tasks_queue": ["project_id", "status"],
+    "ix_tasks_tracker_queue": ["project_id", "tracker", "status"],
+    "ix_tasks_shared_queue": ["project_id", "status"],
+    "ix_tasks_team_queue": ["project_id", "team_id", "status"],
+}
+
+_SQLITE_TRIGGERS = (
+    """CREATE TRIGGER tr_blocker_added AFTER INSERT ON task_dependencies
+FOR EACH ROW WHEN EXISTS (
+    SELECT 1 FROM tasks WHERE id = NEW.blocked_by_id AND status NOT IN ('completed', 'cancelled'))
+BEGIN
+    UPDATE tasks SET open_blockers = open_blockers + 1 WHERE id = NEW.task_id;
+END""",
+    """CREATE TRIGGER tr_blocker_removed AFTER DELETE ON task_dependencies
+FOR EACH ROW WHEN EXISTS (
+    SELECT 1 FROM tasks WHERE id = OLD.blocked_by_id AND status NOT IN ('completed', 'cancelled'))
+BEGIN
+    UPDATE tasks SET open_blockers = open_blockers - 1 WHERE id = OLD.task_id;
+END""",
+    """CREATE TRIGGER tr_blocker_resolved AFTER UPDATE OF status ON tasks
+FOR EACH ROW WHEN (OLD.status IN ('completed', 'cancelled'))
+    <> (NEW.status IN ('completed', 'cancelled'))
+BEGIN
+    UPDATE tasks
+    SET open_blockers = open_blockers
+        + CASE WHEN NEW.status IN ('completed', 'cancelled') THEN -1 ELSE 1 END
+    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id);
+END""",
+    """CREATE TRIGGER tr_blocker_deleted BEFORE DELETE ON tasks
+FOR EACH ROW WHEN OLD.status NOT IN ('completed', 'cancelled')
+BEGIN
+    UPDATE tasks SET open_blockers = open_blockers - 1
+    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
+END""",
+)
+
+_PG_FUNCTIONS = (
+    """CREATE FUNCTION tasks_blocker_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM tasks WHERE id = NEW.blocked_by_id
+        AND status NOT IN ('completed', 'cancelled') FOR SHARE;
+    IF FOUND THEN
+        UPDATE tasks SET open_blockers = open_blockers + 1 WHERE id = NEW.task_id;
+    END IF;
+    RETURN NULL;
+END $$""",
+    """CREATE FUNCTION tasks_blocker_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM tasks WHERE id = OLD.blocked_by_id
+        AND status NOT IN ('completed', 'cancelled') FOR SHARE;
+    IF FOUND THEN
+        UPDATE tasks SET open_blockers = open_blockers - 1 WHERE id = OLD.task_id;
+    END IF;
+    RETURN NULL;
+END $$""",
+    """CREATE FUNCTION tasks_blocker_resolved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tasks
+    SET open_blockers = open_blockers
+        + CASE WHEN NEW.status IN ('completed', 'cancelled') THEN -1 ELSE 1 END
+    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id);
+    RETURN NULL;
+END $$""",
+    """CREATE FUNCTION tasks_blocker_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tasks SET open_blockers = open_blockers - 1
+    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
+    RETURN OLD;
+END $$""",
+)
+
+_PG_TRIGGERS = (
+    """CREATE TRIGGER tr_blocker_added AFTER INSERT ON task_dependencies
+FOR EACH ROW EXECUTE FUNCTION tasks_blocker_added()""",
+    """CREATE TRIGGER tr_blocker_removed AFTER DELETE ON task_dependencies
+FOR EACH ROW EXECUTE FUNCTION tasks_blocker_removed()""",
+    """CREATE TRIGGER tr_blocker_resolved AFTER UPDATE OF status ON tasks
+FOR EACH ROW WHEN ((OLD.status IN ('completed', 'cancelled'))
+    IS DISTINCT FROM (NEW.status IN ('completed', 'cancelled')))
+EXECUTE FUNCTION tasks_blocker_resolved()""",
+    """CREATE TRIGGER tr_blocker_deleted BEFORE DELETE ON tasks
+FOR EACH ROW WHEN (OLD.status NOT IN ('completed', 'cancelled'))
+EXECUTE FUNCTION tasks_blocker_deleted()""",
+)
+
+_SQLITE_DROPS = (
+    "DROP TRIGGER tr_blocker_added",
+    "DROP TRIGGER tr_blocker_removed",
+    "DROP TRIGGER tr_blocker_resolved",
+    "DROP TRIGGER tr_blocker_deleted",
+)
+_PG_DROPS = (
+    "DROP TRIGGER tr_blocker_added ON task_dependencies",
+    "DROP TRIGGER tr_blocker_removed ON task_dependencies",
+    "DROP TRIGGER tr_blocker_resolved ON tasks",
+    "DROP TRIGGER tr_blocker_deleted ON tasks",
+    "DROP FUNCTION tasks_blocker_added()",
+    "DROP FUNCTION tasks_blocker_removed()",
+    "DROP FUNCTION tasks_blocker_resolved()",
+    "DROP FUNCTION tasks_blocker_deleted()",
+)
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _queue_index(name: str, columns: list[str]) -> None:
+    where = _SHARED if name == "ix_tasks_shared_queue" else None
+    op.create_index(name, "tasks", columns, sqlite_where=where, postgresql_where=where)
+
+
+def upgrade() -> None:
+    op.add_column(
+        "tasks",
+        sa.Column("open_blockers", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.execute(
+        """UPDATE tasks SET open_blockers = (
+    SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
+    WHERE d.task_id = tasks.id AND b.status NOT IN ('completed', 'cancelled'))
+WHERE id IN (SELECT task_id FROM task_dependencies)"""
+    )
+    for name, head in _QUEUES.items():
+        op.drop_index(name, table_name="tasks")
+        _queue_index(name, [*head, "open_blockers", "priority", "id"])
+    for statement in _SQLITE_TRIGGERS if _sqlite() else (*_PG_FUNCTIONS, *_PG_TRIGGERS):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in _SQLITE_DROPS if _sqlite() else _PG_DROPS:
+        op.execute(statement)
+    for name, head in _QUEUES.items():
+        op.drop_index(name, table_name="tasks")
+        _queue_index(name, [*head, "priority", "id"])
+    if _sqlite():
+        op.execute("ALTER TABLE tasks DROP COLUMN open_blockers")
+    else:
+        op.drop_column("tasks", "open_blockers")

@@ -1,0 +1,223 @@
+"""``tasks.open_blockers``, kept by the database's triggers (migration 0012), always equals the
+number of unfinished tasks a task waits on: whatever writes the rows, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from crewboard.config import Settings
+from crewboard.database import Database
+from crewboard.database.migrate import alembic_config
+from crewboard.services.core import NotFound, unit_of_work
+from crewboard.services.tasks import ClaimScope, Status, TaskChange, Tasks
+from crewboard.services.tasks.rules import RESOLVED
+from tests.support.factory import Factory
+from tests.support.world import SLUG, build_world
+
+# Every task's stored count beside the count computed from the edges.
+_COUNTS = text(
+    """SELECT t.number, t.open_blockers, (
+        SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
+        WHERE d.task_id = t.id AND b.status NOT IN ('completed', 'cancelled')) AS computed
+    FROM tasks t ORDER BY t.number"""
+)
+
+
+async def _counts(database: Database) -> dict[int, tuple[int, int]]:
+    async with database.engine.connect() as conn:
+        rows = (await conn.execute(_COUNTS)).all()
+    return {r.number: (r.open_blockers, r.computed) for r in rows}
+
+
+async def _stored(database: Database) -> dict[int, int]:
+    counts = await _counts(database)
+    assert all(stored == computed for stored, computed in counts.values()), counts
+    return {number: stored for number, (stored, _) in counts.items()}
+
+
+def test_the_triggers_know_the_finished_statuses() -> None:
+    """The migration writes ('completed', 'cancelled') into its triggers: the rule's own list."""
+    assert set(RESOLVED) == {"completed", "cancelled"}
+
+
+async def test_the_services_keep_the_count(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    world = await build_world(factory, database, settings)
+    await world.task("b")
+    await world.task("c")
+    await world.task("a", blocked_by=[1, 2])
+    assert (await _stored(database))[3] == 2
+
+    async def run(number: int, change: TaskChange) -> None:
+        async with unit_of_work(database, write=True) as session:
+            await Tasks(session, settings).update(world.lead, SLUG, number, change)
+
+    await run(1, TaskChange(status=Status.COMPLETED))
+    assert (await _stored(database))[3] == 1
+    await run(2, TaskChange(status=Status.CANCELLED))
+    assert (await _stored(database))[3] == 0
+    await run(2, TaskChange(status=Status.PENDING))
+    assert (await _stored(database))[3] == 1
+    async with unit_of_work(database, write=True) as session:
+        await Tasks(session, settings).remove_blocker(world.lead, SLUG, 3, 2)
+    assert (await _stored(database))[3] == 0
+    # A finished blocker does not count; an unfinished one added later does.
+    await world.task("d")
+    async with unit_of_work(database, write=True) as session:
+        await Tasks(session, settings).add_blockers(world.lead, SLUG, 3, [1, 4])
+    assert (await _stored(database))[3] == 1
+
+
+async def test_a_claim_skips_what_waits_and_takes_it_once_free(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    world = await build_world(factory, database, settings)
+    await world.task("blocker", priority=3)
+    for i in range(5):
+        await world.task(f"waits {i}", priority=0, blocked_by=[1])
+
+    async def claim(agent: str) -> int:
+        async with unit_of_work(database, write=True) as session:
+            view = await Tasks(session, settings).claim_next(
+                world.actors[agent], SLUG, ClaimScope(anywhere=True)
+            )
+            return view.task.number
+
+    # The five urgent tasks all wait: the least urgent, ready one is taken.
+    assert await claim("backend") == 1
+    with pytest.raises(NotFound):
+        await claim("frontend")
+    async with unit_of_work(database, write=True) as session:
+        await Tasks(session, settings).complete(world.actors["backend"], SLUG, 1, outcome="done")
+    assert [await claim("frontend") for _ in range(5)] == [2, 3, 4, 5, 6]
+
+
+async def _random_step(conn: AsyncConnection, rng: random.Random, ids: list[int]) -> None:
+    """One change straight in SQL, as a writer the services do not know would make it."""
+    kind = rng.choice(["edge", "edge", "unedge", "status", "status", "delete"])
+    if kind == "edge":
+        waiting, blocker = rng.sample(ids, 2)
+        # Cycles do not matter to the count; only the primary key is respected.
+        await conn.execute(
+            text(
+                "INSERT INTO task_dependencies (task_id, blocked_by_id) "
+                "SELECT :w, :b WHERE NOT EXISTS (SELECT 1 FROM task_dependencies "
+                "WHERE task_id = :w AND blocked_by_id = :b)"
+            ),
+            {"w": waiting, "b": blocker},
+        )
+    elif kind == "unedge":
+        await conn.execute(
+            text("DELETE FROM task_dependencies WHERE task_id = :w"), {"w": rng.choice(ids)}
+        )
+    elif kind == "status":
+        status = rng.choice(["pending", "in_progress", "blocked", "completed", "cancelled"])
+        await conn.execute(
+            text("UPDATE tasks SET status = :s WHERE id = :id"),
+            {"s": status, "id": rng.choice(ids)},
+        )
+    elif len(ids) > 3:
+        victim = ids.pop(rng.randrange(len(ids)))
+        await conn.execute(text("DELETE FROM tasks WHERE id = :id"), {"id": victim})
+
+
+async def test_any_sequence_of_writes_in_sql_keeps_the_count(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    world = await build_world(factory, database, settings)
+    for i in range(12):
+        await world.task(f"t{i}")
+    async with database.engine.connect() as conn:
+        ids = list((await conn.execute(text("SELECT id FROM tasks ORDER BY id"))).scalars())
+    rng = random.Random(18)  # noqa: S311 - a reproducible sequence, not a secret
+    for _ in range(300):
+        async with database.engine.connect() as conn:
+            await conn.execution_options(crewboard_write=True)
+            async with conn.begin():
+                await _random_step(conn, rng, ids)
+        await _stored(database)
+
+
+async def test_the_upgrade_counts_the_edges_there_are(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """Down to 0011 and up again: the upgrade's backfill counts each task's open blockers."""
+    from alembic import command
+
+    world = await build_world(factory, database, settings)
+    await world.task("open")
+    await world.task("done")
+    await world.task("waits on both", blocked_by=[1, 2])
+    await world.task("waits on one", blocked_by=[1])
+    async with unit_of_work(database, write=True) as session:
+        await Tasks(session, settings).update(
+            world.lead, SLUG, 2, TaskChange(status=Status.COMPLETED)
+        )
+    cfg = alembic_config()
+
+    def move(conn: object, target: str, up: bool) -> None:
+        cfg.attributes["connection"] = conn
+        (command.upgrade if up else command.downgrade)(cfg, target)
+
+    try:
+        for target, up in (("0011", False), ("head", True)):
+            async with database.engine.connect() as conn:
+                await conn.execution_options(crewboard_write=True)
+                async with conn.begin():
+                    await conn.run_sync(move, target, up)
+            if not up:
+                async with database.engine.connect() as conn:
+                    columns = await conn.run_sync(
+                        lambda c: [col["name"] for col in inspect(c).get_columns("tasks")]
+                    )
+                assert "open_blockers" not in columns
+    finally:
+        # The session's engines keep their pooled connections across the schema change.
+        await database.engine.dispose()
+        await database.writer.dispose()
+    assert await _stored(database) == {1: 0, 2: 0, 3: 1, 4: 1}
+
+
+async def test_an_edge_added_while_its_blocker_completes_counts_right(
+    factory: Factory, database: Database, settings: Settings
+) -> None:
+    """PostgreSQL: the edge's trigger waits for the completing transaction and sees its
+    status, whichever of the two goes first."""
+    if database.is_sqlite:
+        pytest.skip("SQLite runs one write transaction at a time")
+    world = await build_world(factory, database, settings)
+    for name in ("blocker", "first", "second"):
+        await world.task(name)
+    async with database.engine.connect() as conn:
+        ids: dict[int, int] = dict((await conn.execute(text("SELECT number, id FROM tasks"))).all())
+    add = text("INSERT INTO task_dependencies (task_id, blocked_by_id) VALUES (:w, :b)")
+    finish = text("UPDATE tasks SET status = 'completed' WHERE id = :b")
+
+    async def race(waiting: int, edge_first: bool) -> None:
+        async with database.engine.connect() as one, database.engine.connect() as two:
+            await one.begin()
+            await two.begin()
+            edge = {"w": ids[waiting], "b": ids[1]}
+            first, second = (two, one) if edge_first else (one, two)
+            await (first.execute(add, edge) if edge_first else first.execute(finish, edge))
+            late = asyncio.ensure_future(
+                second.execute(finish, edge) if edge_first else second.execute(add, edge)
+            )
+            await asyncio.sleep(0.3)
+            assert not late.done(), "the second writer should wait for the first's lock"
+            await first.commit()
+            await late
+            await second.commit()
+
+    await race(2, edge_first=False)
+    await _stored(database)
+    async with database.engine.connect() as conn, conn.begin():
+        await conn.execute(text("UPDATE tasks SET status = 'pending' WHERE id = :b"), {"b": ids[1]})
+    await race(3, edge_first=True)
+    assert await _stored(database) == {1: 0, 2: 0, 3: 0}
