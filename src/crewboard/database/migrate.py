@@ -26,7 +26,7 @@ _PG_MIGRATION_LOCK = 0x63726577  # "crew"
 
 # The newest script in crewboard/migrations/versions; a new migration moves it
 # (tests/migrations/test_versions.py checks it against Alembic's own head).
-HEAD = "0012"
+HEAD = "0013"
 
 
 def alembic_config() -> Config:

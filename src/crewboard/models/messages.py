@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crewboard.models.base import Base, utcnow
+
+_UNREAD = text("read_at IS NULL")
 
 
 class Message(Base):
@@ -19,6 +21,8 @@ class Message(Base):
         Index("ix_messages_project_id_request_id", "project_id", "request_id"),
         # Retention scans old messages.
         Index("ix_messages_created_at", "created_at"),
+        # A sender's rate: its messages of the last minute (migration 0013).
+        Index("ix_messages_sent", "project_id", "sender", "created_at"),
     )
 
     # 32-bit on both backends: an id is the inbox cursor (see services/core/pagination.py).
@@ -42,6 +46,14 @@ class Delivery(Base):
     __table_args__ = (
         # The inbox read: a recipient's messages in a project, after a message id.
         Index("ix_deliveries_inbox", "project_id", "recipient", "message_id"),
+        # What a recipient has not read yet: the unread reads and the full-inbox check
+        # (migration 0013), without the read history.
+        Index(
+            "ix_deliveries_unread",
+            *("project_id", "recipient", "message_id"),
+            sqlite_where=_UNREAD,
+            postgresql_where=_UNREAD,
+        ),
     )
 
     message_id: Mapped[int] = mapped_column(

@@ -15,6 +15,7 @@ from crewboard.models import utcnow
 from crewboard.models.messages import Message
 from crewboard.services.core import Conflict, RateLimited, unit_of_work
 from crewboard.services.messages import MessageService
+from crewboard.services.messages.limits import _ONE_RECIPIENT
 from crewboard.services.messages.service import Outgoing
 from tests.support.database import row_counts
 from tests.support.factory import Factory
@@ -90,3 +91,33 @@ async def test_rest_answers_429_with_retry_after_and_409_inbox_full(
 
 def frontend(world: World) -> dict[str, str]:
     return bearer(world.tokens["frontend"])
+
+
+async def test_the_direct_message_check_reads_its_own_indexes(
+    world: World, settings: Settings
+) -> None:
+    """The rate reads the sender's recent messages and the inbox its unread ones (migration
+    0013), not every message of the minute or the whole read history: on both backends the
+    plan names both indexes (PostgreSQL told to prefer indexes: its tables here are tiny)."""
+    params = {
+        "p_project": 1,
+        "p_sender": "backend",
+        "p_since": utcnow(),
+        "p_recipient": "qa",
+        "p_rate": settings.messages_per_minute,
+        "p_inbox": settings.inbox_max_unread,
+    }
+    async with unit_of_work(world.database, write=False) as session:
+        conn = await session.connection()
+        compiled = _ONE_RECIPIENT.compiled(conn.dialect)
+        args = tuple(compiled.arguments(params))
+        if world.database.is_sqlite:
+            rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.sql, args)
+            plan = " ".join(str(row[-1]) for row in rows)
+        else:
+            await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = await conn.exec_driver_sql("EXPLAIN " + compiled.sql, args)
+            plan = " ".join(str(row[0]) for row in rows)
+    assert "ix_messages_sent" in plan
+    assert "ix_deliveries_unread" in plan
+    assert "ix_messages_created_at" not in plan
