@@ -30,10 +30,12 @@ from crewboard.web import mount_web
 
 API_PREFIX = "/api/v1"
 # task_actions before tasks: "/tasks/claim" must not be taken for "/tasks/{number}".
-# The task routes come first because agents call them most, and routes match in order.
+# The task and message routes come first because agents call them most, and routes match
+# in order (a message send walked 23 route matchers before its own).
 API_ROUTERS = (
     task_actions,
     tasks,
+    messages,
     auth,
     users,
     tokens,
@@ -44,7 +46,6 @@ API_ROUTERS = (
     teams,
     changelog,
     markdown,
-    messages,
     inbox_stream,
     events,
     webhooks,
