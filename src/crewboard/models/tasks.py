@@ -13,7 +13,7 @@ from crewboard.models.base import Base, BigId, utcnow
 _SHARED_HELD = text("tracker IS NULL AND owner IS NOT NULL")
 _SHARED = text("tracker IS NULL")
 # The tail of every ready-queue index.
-_READY = ("open_blockers", "priority", "id")
+_READY = ("open_blocker_count", "priority", "id")
 
 TASK_STATUSES = ("pending", "in_progress", "blocked", "completed", "cancelled")
 
@@ -30,7 +30,7 @@ class Task(Base):
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
         Index("uq_tasks_project_id_number", "project_id", "number", unique=True),
         # The ready queue, project-wide, per tracker, shared and per team: pending, waiting on
-        # nothing (``open_blockers`` 0), then by priority and age (migration 0012).
+        # nothing (``open_blocker_count`` 0), then by priority and age (migration 0012).
         Index("ix_tasks_queue", "project_id", "status", *_READY),
         Index("ix_tasks_tracker_queue", "project_id", "tracker", "status", *_READY),
         # The shared ready queue: PostgreSQL does not read the tracker index as ordered by
@@ -85,7 +85,7 @@ class Task(Base):
     # How many unfinished tasks this one waits on. The database's triggers keep it (migration
     # 0012), whatever writes the edges or the statuses; the code never sets it after the
     # insert, and a loaded ``Task`` may hold a stale value: the rules read it in SQL only.
-    open_blockers: Mapped[int] = mapped_column(server_default=text("0"))
+    open_blocker_count: Mapped[int] = mapped_column(server_default=text("0"))
 
     # Every ORM update is a compare-and-set on the version (UPDATE ... WHERE version = :seen).
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -223,7 +223,7 @@ class TaskCatalog:
             "created_at": now,
             "updated_at": now,
             "completed_at": None,
-            "open_blockers": 0,  # its edges, added below, count themselves (migration 0012)
+            "open_blocker_count": 0,  # its edges, added below, count themselves (migration 0012)
         }
         (row,) = await fetch(store.session, _INSERT_TASK, {f"p_{k}": v for k, v in values.items()})
         task = adopt(store.session, Task, row)

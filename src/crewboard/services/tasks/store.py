@@ -55,10 +55,12 @@ _LINKS: CompoundSelect[*tuple[Any, ...]] = union_all(
 
 
 def ready_clause() -> ColumnElement[bool]:
-    """Pending, unowned, and every blocker finished: ``open_blockers`` is that count, kept by
+    """Pending, unowned, and every blocker finished: ``open_blocker_count`` is that count, kept by
     the database's triggers (migration 0012), so a claim seeks the queue index straight to the
     ready tasks instead of testing each blocked one ahead of them."""
-    return and_(Task.status == Status.PENDING.value, Task.owner.is_(None), Task.open_blockers == 0)
+    return and_(
+        Task.status == Status.PENDING.value, Task.owner.is_(None), Task.open_blocker_count == 0
+    )
 
 
 @dataclass(frozen=True, slots=True)

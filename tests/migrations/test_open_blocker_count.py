@@ -1,4 +1,4 @@
-"""``tasks.open_blockers``, kept by the database's triggers (migration 0012), always equals the
+"""``tasks.open_blocker_count``, kept by the database's triggers (migration 0012), always equals the
 number of unfinished tasks a task waits on: whatever writes the rows, on both backends."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.support.world import SLUG, build_world
 
 # Every task's stored count beside the count computed from the edges.
 _COUNTS = text(
-    """SELECT t.number, t.open_blockers, (
+    """SELECT t.number, t.open_blocker_count, (
         SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
         WHERE d.task_id = t.id AND b.status NOT IN ('completed', 'cancelled')) AS computed
     FROM tasks t ORDER BY t.number"""
@@ -31,7 +31,7 @@ _COUNTS = text(
 async def _counts(database: Database) -> dict[int, tuple[int, int]]:
     async with database.engine.connect() as conn:
         rows = (await conn.execute(_COUNTS)).all()
-    return {r.number: (r.open_blockers, r.computed) for r in rows}
+    return {r.number: (r.open_blocker_count, r.computed) for r in rows}
 
 
 async def _stored(database: Database) -> dict[int, int]:
@@ -176,7 +176,7 @@ async def test_the_upgrade_counts_the_edges_there_are(
                     columns = await conn.run_sync(
                         lambda c: [col["name"] for col in inspect(c).get_columns("tasks")]
                     )
-                assert "open_blockers" not in columns
+                assert "open_blocker_count" not in columns
     finally:
         # The session's engines keep their pooled connections across the schema change.
         await database.engine.dispose()

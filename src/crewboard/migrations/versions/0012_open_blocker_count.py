@@ -9,7 +9,7 @@ last part was a correlated ``NOT EXISTS`` over the dependencies, checked for eac
 in turn, so every claim re-read every blocked task ahead of the first ready one. With the
 head of the queue claimed and its dependants still waiting, that walk grew with every claim
 (at 50k tasks, 15 µs a claim's seek at the start and 107 µs 4,000 claims later:
-docs/performance.md). ``open_blockers`` counts a task's unfinished blockers and sits in the
+docs/performance.md). ``open_blocker_count`` counts a task's unfinished blockers and sits in the
 queue indexes right after the status, so a claim seeks straight to ``pending, 0``.
 
 Triggers keep the count, on both backends, whatever writes the rows (the services, the
@@ -39,9 +39,9 @@ depends_on: str | Sequence[str] | None = None
 
 _SHARED = sa.text("tracker IS NULL")
 # ('completed', 'cancelled') below are the finished statuses: services/tasks/rules.py RESOLVED
-# (tests/migrations/test_open_blockers.py checks that they still are).
+# (tests/migrations/test_open_blocker_count.py checks that they still are).
 
-# Each queue index: its columns before ``open_blockers`` (then priority and id, as before).
+# Each queue index: its columns before ``open_blocker_count`` (then priority and id, as before).
 _QUEUES = {
     "ix_tasks_queue": ["project_id", "status"],
     "ix_tasks_tracker_queue": ["project_id", "tracker", "status"],
@@ -54,27 +54,27 @@ _SQLITE_TRIGGERS = (
 FOR EACH ROW WHEN EXISTS (
     SELECT 1 FROM tasks WHERE id = NEW.blocked_by_id AND status NOT IN ('completed', 'cancelled'))
 BEGIN
-    UPDATE tasks SET open_blockers = open_blockers + 1 WHERE id = NEW.task_id;
+    UPDATE tasks SET open_blocker_count = open_blocker_count + 1 WHERE id = NEW.task_id;
 END""",
     """CREATE TRIGGER tr_blocker_removed AFTER DELETE ON task_dependencies
 FOR EACH ROW WHEN EXISTS (
     SELECT 1 FROM tasks WHERE id = OLD.blocked_by_id AND status NOT IN ('completed', 'cancelled'))
 BEGIN
-    UPDATE tasks SET open_blockers = open_blockers - 1 WHERE id = OLD.task_id;
+    UPDATE tasks SET open_blocker_count = open_blocker_count - 1 WHERE id = OLD.task_id;
 END""",
     """CREATE TRIGGER tr_blocker_resolved AFTER UPDATE OF status ON tasks
 FOR EACH ROW WHEN (OLD.status IN ('completed', 'cancelled'))
     <> (NEW.status IN ('completed', 'cancelled'))
 BEGIN
     UPDATE tasks
-    SET open_blockers = open_blockers
+    SET open_blocker_count = open_blocker_count
         + CASE WHEN NEW.status IN ('completed', 'cancelled') THEN -1 ELSE 1 END
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id);
 END""",
     """CREATE TRIGGER tr_blocker_deleted BEFORE DELETE ON tasks
 FOR EACH ROW WHEN OLD.status NOT IN ('completed', 'cancelled')
 BEGIN
-    UPDATE tasks SET open_blockers = open_blockers - 1
+    UPDATE tasks SET open_blocker_count = open_blocker_count - 1
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
 END""",
 )
@@ -85,7 +85,7 @@ BEGIN
     PERFORM 1 FROM tasks WHERE id = NEW.blocked_by_id
         AND status NOT IN ('completed', 'cancelled') FOR SHARE;
     IF FOUND THEN
-        UPDATE tasks SET open_blockers = open_blockers + 1 WHERE id = NEW.task_id;
+        UPDATE tasks SET open_blocker_count = open_blocker_count + 1 WHERE id = NEW.task_id;
     END IF;
     RETURN NULL;
 END $$""",
@@ -94,21 +94,21 @@ BEGIN
     PERFORM 1 FROM tasks WHERE id = OLD.blocked_by_id
         AND status NOT IN ('completed', 'cancelled') FOR SHARE;
     IF FOUND THEN
-        UPDATE tasks SET open_blockers = open_blockers - 1 WHERE id = OLD.task_id;
+        UPDATE tasks SET open_blocker_count = open_blocker_count - 1 WHERE id = OLD.task_id;
     END IF;
     RETURN NULL;
 END $$""",
     """CREATE FUNCTION tasks_blocker_resolved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE tasks
-    SET open_blockers = open_blockers
+    SET open_blocker_count = open_blocker_count
         + CASE WHEN NEW.status IN ('completed', 'cancelled') THEN -1 ELSE 1 END
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id);
     RETURN NULL;
 END $$""",
     """CREATE FUNCTION tasks_blocker_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE tasks SET open_blockers = open_blockers - 1
+    UPDATE tasks SET open_blocker_count = open_blocker_count - 1
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
     RETURN OLD;
 END $$""",
@@ -158,17 +158,17 @@ def _queue_index(name: str, columns: list[str]) -> None:
 def upgrade() -> None:
     op.add_column(
         "tasks",
-        sa.Column("open_blockers", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("open_blocker_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
     )
     op.execute(
-        """UPDATE tasks SET open_blockers = (
+        """UPDATE tasks SET open_blocker_count = (
     SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
     WHERE d.task_id = tasks.id AND b.status NOT IN ('completed', 'cancelled'))
 WHERE id IN (SELECT task_id FROM task_dependencies)"""
     )
     for name, head in _QUEUES.items():
         op.drop_index(name, table_name="tasks")
-        _queue_index(name, [*head, "open_blockers", "priority", "id"])
+        _queue_index(name, [*head, "open_blocker_count", "priority", "id"])
     for statement in _SQLITE_TRIGGERS if _sqlite() else (*_PG_FUNCTIONS, *_PG_TRIGGERS):
         op.execute(statement)
 
@@ -180,6 +180,6 @@ def downgrade() -> None:
         op.drop_index(name, table_name="tasks")
         _queue_index(name, [*head, "priority", "id"])
     if _sqlite():
-        op.execute("ALTER TABLE tasks DROP COLUMN open_blockers")
+        op.execute("ALTER TABLE tasks DROP COLUMN open_blocker_count")
     else:
-        op.drop_column("tasks", "open_blockers")
+        op.drop_column("tasks", "open_blocker_count")
