@@ -47,7 +47,8 @@ async def _migrated(tmp_path: Path, **overrides: Any) -> tuple[Database, str]:
     return database, url.removeprefix("sqlite+aiosqlite:///")
 
 
-async def test_the_writer_runs_on_the_loop_thread(tmp_path: Path) -> None:
+async def test_units_of_work_run_on_the_loop_thread(tmp_path: Path) -> None:
+    """Writes and reads alike run inline; checkpoints, migrations and the bus keep threads."""
     database, _ = await _migrated(tmp_path)
     try:
         async with unit_of_work(database, write=True) as session:
@@ -56,6 +57,13 @@ async def test_the_writer_runs_on_the_loop_thread(tmp_path: Path) -> None:
             assert (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
         async with unit_of_work(database, write=False) as session:
             raw = await (await session.connection()).get_raw_connection()
+            assert isinstance(raw.driver_connection, InlineConnection)
+            # A deferred BEGIN: a read holds no lock, and a writer goes on beside it.
+            await session.execute(text("SELECT count(*) FROM users"))
+            async with unit_of_work(database, write=True) as writer:
+                await UserService(writer).create(Actor.system(), email="beside@example.com")
+        async with database.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
             assert not isinstance(raw.driver_connection, InlineConnection)
     finally:
         await database.dispose()

@@ -4,6 +4,8 @@ at most so many live streams, and a closed stream gives its place back."""
 
 from __future__ import annotations
 
+import asyncio
+
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.api.routes.test_events import EVENTS, make_crew, served
@@ -74,7 +76,13 @@ async def test_a_credential_holds_a_bounded_number_of_streams(
             # A closed stream gives its place back.
             async with open_stream(http, EVENTS, token=crew.viewer):
                 pass
+        # The places come back as soon as the server sees the connections close: under load
+        # that can be a moment after the client closed them.
+        deadline = asyncio.get_running_loop().time() + 10
         once = await http.get(EVENTS, headers=headers, params={"once": "true"})
+        while once.status_code == 429 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            once = await http.get(EVENTS, headers=headers, params={"once": "true"})
         assert once.status_code == 200
 
 

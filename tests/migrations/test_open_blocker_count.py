@@ -181,6 +181,7 @@ async def test_the_upgrade_counts_the_edges_there_are(
         # The session's engines keep their pooled connections across the schema change.
         await database.engine.dispose()
         await database.writer.dispose()
+        await database.reader.dispose()
     assert await _stored(database) == {1: 0, 2: 0, 3: 1, 4: 1}
 
 

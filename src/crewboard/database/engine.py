@@ -3,8 +3,8 @@
 SQLite: WAL, a busy timeout, foreign keys on, and ``BEGIN IMMEDIATE`` for write
 transactions so that two writers queue on the lock instead of failing half-way
 (a deferred transaction that upgrades to a write can fail with SQLITE_BUSY at once).
-Write transactions run on a second engine whose connections work on the event loop's
-thread (see ``crewboard.database.sqlite``).
+The unit of work's transactions run on engines whose connections work on the event loop's
+thread, one for writes and one for reads (see ``crewboard.database.sqlite``).
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
 class Database:
     """Async engines with their session factories; one per process.
 
-    ``engine`` serves reads (and, on PostgreSQL, everything); on SQLite, ``writer`` is the
-    inline engine for write transactions.
+    ``engine`` serves everything on PostgreSQL. On SQLite it is the threaded engine (WAL
+    checkpoints, migrations, the live bus, the health check), and the unit of work runs on two
+    inline engines: ``writer`` for write transactions and ``reader`` for read ones.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -82,19 +83,21 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.writer: AsyncEngine = self.engine
         if self.is_sqlite:
-            sqlite.configure(self.engine, settings, inline=False)
+            sqlite.configure(self.engine, settings, inline=False, writer=False)
+            creator = sqlite.inline_creator(str(Path(database).expanduser()))
             # One writer runs at a time (the gate below), so a small pool is plenty.
-            self.writer = create_async_engine(
-                url,
-                async_creator=sqlite.inline_creator(str(Path(database).expanduser())),
-                pool_size=2,
+            self.writer = create_async_engine(url, async_creator=creator, pool_size=2)
+            sqlite.configure(self.writer, settings, inline=True, writer=True)
+            self.reader: AsyncEngine = create_async_engine(
+                url, async_creator=creator, pool_size=settings.db_pool_size
             )
-            sqlite.configure(self.writer, settings, inline=True)
+            sqlite.configure(self.reader, settings, inline=True, writer=False)
             self._checkpointer: sqlite.Checkpointer | None = sqlite.Checkpointer(self.engine)
         else:
+            self.reader = self.engine
             self._checkpointer = None
             event.listen(self.engine.sync_engine, "checkout", _refuse_closed)
-        self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = async_sessionmaker(self.reader, expire_on_commit=False)
         self._writers = async_sessionmaker(self.writer, expire_on_commit=False)
         # SQLite's busy handler polls with backoff instead of queueing, so many writers of one
         # process can starve each other past the busy timeout. Queue them here (FIFO) so only
@@ -124,3 +127,5 @@ class Database:
         await self.engine.dispose()
         if self.writer is not self.engine:
             await self.writer.dispose()
+        if self.reader is not self.engine:
+            await self.reader.dispose()

@@ -1,13 +1,16 @@
 """SQLite connections for the async engine: the connection pragmas, ``BEGIN IMMEDIATE``,
-and the inline writer connection.
+and the inline connections of the unit of work.
 
-Why an inline writer: SQLite has one writer at a time, so a write transaction is a critical
-section for the whole process (see ``Database.write_gate``). aiosqlite runs every statement
-on a worker thread, and the hand-off there and back costs 0.2 to 0.7 ms on this kind of
-machine, several times the statement itself; a claim's transaction was mostly hand-offs.
-The writer therefore runs its statements on the event loop's own thread: they are short
-indexed statements, and only one writer of the process runs at a time anyway. Readers keep
-aiosqlite's threads, so a long read never stalls the loop.
+Why inline: aiosqlite runs every statement on a worker thread, and the hand-off there and
+back costs 0.2 to 0.7 ms on this kind of machine, several times the statement itself. A
+claim's write transaction was mostly hand-offs (SQLite has one writer at a time, so that is a
+critical section for the whole process, see ``Database.write_gate``), and so was a read: a
+``GET`` of one task spent 2.6 ms in-process through the threads and 1.4 ms inline
+(docs/performance.md). So the units of work, writes and reads, run their statements on the
+event loop's own thread. A read's rows are turned into objects on the loop in either case;
+what moves onto it is SQLite's own time, and a WAL reader never waits on a lock. The
+threaded engine stays for what may run long or touch the disk: WAL checkpoints, migrations,
+the live bus's polls and the health check.
 
 What must not happen is the loop sleeping in SQLite's busy handler while *another process*
 holds the write lock, so the inline connection has a short busy timeout and ``BEGIN
@@ -87,7 +90,7 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 
 def inline_creator(database: str) -> Callable[[], Any]:
-    """An ``async_creator`` for the writer engine."""
+    """An ``async_creator`` for the inline engines (the unit of work's writes and reads)."""
     connector = partial(
         sqlite3.connect,
         database,
@@ -102,8 +105,9 @@ def inline_creator(database: str) -> Callable[[], Any]:
     return create
 
 
-def configure(engine: AsyncEngine, settings: Settings, *, inline: bool) -> None:
-    """Per-connection pragmas, and the BEGIN that picks the lock mode."""
+def configure(engine: AsyncEngine, settings: Settings, *, inline: bool, writer: bool) -> None:
+    """Per-connection pragmas, and the BEGIN that picks the lock mode: ``inline`` connections
+    run on the loop's thread; ``writer`` marks the engine of write transactions."""
     sync_engine = engine.sync_engine
     patience = settings.sqlite_busy_timeout_ms / 1000
 
@@ -124,13 +128,15 @@ def configure(engine: AsyncEngine, settings: Settings, *, inline: bool) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Unmarked transactions (a bare engine.connect()) write only on the writer engine.
-        write = conn.get_execution_options().get(WRITE_OPTION, inline)
-        if not write:
-            conn.exec_driver_sql("BEGIN")
-        elif inline:
+        write = conn.get_execution_options().get(WRITE_OPTION, writer)
+        if write and inline:
             _begin_immediate_politely(conn, patience)
+        elif inline:
+            # Straight to sqlite3, as the writer's BEGIN (through SQLAlchemy's statement
+            # machinery it cost more than many a read). A deferred BEGIN takes no lock.
+            cast(InlineConnection, conn.connection.driver_connection).sqlite.execute("BEGIN")
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Checkpointer:

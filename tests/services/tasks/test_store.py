@@ -25,13 +25,13 @@ async def world(factory: Factory, database: Database, settings: Settings) -> Wor
 
 @contextmanager
 def counted(database: Database) -> Iterator[list[str]]:
-    """The statements the database's engine is sent while the block runs."""
+    """The statements the engine of read units of work is sent while the block runs."""
     seen: list[str] = []
 
     def count(*args: Any) -> None:
         seen.append(str(args[2]))
 
-    engine = database.engine.sync_engine
+    engine = database.reader.sync_engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield seen
