@@ -12,7 +12,7 @@ import pytest
 from crewboard.config import Settings
 from crewboard.database import Database, migrate
 from tests.support.backends import postgres_or_skip, sqlite_url
-from tests.support.database import empty_database
+from tests.support.database import empty_database, miscounted_tasks
 from tests.support.factory import Factory
 from tests.support.http import client_for
 from tests.support.settings import cheap, production
@@ -52,10 +52,13 @@ async def migrated_database(base_settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def database(migrated_database: Database) -> Database:
-    """The backend's database, emptied before the test."""
+async def database(migrated_database: Database) -> AsyncIterator[Database]:
+    """The backend's database, emptied before the test. After it, every task's count of
+    unfinished blockers (kept by triggers, migration 0012) must still match its edges,
+    whatever the test wrote."""
     await empty_database(migrated_database)
-    return migrated_database
+    yield migrated_database
+    assert await miscounted_tasks(migrated_database) == []
 
 
 @pytest.fixture

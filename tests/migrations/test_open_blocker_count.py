@@ -3,7 +3,6 @@ number of unfinished tasks a task waits on: whatever writes the rows, on both ba
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 import pytest
@@ -183,42 +182,3 @@ async def test_the_upgrade_counts_the_edges_there_are(
         await database.writer.dispose()
         await database.reader.dispose()
     assert await _stored(database) == {1: 0, 2: 0, 3: 1, 4: 1}
-
-
-async def test_an_edge_added_while_its_blocker_completes_counts_right(
-    factory: Factory, database: Database, settings: Settings
-) -> None:
-    """PostgreSQL: the edge's trigger waits for the completing transaction and sees its
-    status, whichever of the two goes first."""
-    if database.is_sqlite:
-        pytest.skip("SQLite runs one write transaction at a time")
-    world = await build_world(factory, database, settings)
-    for name in ("blocker", "first", "second"):
-        await world.task(name)
-    async with database.engine.connect() as conn:
-        ids: dict[int, int] = dict((await conn.execute(text("SELECT number, id FROM tasks"))).all())
-    add = text("INSERT INTO task_dependencies (task_id, blocked_by_id) VALUES (:w, :b)")
-    finish = text("UPDATE tasks SET status = 'completed' WHERE id = :b")
-
-    async def race(waiting: int, edge_first: bool) -> None:
-        async with database.engine.connect() as one, database.engine.connect() as two:
-            await one.begin()
-            await two.begin()
-            edge = {"w": ids[waiting], "b": ids[1]}
-            first, second = (two, one) if edge_first else (one, two)
-            await (first.execute(add, edge) if edge_first else first.execute(finish, edge))
-            late = asyncio.ensure_future(
-                second.execute(finish, edge) if edge_first else second.execute(add, edge)
-            )
-            await asyncio.sleep(0.3)
-            assert not late.done(), "the second writer should wait for the first's lock"
-            await first.commit()
-            await late
-            await second.commit()
-
-    await race(2, edge_first=False)
-    await _stored(database)
-    async with database.engine.connect() as conn, conn.begin():
-        await conn.execute(text("UPDATE tasks SET status = 'pending' WHERE id = :b"), {"b": ids[1]})
-    await race(3, edge_first=True)
-    assert await _stored(database) == {1: 0, 2: 0, 3: 0}

@@ -51,3 +51,21 @@ async def events(database: Database, kind: str | None = None) -> list[Event]:
         if kind is not None:
             query = query.where(Event.kind == kind)
         return list((await session.scalars(query)).all())
+
+
+# Every task whose stored count of unfinished blockers (kept by migration 0012's triggers)
+# differs from the count of its edges.
+_MISCOUNTED = text(
+    """SELECT t.project_id, t.number, t.open_blocker_count, (
+        SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
+        WHERE d.task_id = t.id AND b.status NOT IN ('completed', 'cancelled')) AS edges
+    FROM tasks t"""
+)
+
+
+async def miscounted_tasks(database: Database) -> list[tuple[int, int, int, int]]:
+    """(project, number, stored, counted) of each task whose ``open_blocker_count`` is
+    wrong: the ``database`` fixture checks it after every test."""
+    async with database.engine.connect() as conn:
+        rows = (await conn.execute(_MISCOUNTED)).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows if r[2] != r[3]]

@@ -48,6 +48,7 @@ async def test_a_sender_past_its_rate_waits(world: World, settings: Settings) ->
     with pytest.raises(RateLimited) as caught:
         await _send(world, limited, "backend", "frontend")
     assert 1 <= caught.value.retry_after <= 60
+    assert "backend has sent its 3 messages of the last minute" in caught.value.message
     assert await row_counts(world.database) == before
     await _send(world, limited, "qa", "backend")  # another sender has its own count
     # A minute later the old messages no longer count.
@@ -64,7 +65,7 @@ async def test_a_full_inbox_refuses_until_it_is_read(world: World, settings: Set
     with pytest.raises(Conflict) as caught:
         await _send(world, limited, "backend", "qa")
     assert caught.value.detail_code == "inbox-full"
-    assert "qa's inbox is full (2 unread" in caught.value.message
+    assert "qa's inbox is full (it holds the 2 unread messages it may)" in caught.value.message
     assert await row_counts(world.database) == before
     await _send(world, limited, "backend", "frontend")  # other inboxes take messages
     await mark(world, "qa", up_to=2**31 - 1)

@@ -17,12 +17,18 @@ importer, a cascade):
 - an edge added (removed) while its blocker is unfinished adds (takes away) one;
 - a blocker becoming completed or cancelled takes one from each task waiting on it, and one
   reopened adds it back;
-- an unfinished task deleted takes one from each task waiting on it, before the cascade
-  removes its edges (whose own trigger then finds no blocker and does nothing).
+- a deleted unfinished blocker no longer counts. SQLite takes it away before the delete (its
+  cascade then finds no blocker and does nothing). PostgreSQL cannot: a multi-row delete
+  would then update a row the same statement deletes next ("tuple … already modified"), so
+  there the removed edge whose blocker is gone counts the waiting task's blockers again;
+- an edge is never updated (refused), and on PostgreSQL a ``TRUNCATE`` of the edges sets
+  every count to 0.
 
-On PostgreSQL the edge triggers read the blocker ``FOR SHARE``: an edge added while another
-transaction completes its blocker waits for that one and then sees the new status, so the
-count is never left one too high.
+On PostgreSQL, where writers run at once: the edge triggers lock the blocker (``FOR SHARE``)
+whatever its status, so an edge and a change of its blocker's status never pass each other;
+a status change locks the waiting tasks in id order, so two blockers finishing at once do not
+deadlock on the tasks they share; and the upgrade locks both tables while it counts.
+tests/migrations/test_open_blocker_count.py races each pair.
 """
 
 from __future__ import annotations
@@ -77,40 +83,66 @@ BEGIN
     UPDATE tasks SET open_blocker_count = open_blocker_count - 1
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
 END""",
+    """CREATE TRIGGER tr_edges_fixed BEFORE UPDATE ON task_dependencies
+BEGIN
+    SELECT RAISE(ABORT, 'a task_dependencies row is never updated: delete it and insert another');
+END""",
 )
 
 _PG_FUNCTIONS = (
+    # The blocker is locked whatever its status: a change of that status in another
+    # transaction then waits for this edge, or this edge waits for it and reads what it
+    # committed. (Locking only an unfinished blocker let a reopen and an edge pass each other.)
     """CREATE FUNCTION tasks_blocker_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    blocker_status text;
 BEGIN
-    PERFORM 1 FROM tasks WHERE id = NEW.blocked_by_id
-        AND status NOT IN ('completed', 'cancelled') FOR SHARE;
-    IF FOUND THEN
+    SELECT status INTO blocker_status FROM tasks WHERE id = NEW.blocked_by_id FOR SHARE;
+    IF blocker_status NOT IN ('completed', 'cancelled') THEN
         UPDATE tasks SET open_blocker_count = open_blocker_count + 1 WHERE id = NEW.task_id;
     END IF;
     RETURN NULL;
 END $$""",
+    # A blocker that is gone is being deleted (the edge goes with it, by cascade): its status
+    # went with it, so the waiting task's count is taken again from the edges left, once that
+    # task is locked (the count then sees every change committed before it).
     """CREATE FUNCTION tasks_blocker_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    blocker_status text;
 BEGIN
-    PERFORM 1 FROM tasks WHERE id = OLD.blocked_by_id
-        AND status NOT IN ('completed', 'cancelled') FOR SHARE;
-    IF FOUND THEN
+    SELECT status INTO blocker_status FROM tasks WHERE id = OLD.blocked_by_id FOR SHARE;
+    IF NOT FOUND THEN
+        PERFORM 1 FROM tasks WHERE id = OLD.task_id FOR UPDATE;
+        UPDATE tasks SET open_blocker_count = (
+            SELECT count(*) FROM task_dependencies d JOIN tasks b ON b.id = d.blocked_by_id
+            WHERE d.task_id = OLD.task_id AND b.status NOT IN ('completed', 'cancelled'))
+        WHERE id = OLD.task_id;
+    ELSIF blocker_status NOT IN ('completed', 'cancelled') THEN
         UPDATE tasks SET open_blocker_count = open_blocker_count - 1 WHERE id = OLD.task_id;
     END IF;
     RETURN NULL;
 END $$""",
+    # The waiting tasks are locked in id order first: two blockers finishing at once, with
+    # waiting tasks in common, lock them in the same order and cannot deadlock on them.
     """CREATE FUNCTION tasks_blocker_resolved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM tasks
+    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id)
+    ORDER BY id FOR UPDATE;
     UPDATE tasks
     SET open_blocker_count = open_blocker_count
         + CASE WHEN NEW.status IN ('completed', 'cancelled') THEN -1 ELSE 1 END
     WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = NEW.id);
     RETURN NULL;
 END $$""",
-    """CREATE FUNCTION tasks_blocker_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION tasks_edges_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE tasks SET open_blocker_count = open_blocker_count - 1
-    WHERE id IN (SELECT task_id FROM task_dependencies WHERE blocked_by_id = OLD.id);
-    RETURN OLD;
+    RAISE EXCEPTION 'a task_dependencies row is never updated: delete it and insert another';
+END $$""",
+    """CREATE FUNCTION tasks_edges_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tasks SET open_blocker_count = 0 WHERE open_blocker_count <> 0;
+    RETURN NULL;
 END $$""",
 )
 
@@ -123,9 +155,10 @@ FOR EACH ROW EXECUTE FUNCTION tasks_blocker_removed()""",
 FOR EACH ROW WHEN ((OLD.status IN ('completed', 'cancelled'))
     IS DISTINCT FROM (NEW.status IN ('completed', 'cancelled')))
 EXECUTE FUNCTION tasks_blocker_resolved()""",
-    """CREATE TRIGGER tr_blocker_deleted BEFORE DELETE ON tasks
-FOR EACH ROW WHEN (OLD.status NOT IN ('completed', 'cancelled'))
-EXECUTE FUNCTION tasks_blocker_deleted()""",
+    """CREATE TRIGGER tr_edges_fixed BEFORE UPDATE ON task_dependencies
+FOR EACH ROW EXECUTE FUNCTION tasks_edges_fixed()""",
+    """CREATE TRIGGER tr_edges_truncated AFTER TRUNCATE ON task_dependencies
+FOR EACH STATEMENT EXECUTE FUNCTION tasks_edges_truncated()""",
 )
 
 _SQLITE_DROPS = (
@@ -133,16 +166,19 @@ _SQLITE_DROPS = (
     "DROP TRIGGER tr_blocker_removed",
     "DROP TRIGGER tr_blocker_resolved",
     "DROP TRIGGER tr_blocker_deleted",
+    "DROP TRIGGER tr_edges_fixed",
 )
 _PG_DROPS = (
     "DROP TRIGGER tr_blocker_added ON task_dependencies",
     "DROP TRIGGER tr_blocker_removed ON task_dependencies",
     "DROP TRIGGER tr_blocker_resolved ON tasks",
-    "DROP TRIGGER tr_blocker_deleted ON tasks",
+    "DROP TRIGGER tr_edges_fixed ON task_dependencies",
+    "DROP TRIGGER tr_edges_truncated ON task_dependencies",
     "DROP FUNCTION tasks_blocker_added()",
     "DROP FUNCTION tasks_blocker_removed()",
     "DROP FUNCTION tasks_blocker_resolved()",
-    "DROP FUNCTION tasks_blocker_deleted()",
+    "DROP FUNCTION tasks_edges_fixed()",
+    "DROP FUNCTION tasks_edges_truncated()",
 )
 
 
@@ -156,6 +192,10 @@ def _queue_index(name: str, columns: list[str]) -> None:
 
 
 def upgrade() -> None:
+    if not _sqlite():
+        # No edge may change between the count below and its triggers (a server of the
+        # previous version may still be writing); SQLite's migration holds the write lock.
+        op.execute("LOCK TABLE tasks, task_dependencies IN SHARE ROW EXCLUSIVE MODE")
     op.add_column(
         "tasks",
         sa.Column("open_blocker_count", sa.Integer(), server_default=sa.text("0"), nullable=False),

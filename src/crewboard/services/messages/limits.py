@@ -99,14 +99,14 @@ async def check_send(
     if count >= settings.messages_per_minute and oldest is not None:
         wait = (oldest + WINDOW - now).total_seconds()
         raise RateLimited(
-            f"{sender} sent {count} messages in the last minute (at most "
-            f"{settings.messages_per_minute}); wait and send again",
+            f"{sender} has sent its {settings.messages_per_minute} messages of the last "
+            "minute (the most it may); wait and send again",
             retry_after=max(1, math.ceil(wait)),
         )
     for recipient, unread_count in held:
         if unread_count >= settings.inbox_max_unread:
             raise Conflict(
-                f"{recipient}'s inbox is full ({unread_count} unread messages); it must read "
-                "some before it can take more",
+                f"{recipient}'s inbox is full (it holds the {settings.inbox_max_unread} unread "
+                "messages it may); it must read some before it can take more",
                 code="inbox-full",
             )
