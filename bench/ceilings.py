@@ -25,12 +25,11 @@ TASK_COLUMNS = (
     "priority, blocked_reason, needs_agent, team_id, source_task_id, outcome, files, verified, "
     "lease_expires_at, metadata, version, created_by, created_at, updated_at, completed_at"
 )
-# The ready queue: pending, unowned, no unfinished blocker.
+# The ready queue: pending, unowned, no unfinished blocker (the count the database keeps,
+# migration 0012).
 READY = (
     "FROM tasks WHERE tasks.project_id = ? AND tasks.status = ? AND tasks.owner IS NULL AND "
-    "NOT (EXISTS (SELECT * FROM task_dependencies, tasks AS blocker WHERE "
-    "task_dependencies.task_id = tasks.id AND blocker.id = task_dependencies.blocked_by_id "
-    "AND (blocker.status NOT IN (?, ?)))) ORDER BY tasks.priority, tasks.id LIMIT ?"
+    "tasks.open_blocker_count = ? ORDER BY tasks.priority, tasks.id LIMIT ?"
 )
 TRACKER_ORDER = {
     "in_progress": "tasks.priority, tasks.number",
@@ -86,8 +85,8 @@ POSTGRES = {
     for name, sql in SQLITE.items()
 }
 SQLITE = {name: sql.replace(" LOCK)", ")") for name, sql in SQLITE.items()}
-READY_ARGS = (1, "pending", "completed", "cancelled", 51, 0)
-CLAIM_WHERE = (1, "pending", "completed", "cancelled", 1, "pending")
+READY_ARGS = (1, "pending", 0, 51, 0)
+CLAIM_WHERE = (1, "pending", 0, 1, "pending")
 Op = Callable[[int], bool]
 CONCURRENT = 16  # connections of PostgreSQL's concurrent claim ceiling
 
