@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -173,3 +174,44 @@ async def test_a_bare_reader_connection_never_takes_the_write_lock(tmp_path: Pat
             assert await UserService(session).count() == 1
     finally:
         await database.dispose()
+
+
+# Another process closes the file's last connection: SQLite copies its WAL back into the file
+# under an exclusive lock, for as long as that takes with a big WAL.
+_LAST_CLOSER = r"""
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA wal_autocheckpoint=0")
+connection.execute("CREATE TABLE IF NOT EXISTS filler(x)")
+connection.execute("BEGIN")
+for _ in range(60000):
+    connection.execute("INSERT INTO filler VALUES (randomblob(1000))")
+connection.execute("COMMIT")
+print("closing", flush=True)
+connection.close()
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("heavy")
+async def test_a_first_read_waits_for_another_process_closing_the_file(tmp_path: Path) -> None:
+    """A read's unit of work opening the process's first connection (``crewboard mcp`` local
+    does) while another process checkpoints the file closing it: it waits, as a write does,
+    instead of failing after the inline connection's 5 ms."""
+    database, path = await _migrated(tmp_path)
+    await database.dispose()
+    closer = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _LAST_CLOSER, path, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert closer.stdout is not None
+        assert (await closer.stdout.readline()).strip() == b"closing"
+        await asyncio.sleep(0.01)
+        fresh = Database(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+        try:
+            async with unit_of_work(fresh, write=False) as session:
+                assert (await session.execute(text("SELECT count(*) FROM users"))).scalar() == 0
+        finally:
+            await fresh.dispose()
+    finally:
+        await asyncio.wait_for(closer.wait(), 60)

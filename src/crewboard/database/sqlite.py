@@ -113,28 +113,25 @@ def configure(engine: AsyncEngine, settings: Settings, *, inline: bool, writer: 
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(_SYNCHRONOUS[settings.sqlite_synchronous])
-            if inline:
-                # A checkpoint writes back and fsyncs the database file: not on the event
-                # loop. ``Checkpointer`` runs it on a reader's thread instead.
-                cursor.execute("PRAGMA wal_autocheckpoint=0")
-        finally:
-            cursor.close()
+        if not inline:
+            # Through aiosqlite's cursor: the sqlite3 connection belongs to its thread.
+            cursor = dbapi_connection.cursor()
+            try:
+                _set_pragmas(cursor, settings, inline)
+            finally:
+                cursor.close()
+            return
+        # ``journal_mode`` needs the file's lock: another process closing the file's last
+        # connection holds it while it copies the WAL back, so it is waited out politely.
+        sqlite = cast(InlineConnection, dbapi_connection.driver_connection).sqlite
+        _politely(patience, lambda: _set_pragmas(sqlite, settings, inline), None)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Unmarked transactions (a bare engine.connect()) write only on the writer engine.
         write = conn.get_execution_options().get(WRITE_OPTION, writer)
-        if write and inline:
-            _begin_immediate_politely(conn, patience)
-        elif inline:
-            # Straight to sqlite3, as the writer's BEGIN (through SQLAlchemy's statement
-            # machinery it cost more than many a read). A deferred BEGIN takes no lock.
-            cast(InlineConnection, conn.connection.driver_connection).sqlite.execute("BEGIN")
+        if inline:
+            _begin_politely(conn, patience, write=write)
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
@@ -176,28 +173,68 @@ class Checkpointer:
             await self._running
 
 
-def _begin_immediate_politely(conn: Connection, patience: float) -> None:
-    """BEGIN IMMEDIATE, waiting for another process's write lock with asyncio sleeps.
+# A read transaction's first read: it takes the read lock (and the WAL's) at BEGIN, where a
+# lock held elsewhere can still be waited out politely.
+_FIRST_READ = "SELECT 1 FROM sqlite_master LIMIT 1"
 
-    Sent straight to the sqlite3 connection: through SQLAlchemy's statement machinery the
-    BEGIN cost more than many a claim's own statements (database/statements.py says why).
-    """
-    inline = cast(InlineConnection, conn.connection.driver_connection).sqlite
+
+def _set_pragmas(connection: Any, settings: Settings, inline: bool) -> None:
+    """The connection's pragmas (``connection``: a sqlite3 connection, or a DB-API cursor)."""
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(_SYNCHRONOUS[settings.sqlite_synchronous])
+    if inline:
+        # A checkpoint writes back and fsyncs the database file: not on the event loop.
+        # ``Checkpointer`` runs it on a thread of the threaded engine instead.
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _politely(patience: float, action: Callable[[], object], statement: str | None) -> None:
+    """Run ``action`` on an inline connection, waiting for another process's lock with
+    asyncio sleeps up to ``patience`` seconds: on the loop's thread SQLite itself may wait
+    only its 5 ms. A failure is raised as SQLAlchemy would raise ``statement``'s (its class for
+    each sqlite3 error: every face maps it, ``is_busy``), or as it came without one."""
     deadline = time.monotonic() + patience
     attempt = 0
     while True:
         try:
-            inline.execute("BEGIN IMMEDIATE")
+            action()
             return
         except sqlite3.Error as exc:
             if not _is_locked(exc) or time.monotonic() >= deadline:
-                # As SQLAlchemy would have raised it (its class for each sqlite3 error): every
-                # face maps it (``is_busy``), and a disconnect invalidates the connection.
-                raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
+                if statement is None:
+                    raise
+                raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
         pause = _BACKOFF[min(attempt, len(_BACKOFF) - 1)]
         attempt += 1
         # Runs inside SQLAlchemy's greenlet: await_ hands the pause to the event loop.
         await_(asyncio.sleep(pause))
+
+
+def _begin_politely(conn: Connection, patience: float, *, write: bool) -> None:
+    """BEGIN on an inline connection, waiting for another process's lock politely.
+
+    A write takes the write lock (``BEGIN IMMEDIATE``). A read takes its read lock at once
+    with a first read: it can meet a lock too, when another process closing the file's last
+    connection copies the WAL back under an exclusive lock. Sent straight to the sqlite3
+    connection: through SQLAlchemy's statement machinery the BEGIN cost more than many a
+    claim's own statements (database/statements.py).
+    """
+    inline = cast(InlineConnection, conn.connection.driver_connection).sqlite
+
+    def begin() -> None:
+        try:
+            if write:
+                inline.execute("BEGIN IMMEDIATE")
+            else:
+                inline.execute("BEGIN")
+                inline.execute(_FIRST_READ).fetchall()
+        except sqlite3.Error:
+            if inline.in_transaction:
+                inline.execute("ROLLBACK")
+            raise
+
+    _politely(patience, begin, "BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _is_locked(exc: BaseException) -> bool:
