@@ -4,20 +4,25 @@ number of unfinished tasks a task waits on: whatever writes the rows, on both ba
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import crewboard
 from crewboard.config import Settings
 from crewboard.database import Database
 from crewboard.database.migrate import alembic_config
 from crewboard.services.core import NotFound, unit_of_work
 from crewboard.services.tasks import ClaimScope, Status, TaskChange, Tasks
 from crewboard.services.tasks.rules import RESOLVED
+from tests.support.database import written
 from tests.support.factory import Factory
 from tests.support.world import SLUG, build_world
 
+MIGRATION = Path(crewboard.__file__).parent / "migrations/versions/0012_open_blocker_count.py"
 # Every task's stored count beside the count computed from the edges.
 _COUNTS = text(
     """SELECT t.number, t.open_blocker_count, (
@@ -40,8 +45,11 @@ async def _stored(database: Database) -> dict[int, int]:
 
 
 def test_the_triggers_know_the_finished_statuses() -> None:
-    """The migration writes ('completed', 'cancelled') into its triggers: the rule's own list."""
-    assert set(RESOLVED) == {"completed", "cancelled"}
+    """The migration writes the finished statuses into its triggers as SQL: they must be the
+    rule's own list, and no other list may appear there."""
+    source = MIGRATION.read_text(encoding="utf-8")
+    written_lists = set(re.findall(r"IN \(('[a-z_]+'(?:, '[a-z_]+')*)\)", source))
+    assert written_lists == {", ".join(f"'{status}'" for status in RESOLVED)}
 
 
 async def test_the_services_keep_the_count(
@@ -136,10 +144,8 @@ async def test_any_sequence_of_writes_in_sql_keeps_the_count(
         ids = list((await conn.execute(text("SELECT id FROM tasks ORDER BY id"))).scalars())
     rng = random.Random(18)  # noqa: S311 - a reproducible sequence, not a secret
     for _ in range(300):
-        async with database.engine.connect() as conn:
-            await conn.execution_options(crewboard_write=True)
-            async with conn.begin():
-                await _random_step(conn, rng, ids)
+        async with written(database) as conn:
+            await _random_step(conn, rng, ids)
         await _stored(database)
 
 
@@ -166,10 +172,8 @@ async def test_the_upgrade_counts_the_edges_there_are(
 
     try:
         for target, up in (("0011", False), ("head", True)):
-            async with database.engine.connect() as conn:
-                await conn.execution_options(crewboard_write=True)
-                async with conn.begin():
-                    await conn.run_sync(move, target, up)
+            async with written(database) as conn:
+                await conn.run_sync(move, target, up)
             if not up:
                 async with database.engine.connect() as conn:
                     columns = await conn.run_sync(

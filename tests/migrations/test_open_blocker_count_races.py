@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from crewboard.config import Settings
 from crewboard.database import Database
 from tests.migrations.test_open_blocker_count import _stored
+from tests.support.database import written
 from tests.support.factory import Factory
 from tests.support.world import build_world
 
@@ -29,10 +30,8 @@ async def _ids(database: Database) -> dict[int, int]:
 
 
 async def _sql(database: Database, statement: str, **params: Any) -> None:
-    async with database.engine.connect() as conn:
-        await conn.execution_options(crewboard_write=True)
-        async with conn.begin():
-            await conn.execute(text(statement), params)
+    async with written(database) as conn:
+        await conn.execute(text(statement), params)
 
 
 def _postgresql_only(database: Database) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crewboard.database import Database
 from crewboard.models import Base, Event
@@ -69,3 +72,13 @@ async def miscounted_tasks(database: Database) -> list[tuple[int, int, int, int]
     async with database.engine.connect() as conn:
         rows = (await conn.execute(_MISCOUNTED)).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows if r[2] != r[3]]
+
+
+@asynccontextmanager
+async def written(database: Database) -> AsyncIterator[AsyncConnection]:
+    """A write transaction on the threaded engine, committed at the end: SQL run by hand, as
+    a writer the services do not know would (``BEGIN IMMEDIATE`` on SQLite)."""
+    async with database.engine.connect() as conn:
+        await conn.execution_options(crewboard_write=True)
+        async with conn.begin():
+            yield conn

@@ -8,13 +8,17 @@ critical section for the whole process, see ``Database.write_gate``), and so was
 ``GET`` of one task spent 2.6 ms in-process through the threads and 1.4 ms inline
 (docs/performance.md). So the units of work, writes and reads, run their statements on the
 event loop's own thread. A read's rows are turned into objects on the loop in either case;
-what moves onto it is SQLite's own time, and a WAL reader never waits on a lock. The
+what moves onto it is SQLite's own time (a read whose SQL is slow holds the loop that long).
+The
 threaded engine stays for what may run long or touch the disk: WAL checkpoints, migrations,
 the live bus's polls and the health check.
 
 What must not happen is the loop sleeping in SQLite's busy handler while *another process*
-holds the write lock, so the inline connection has a short busy timeout and ``BEGIN
-IMMEDIATE`` is retried with an asyncio sleep between attempts, up to the configured timeout.
+holds a lock: its write lock, or the exclusive lock it takes while copying the WAL back as it
+closes the file's last connection. So the inline connections have a short busy timeout, and
+what can meet such a lock (their pragmas, a write's ``BEGIN IMMEDIATE``, a read's ``BEGIN``
+with the first read that takes its read lock) is retried with an asyncio sleep between
+attempts, up to the configured timeout. Once begun, a WAL reader waits on nothing.
 """
 
 from __future__ import annotations
